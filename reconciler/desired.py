@@ -1,0 +1,172 @@
+"""The desired state: what environments.yaml asks for, with defaults expanded.
+
+Values that only AWS can answer (an SSM parameter's value, a secret's source)
+stay typed references here; the plan stage resolves them through the AWS
+adapter. Names keep the spelling of the file; comparisons elsewhere fold case
+(SPEC 3.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class IamRoleRef:
+    """`{iam_role: NAME}`: the ARN of role NAME in the environment's account."""
+
+    role_name: str
+    account_id: str
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
+
+    def describe(self) -> str:
+        return f"iam_role:{self.role_name}@{self.account_id}"
+
+
+@dataclass(frozen=True)
+class SsmParameterRef:
+    """`{ssm_parameter: PATH}` as a variable value: read from SSM in that account."""
+
+    path: str
+    account_id: str
+
+    def describe(self) -> str:
+        return f"ssm_parameter:{self.path}@{self.account_id}"
+
+
+VariableValue = str | IamRoleRef | SsmParameterRef
+
+
+@dataclass(frozen=True)
+class AwsSecretSource:
+    """`{aws_secret: ID}`: Secrets Manager SecretString."""
+
+    secret_id: str
+    account_id: str | None  # None: the caller's own account
+
+    def describe(self) -> str:
+        where = f"@{self.account_id}" if self.account_id else ""
+        return f"aws_secret:{self.secret_id}{where}"
+
+
+@dataclass(frozen=True)
+class SsmSecretSource:
+    """`{ssm_parameter: PATH}` as a secret: a SecureString, decrypted at apply."""
+
+    path: str
+    account_id: str | None
+
+    def describe(self) -> str:
+        where = f"@{self.account_id}" if self.account_id else ""
+        return f"ssm_parameter:{self.path}{where}"
+
+
+@dataclass(frozen=True)
+class EnvSecretSource:
+    """`{env: VAR}`: the process environment of the reconcile run."""
+
+    variable: str
+
+    def describe(self) -> str:
+        return f"env:{self.variable}"
+
+
+SecretSource = AwsSecretSource | SsmSecretSource | EnvSecretSource
+
+
+@dataclass(frozen=True)
+class DispatchCheck:
+    """`check: {repository_dispatch: REPO}`: verify a token can dispatch to REPO."""
+
+    repository: str  # "owner/name"
+
+
+@dataclass(frozen=True)
+class DesiredSecret:
+    name: str
+    source: SecretSource
+    check: DispatchCheck | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Reviewer:
+    """`team:<slug>` or `user:<login>`."""
+
+    kind: Literal["team", "user"]
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def key(self) -> str:
+        """Case-folded identity: GitHub logins and slugs are case-insensitive."""
+        return f"{self.kind}:{self.name.lower()}"
+
+
+@dataclass(frozen=True)
+class BranchPattern:
+    """A custom deployment branch policy: a branch or tag name pattern."""
+
+    type: Literal["branch", "tag"]
+    pattern: str
+
+    @property
+    def name(self) -> str:
+        """The plan's name for this policy, unique within an environment."""
+        return f"{self.type}:{self.pattern}"
+
+
+@dataclass(frozen=True)
+class DesiredEnvironment:
+    name: str
+    required_approvals: int
+    reviewers: tuple[Reviewer, ...]
+    prevent_self_review: bool
+    wait_timer: int
+    # None: any branch may deploy (no deployment_branch_policy on GitHub).
+    branch_patterns: tuple[BranchPattern, ...] | None
+    variables: Mapping[str, VariableValue] = field(default_factory=dict)
+    secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DesiredRepository:
+    owner: str
+    name: str
+    environments: tuple[DesiredEnvironment, ...]
+    variables: Mapping[str, VariableValue] = field(default_factory=dict)
+    secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def environment(self, name: str) -> DesiredEnvironment | None:
+        folded = name.lower()
+        return next((e for e in self.environments if e.name.lower() == folded), None)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    region: str | None
+    read_role: str | None
+    accounts: Mapping[str, str]  # environment name -> account id
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    owner: str
+    repositories: tuple[DesiredRepository, ...]
+    prune: bool = False
+    aws: AwsSettings | None = None
+
+    def repository(self, name: str) -> DesiredRepository | None:
+        folded = name.lower()
+        return next((r for r in self.repositories if r.name.lower() == folded), None)

@@ -1,0 +1,132 @@
+"""The observed state: what GitHub and AWS hold now, read-only.
+
+Produced by the GitHub adapter (`reconciler.github`) and the AWS adapter
+(`reconciler.aws`); consumed by the pure diff (`reconciler.diff`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+BranchPolicyType = Literal["all", "protected", "custom"]
+
+
+@dataclass(frozen=True, order=True)
+class ObservedReviewer:
+    kind: Literal["team", "user"]
+    id: int
+    name: str  # team slug or user login, as GitHub spells it
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.name.lower()}"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ObservedBranchPolicy:
+    id: int
+    type: Literal["branch", "tag"]
+    pattern: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.type}:{self.pattern}"
+
+
+@dataclass(frozen=True)
+class ObservedVariable:
+    name: str
+    value: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ObservedSecret:
+    name: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ObservedEnvironment:
+    name: str
+    reviewers: tuple[ObservedReviewer, ...] = ()
+    prevent_self_review: bool = False
+    wait_timer: int = 0
+    # "all": no deployment_branch_policy; "protected": protected branches only;
+    # "custom": the patterns in branch_policies.
+    branch_policy: BranchPolicyType = "all"
+    branch_policies: tuple[ObservedBranchPolicy, ...] = ()
+    variables: Mapping[str, ObservedVariable] = field(default_factory=dict)
+    secrets: Mapping[str, ObservedSecret] = field(default_factory=dict)
+    # Custom (app) deployment protection rules and other rules we do not manage;
+    # kept so the plan can warn before a write would affect them.
+    other_rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservedRepository:
+    full_name: str
+    environments: Mapping[str, ObservedEnvironment] = field(default_factory=dict)
+    variables: Mapping[str, ObservedVariable] = field(default_factory=dict)
+    secrets: Mapping[str, ObservedSecret] = field(default_factory=dict)
+
+    def environment(self, name: str) -> ObservedEnvironment | None:
+        folded = name.lower()
+        return next((e for k, e in self.environments.items() if k.lower() == folded), None)
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    slug: str
+    id: int
+    members: tuple[str, ...]  # logins
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    login: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Identities:
+    """Reviewer lookups, once per run. A key missing from both maps is unknown."""
+
+    teams: Mapping[str, TeamInfo] = field(default_factory=dict)  # folded slug -> team
+    users: Mapping[str, UserInfo] = field(default_factory=dict)  # folded login -> user
+
+
+@dataclass(frozen=True)
+class AwsFinding:
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    repository: str | None = None
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
+class AwsFacts:
+    """The AWS answers the diff needs, keyed by the references' describe()."""
+
+    # ssm variable reference describe() -> value (absent: could not be read)
+    parameter_values: Mapping[str, str] = field(default_factory=dict)
+    # secret source describe() -> last change time (None: unknown/not checkable)
+    source_changed_at: Mapping[str, datetime | None] = field(default_factory=dict)
+    findings: tuple[AwsFinding, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    repositories: Mapping[str, ObservedRepository]  # folded full name -> repository
+    identities: Identities = field(default_factory=Identities)
+    aws: AwsFacts = field(default_factory=AwsFacts)
+
+    def repository(self, full_name: str) -> ObservedRepository | None:
+        return self.repositories.get(full_name.lower())
