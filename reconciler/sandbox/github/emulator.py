@@ -1,0 +1,370 @@
+"""`GitHubEmulator`: seeding, direct state access, observability and control."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from reconciler.sandbox.github import payloads
+from reconciler.sandbox.github.app import EmulatorApp
+from reconciler.sandbox.github.crypto import KeyPair
+from reconciler.sandbox.github.ratelimit import SecondaryLimit
+from reconciler.sandbox.github.records import Dispatch, FaultRule, LoggedRequest, RequestRecord
+from reconciler.sandbox.github.routes_environments import apply_settings
+from reconciler.sandbox.github.server import Server
+from reconciler.sandbox.github.state import (
+    Account,
+    App,
+    BranchPolicy,
+    Repo,
+    Secret,
+    Team,
+    Token,
+    Variable,
+    World,
+    normalize_permission,
+)
+
+
+class GitHubEmulator:
+    """A GitHub REST API (the subset reconcile uses) on http://127.0.0.1:<ephemeral port>."""
+
+    def __init__(self, *, latency: float = 0.0, port: int = 0) -> None:
+        self._world = World()
+        self._app = EmulatorApp(self._world)
+        self._app.latency = latency
+        self._server = Server(self._app, port=port)
+        self.url = ""
+
+    # lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        self.url = self._server.start()
+        self._app.base = self.url
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> GitHubEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # seeding -------------------------------------------------------------------
+
+    def _account(self, login: str, kind: str) -> int:
+        with self._world.lock:
+            existing = self._world.account(login)
+            if existing is not None:
+                return existing.id
+            account = Account(self._world.new_id(), login, kind, self._world.now())
+            self._world.accounts[login.lower()] = account
+            return account.id
+
+    def add_org(self, login: str, *, owners: Sequence[str] = ()) -> int:
+        """An organization; `owners` (created as users) get admin on all its repositories."""
+        org_id = self._account(login, "Organization")
+        with self._world.lock:
+            for owner in owners:
+                self.add_user(owner)
+                self._world.require_account(login).owners.add(owner.lower())
+        return org_id
+
+    def add_user(self, login: str) -> int:
+        return self._account(login, "User")
+
+    def add_team(self, org: str, slug: str, members: Sequence[str] = ()) -> int:
+        with self._world.lock:
+            self.add_org(org)
+            for member in members:
+                self.add_user(member)
+            team = self._world.team(org, slug)
+            if team is None:
+                team = Team(
+                    self._world.new_id(),
+                    self._world.require_account(org).login,
+                    slug,
+                    slug,
+                    self._world.now(),
+                )
+                self._world.teams[(org.lower(), slug.lower())] = team
+            for member in members:
+                if member.lower() not in {m.lower() for m in team.members}:
+                    team.members.append(member)
+            return team.id
+
+    def add_repo(self, owner: str, name: str) -> int:
+        """A private repository; an unknown owner is created as an organization."""
+        with self._world.lock:
+            if self._world.account(owner) is None:
+                self.add_org(owner)
+            existing = self._world.repo(owner, name)
+            if existing is not None:
+                return existing.id
+            repo = Repo(
+                self._world.new_id(),
+                self._world.require_account(owner).login,
+                name,
+                self._world.now(),
+                KeyPair(),
+            )
+            self._world.repos[repo.full_name.lower()] = repo
+            return repo.id
+
+    def grant_team(
+        self, org: str, slug: str, owner: str, repo: str, permission: str = "push"
+    ) -> None:
+        with self._world.lock:
+            team = self._world.require_team(org, slug)
+            team.repos[self._world.require_repo(owner, repo).full_name.lower()] = (
+                normalize_permission(permission)
+            )
+
+    def add_collaborator(
+        self, owner: str, repo: str, login: str, permission: str = "write"
+    ) -> None:
+        with self._world.lock:
+            self.add_user(login)
+            target = self._world.require_repo(owner, repo)
+            target.collaborators[login.lower()] = normalize_permission(permission)
+
+    def add_token(
+        self,
+        token: str,
+        *,
+        login: str,
+        write: bool = True,
+        repos: Collection[str] | None = None,
+        expires_at: datetime | None = None,
+        scopes: str | None = "repo",
+    ) -> None:
+        """A personal access token acting as `login` (created as a user if unknown).
+
+        `repos` limits it to those repositories ("owner/name" or bare names); a
+        read-only token gets 403 on every write.
+        """
+        with self._world.lock:
+            if self._world.account(login) is None:
+                self.add_user(login)
+            self._world.tokens[token] = Token(
+                login=login,
+                write=write,
+                repos=frozenset(r.lower() for r in repos) if repos is not None else None,
+                expires_at=expires_at,
+                scopes=scopes,
+            )
+
+    def add_app(
+        self, app_id: int, public_key_pem: str, installations: Mapping[str, int], *, slug: str = ""
+    ) -> None:
+        with self._world.lock:
+            for owner in installations:
+                if self._world.account(owner) is None:
+                    self.add_org(owner)
+            self._world.apps[app_id] = App(
+                app_id=app_id,
+                slug=slug or f"app-{app_id}",
+                public_key_pem=public_key_pem,
+                installations={o.lower(): i for o, i in installations.items()},
+                created_at=self._world.now(),
+            )
+
+    # direct state access -------------------------------------------------------
+
+    def put_environment(
+        self,
+        owner: str,
+        repo: str,
+        name: str,
+        *,
+        wait_timer: int = 0,
+        prevent_self_review: bool = False,
+        reviewers: Sequence[tuple[str, int]] = (),
+        deployment_branch_policy: tuple[bool, bool] | None = None,
+    ) -> None:
+        """Like PUT environment, bypassing HTTP; reviewers are ("User"|"Team", id)."""
+        body: dict[str, Any] = {
+            "wait_timer": wait_timer,
+            "prevent_self_review": prevent_self_review,
+        }
+        if reviewers:
+            body["reviewers"] = [{"type": kind, "id": ident} for kind, ident in reviewers]
+        if deployment_branch_policy is not None:
+            body["deployment_branch_policy"] = {
+                "protected_branches": deployment_branch_policy[0],
+                "custom_branch_policies": deployment_branch_policy[1],
+            }
+        with self._world.lock:
+            apply_settings(self._world, self._world.require_repo(owner, repo), name, body)
+
+    def delete_environment(self, owner: str, repo: str, name: str) -> None:
+        with self._world.lock:
+            self._world.require_repo(owner, repo).environments.pop(name.lower(), None)
+
+    def environment_names(self, owner: str, repo: str) -> list[str]:
+        with self._world.lock:
+            return sorted(
+                e.name for e in self._world.require_repo(owner, repo).environments.values()
+            )
+
+    def environment_json(self, owner: str, repo: str, env: str) -> dict[str, Any] | None:
+        """The body GET environment would return (URLs use the emulator's base URL)."""
+        with self._world.lock:
+            target = self._world.require_repo(owner, repo)
+            found = target.environments.get(env.lower())
+            if found is None:
+                return None
+            return payloads.environment(self.url, self._world, target, found)
+
+    def add_branch_policy(
+        self,
+        owner: str,
+        repo: str,
+        env: str,
+        name: str,
+        type: str = "branch",
+    ) -> int:
+        with self._world.lock:
+            environment = self._world.require_env(owner, repo, env)
+            policy = BranchPolicy(self._world.new_id(), name, type)
+            environment.policies[policy.id] = policy
+            return policy.id
+
+    def branch_policies(self, owner: str, repo: str, env: str) -> list[tuple[str, str]]:
+        """(type, name) of each custom deployment branch/tag policy, in creation order."""
+        with self._world.lock:
+            environment = self._world.require_env(owner, repo, env)
+            return [
+                (p.type, p.name) for p in sorted(environment.policies.values(), key=lambda p: p.id)
+            ]
+
+    def set_variable(self, owner: str, repo: str, env: str | None, name: str, value: str) -> None:
+        with self._world.lock:
+            scope = self._world.variables_of(owner, repo, env)
+            now = self._world.now()
+            existing = scope.get(name.upper())
+            if existing is not None:
+                existing.value, existing.updated_at = value, now
+            else:
+                scope[name.upper()] = Variable(name.upper(), value, now, now)
+
+    def delete_variable(self, owner: str, repo: str, env: str | None, name: str) -> None:
+        with self._world.lock:
+            self._world.variables_of(owner, repo, env).pop(name.upper(), None)
+
+    def variables(self, owner: str, repo: str, env: str | None) -> dict[str, str]:
+        with self._world.lock:
+            return {v.name: v.value for v in self._world.variables_of(owner, repo, env).values()}
+
+    def set_secret(  # noqa: PLR0917 (the documented call shape is positional)
+        self,
+        owner: str,
+        repo: str,
+        env: str | None,
+        name: str,
+        plaintext: str,
+        updated_at: datetime | None = None,
+    ) -> None:
+        with self._world.lock:
+            scope = self._world.secrets_of(owner, repo, env)
+            stamp = (updated_at or self._world.now()).replace(microsecond=0)
+            existing = scope.get(name.upper())
+            if existing is not None:
+                existing.plaintext, existing.updated_at = plaintext, stamp
+            else:
+                scope[name.upper()] = Secret(name.upper(), plaintext, stamp, stamp)
+
+    def delete_secret(self, owner: str, repo: str, env: str | None, name: str) -> None:
+        with self._world.lock:
+            self._world.secrets_of(owner, repo, env).pop(name.upper(), None)
+
+    def secret_value(self, owner: str, repo: str, env: str | None, name: str) -> str | None:
+        with self._world.lock:
+            secret = self._world.secrets_of(owner, repo, env).get(name.upper())
+            return secret.plaintext if secret else None
+
+    def secret_names(self, owner: str, repo: str, env: str | None) -> list[str]:
+        with self._world.lock:
+            return sorted(self._world.secrets_of(owner, repo, env))
+
+    def rotate_public_key(self, owner: str, repo: str, env: str | None = None) -> None:
+        """A new secrets key pair; clients holding the old key_id then get 422."""
+        with self._world.lock:
+            target = self._world.require_repo(owner, repo)
+            if env is None:
+                target.keys = KeyPair()
+            else:
+                self._world.require_env(owner, repo, env).keys = KeyPair()
+
+    @property
+    def dispatches(self) -> list[Dispatch]:
+        with self._world.lock:
+            return list(self._world.dispatches)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock (token expiry, JWT checks, timestamps) forward."""
+        with self._world.lock:
+            self._world.clock_offset += timedelta(seconds=seconds)
+
+    # observability and control -------------------------------------------------
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        return list(self._app.requests)
+
+    def clear_requests(self) -> None:
+        self._app.requests.clear()
+
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        return self._app.on_request
+
+    @on_request.setter
+    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
+        self._app.on_request = hook
+
+    def add_fault(self, rule: FaultRule) -> None:
+        self._app.faults.add(rule)
+
+    def set_latency(self, seconds: float) -> None:
+        self._app.latency = seconds
+
+    def set_primary_limit(
+        self, limit: int, remaining: int | None = None, reset_in: int = 3600
+    ) -> None:
+        self._app.primary.configure(limit, remaining, reset_in)
+
+    def enable_secondary_limit(
+        self, points_per_window: int = 900, window_seconds: float = 60.0, max_concurrent: int = 100
+    ) -> None:
+        self._app.secondary = SecondaryLimit(points_per_window, window_seconds, max_concurrent)
+
+    def reset(self) -> None:
+        """Forget all state, faults, limits and logged requests; keep serving on the same URL."""
+        with self._world.lock:
+            fresh = World()
+            for name in (
+                "clock_offset",
+                "next_id",
+                "accounts",
+                "teams",
+                "repos",
+                "tokens",
+                "apps",
+                "dispatches",
+            ):
+                setattr(self._world, name, getattr(fresh, name))
+        self._app.faults.clear()
+        self._app.primary.configure(5000, None, 3600)
+        self._app.secondary = None
+        self._app.latency = 0.0
+        self.clear_requests()

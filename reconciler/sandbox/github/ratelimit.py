@@ -1,0 +1,148 @@
+"""Primary (per identity, hourly quota) and secondary (points per window) rate limits."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from reconciler.sandbox.github.http import ApiError
+
+PRIMARY_DOCS = (
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"
+)
+SECONDARY_DOCS = (
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+    "again. If you reach out to GitHub Support for help, please include the request ID {rid}."
+)
+
+
+@dataclass
+class _Bucket:
+    used: int
+    reset: int  # epoch seconds
+
+
+@dataclass
+class PrimaryLimit:
+    limit: int = 5000
+    reset_in: int = 3600
+    initial_remaining: int | None = None
+    buckets: dict[str, _Bucket] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def configure(self, limit: int, remaining: int | None, reset_in: int) -> None:
+        with self.lock:
+            self.limit, self.initial_remaining, self.reset_in = limit, remaining, reset_in
+            self.buckets.clear()
+
+    def _bucket(self, identity: str) -> _Bucket:
+        now = int(time.time())
+        bucket = self.buckets.get(identity)
+        if bucket is None or now >= bucket.reset:
+            used = 0
+            if bucket is None and self.initial_remaining is not None:
+                used = max(self.limit - self.initial_remaining, 0)
+            bucket = _Bucket(used=used, reset=now + self.reset_in)
+            self.buckets[identity] = bucket
+        return bucket
+
+    def check(self, identity: str, account_id: int, request_id: str) -> None:
+        """Raise GitHub's 403 when the identity's quota is spent."""
+        with self.lock:
+            bucket = self._bucket(identity)
+            if bucket.used >= self.limit:
+                raise ApiError(
+                    403,
+                    f"API rate limit exceeded for user ID {account_id}. If you reach out to "
+                    f"GitHub Support for help, please include the request ID {request_id}.",
+                    documentation_url=PRIMARY_DOCS,
+                    headers=self._headers(bucket),
+                )
+
+    def spend(self, identity: str) -> None:
+        with self.lock:
+            bucket = self._bucket(identity)
+            bucket.used = min(bucket.used + 1, self.limit)
+
+    def headers(self, identity: str | None) -> dict[str, str]:
+        with self.lock:
+            if identity is None:
+                # Unauthenticated callers share GitHub's 60/hour anonymous quota.
+                now = int(time.time())
+                return {
+                    "x-ratelimit-limit": "60",
+                    "x-ratelimit-remaining": "60",
+                    "x-ratelimit-reset": str(now + 3600),
+                    "x-ratelimit-used": "0",
+                    "x-ratelimit-resource": "core",
+                }
+            return self._headers(self._bucket(identity))
+
+    def _headers(self, bucket: _Bucket) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(max(self.limit - bucket.used, 0)),
+            "x-ratelimit-reset": str(bucket.reset),
+            "x-ratelimit-used": str(bucket.used),
+            "x-ratelimit-resource": "core",
+        }
+
+    def snapshot(self, identity: str | None) -> tuple[int, int, int, int]:
+        """(limit, remaining, reset, used) for GET /rate_limit."""
+        h = self.headers(identity)
+        return (
+            int(h["x-ratelimit-limit"]),
+            int(h["x-ratelimit-remaining"]),
+            int(h["x-ratelimit-reset"]),
+            int(h["x-ratelimit-used"]),
+        )
+
+
+@dataclass
+class SecondaryLimit:
+    """GitHub's documented point costs: 1 per read, 5 per write, within a rolling window."""
+
+    points_per_window: int
+    window_seconds: float
+    max_concurrent: int
+    spent: deque[tuple[float, int]] = field(default_factory=deque)
+    in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self, is_write: bool, request_id: str) -> None:
+        """Admit one request or raise the 403 GitHub sends; pair with `release`."""
+        cost = 5 if is_write else 1
+        now = time.monotonic()
+        with self.lock:
+            while self.spent and self.spent[0][0] <= now - self.window_seconds:
+                self.spent.popleft()
+            total = sum(points for _, points in self.spent)
+            retry: float | None = None
+            if self.in_flight >= self.max_concurrent:
+                retry = 1.0
+            elif total + cost > self.points_per_window:
+                freed, retry = 0, self.window_seconds
+                for started, points in self.spent:
+                    freed += points
+                    if total - freed + cost <= self.points_per_window:
+                        retry = started + self.window_seconds - now
+                        break
+            if retry is not None:
+                raise ApiError(
+                    403,
+                    SECONDARY_MESSAGE.format(rid=request_id),
+                    documentation_url=SECONDARY_DOCS,
+                    headers={"retry-after": str(max(math.ceil(retry), 1))},
+                )
+            self.spent.append((now, cost))
+            self.in_flight += 1
+
+    def release(self) -> None:
+        with self.lock:
+            self.in_flight -= 1

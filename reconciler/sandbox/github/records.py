@@ -1,0 +1,61 @@
+"""Values the emulator hands to tests: logged requests, hook records, fault rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+FaultKind = Literal["status", "secondary_limit", "too_many_requests", "drop", "lose_response"]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str  # percent-decoded, without the query string
+    query: dict[str, str]
+    status: int  # 0 when the connection was dropped before any response
+    conditional: bool  # the client sent If-None-Match
+    was_304: bool
+    is_write: bool
+    identity: str | None  # login behind the credential, never the credential itself
+    time: datetime
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """Everything a contract validator needs about one exchange."""
+
+    method: str
+    url: str  # full URL as the client sent it (raw path + query)
+    headers: dict[str, str]
+    body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+
+
+@dataclass
+class FaultRule:
+    """Injected failure for requests whose method and path match.
+
+    `path` is a regular expression searched in the decoded request path;
+    `method` "*" matches any method. The rule fires `times` times, then retires.
+    """
+
+    method: str
+    path: str
+    times: int = 1
+    kind: FaultKind = "status"
+    status: int = 502
+    retry_after: int | None = None
+    fired: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    owner: str
+    repo: str
+    event_type: str
+    client_payload: dict[str, Any]
+    identity: str | None

@@ -1,0 +1,266 @@
+"""Validate GitHub API exchanges against the OpenAPI subset reconcile relies on.
+
+`ContractValidator` checks a request (method, URL, headers, body) and its
+response (status, headers, body) with openapi-core and collects every failure,
+so one session-wide instance can watch all traffic through the emulator's
+`on_request` hook:
+
+    validator = ContractValidator()
+    emulator.on_request = validator.record
+    ...
+    validator.assert_clean()
+
+Rules beyond the schema, matching GitHub's documented behaviour:
+- an error status the operation does not document must still carry GitHub's
+  basic-error body (`message`, `documentation_url`);
+- a 304 is allowed on any GET (conditional requests) and must have no body;
+- every response carries the x-ratelimit-* and x-github-request-id headers, and
+  a GET 200 an ETag;
+- GitHub's id-based alias URLs (`/repositories/{id}/...`,
+  `/organizations/{org_id}/team/{team_id}/...`) validate as their named paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from reconciler.sandbox.github import RequestRecord
+
+SPEC_ENV = "RECONCILE_GITHUB_OPENAPI"
+DEFAULT_SPEC = Path("/work/shared/github-openapi/api.github.com.subset.json")
+SPEC_HOST = "https://api.github.com"
+COMMON_HEADERS = (
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-used",
+    "x-ratelimit-resource",
+    "x-github-request-id",
+)
+
+
+def spec_path() -> Path:
+    return Path(os.environ.get(SPEC_ENV, str(DEFAULT_SPEC)))
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    with spec_path().open(encoding="utf-8") as handle:
+        spec: dict[str, Any] = json.load(handle)
+    return spec
+
+
+@cache
+def _openapi() -> OpenAPI:
+    return OpenAPI.from_dict(load_spec())
+
+
+def operations() -> list[tuple[str, str]]:
+    """Every (METHOD, path template) of the subset."""
+    out = []
+    for path, item in load_spec()["paths"].items():
+        for method in item:
+            if method in {"get", "put", "post", "patch", "delete"}:
+                out.append((method.upper(), path))
+    return sorted(out)
+
+
+def canonical_path(path: str) -> str:
+    """GitHub's id-based alias paths, rewritten to the named templates of the spec."""
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[1] == "repositories" and parts[2].isdigit():
+        return "/".join(["", "repos", f"owner-{parts[2]}", f"repo-{parts[2]}", *parts[3:]])
+    if len(parts) >= 5 and parts[1] == "organizations" and parts[3] == "team":
+        return "/".join(["", "orgs", f"org-{parts[2]}", "teams", f"team-{parts[4]}", *parts[5:]])
+    return path
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    parameters: RequestParameters
+    body: bytes | None
+    content_type: str
+    host_url: str = SPEC_HOST
+
+
+@dataclass
+class _Response:
+    status_code: int
+    headers: Headers
+    data: bytes | None
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ContractFailure:
+    method: str
+    url: str
+    status: int
+    where: str  # "request" | "response" | "headers"
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} -> {self.status}: {self.where}: {self.detail}"
+
+
+def _request(method: str, url: str, headers: dict[str, str], body: bytes) -> _Request:
+    parts = urlsplit(url)
+    lower = {k.lower(): v for k, v in headers.items()}
+    return _Request(
+        method=method.lower(),
+        path=canonical_path(parts.path),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(parse_qsl(parts.query, keep_blank_values=True)),
+            header=Headers(list(lower.items())),
+        ),
+        body=body or None,
+        content_type=lower.get("content-type", "application/json").lower(),
+    )
+
+
+def _documented(method: str, url: str) -> dict[str, Any] | None:
+    """The operation object for a request, matching templates segment by segment."""
+    segments = canonical_path(urlsplit(url).path).rstrip("/").split("/")
+    for template, item in load_spec()["paths"].items():
+        parts = template.split("/")
+        if len(parts) == len(segments) and all(
+            p == s or (p.startswith("{") and s) for p, s in zip(parts, segments, strict=True)
+        ):
+            op = item.get(method.lower())
+            if op is not None:
+                return dict(op)
+    return None
+
+
+class ContractValidator:
+    """Collects contract failures; thread-safe, usable directly as `on_request`."""
+
+    def __init__(self, *, validate_rejected_requests: bool = False) -> None:
+        self.failures: list[ContractFailure] = []
+        self.checked = 0
+        self.validate_rejected_requests = validate_rejected_requests
+        self._lock = threading.Lock()
+
+    # single checks, returning messages --------------------------------------------
+
+    def request_errors(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> list[str]:
+        errors = _openapi().iter_request_errors(_request(method, url, headers, body))
+        return [_describe(e) for e in errors]
+
+    def response_errors(
+        self,
+        method: str,
+        url: str,
+        request_headers: dict[str, str],
+        request_body: bytes,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> list[str]:
+        out = self._header_errors(method, status, headers)
+        op = _documented(method, url)
+        if op is None:
+            # An unknown path answered 404 is GitHub's own behaviour; anything else is not.
+            if status != 404:
+                out.append("no such operation in the subset")
+            return out + _error_body_errors(status, body)
+        if str(status) not in op["responses"]:
+            if status == 304 and method.upper() == "GET":
+                return out + (["304 with a body"] if body else [])
+            if status >= 400 or status == 303:
+                return out + _error_body_errors(status, body)
+            return [*out, f"status {status} is not documented"]
+        if status == 303 or (status >= 400 and not body):
+            return out
+        request = _request(method, url, request_headers, request_body)
+        lower = {k.lower(): v for k, v in headers.items()}
+        response = _Response(
+            status_code=status,
+            headers=Headers(list(lower.items())),
+            data=body or None,
+            content_type=lower.get("content-type", "application/json").lower(),
+        )
+        errors = _openapi().iter_response_errors(request, response)
+        return out + [_describe(e) for e in errors]
+
+    @staticmethod
+    def _header_errors(method: str, status: int, headers: dict[str, str]) -> list[str]:
+        lower = {k.lower() for k in headers}
+        missing = [h for h in COMMON_HEADERS if h not in lower]
+        if method.upper() == "GET" and status == 200 and "etag" not in lower:
+            missing.append("etag")
+        return [f"missing header {h}" for h in missing]
+
+    # collection ---------------------------------------------------------------------
+
+    def record(self, rec: RequestRecord) -> None:
+        found: list[tuple[str, str]] = []
+        if rec.status < 400 or self.validate_rejected_requests:
+            found += [
+                ("request", e)
+                for e in self.request_errors(rec.method, rec.url, rec.headers, rec.body)
+            ]
+        found += [
+            ("response", e)
+            for e in self.response_errors(
+                rec.method,
+                rec.url,
+                rec.headers,
+                rec.body,
+                rec.status,
+                rec.response_headers,
+                rec.response_body,
+            )
+        ]
+        with self._lock:
+            self.checked += 1
+            self.failures += [
+                ContractFailure(rec.method, rec.url, rec.status, w, d) for w, d in found
+            ]
+
+    __call__ = record
+
+    def assert_clean(self) -> None:
+        with self._lock:
+            failures = list(self.failures)
+        assert not failures, "contract failures:\n" + "\n".join(str(f) for f in failures)
+
+
+def _error_body_errors(status: int, body: bytes) -> list[str]:
+    if status == 303 or not body:
+        return [] if status in {303, 304} or status >= 400 else ["empty body"]
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return ["error body is not JSON"]
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("message"), str):
+        return ["error body lacks a message"]
+    if not isinstance(parsed.get("documentation_url"), str):
+        return ["error body lacks a documentation_url"]
+    return []
+
+
+def _describe(error: BaseException) -> str:
+    parts = [f"{type(error).__name__}: {error}"]
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None) or getattr(error, "schema_errors", None)
+    if schema_errors:
+        parts += [f"  - {getattr(e, 'message', e)}" for e in list(schema_errors)[:5]]
+    elif cause is not None:
+        parts.append(f"  caused by {type(cause).__name__}: {cause}")
+    return "\n".join(parts)

@@ -1,0 +1,208 @@
+"""Every path and method of the OpenAPI subset, driven and validated against the spec."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+from contract_support import ContractValidator, canonical_path, load_spec, operations
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from reconciler.sandbox.github import GitHubEmulator, RequestRecord, seal
+
+from .conftest import OWNER, REPO, Api, team_id, user_id
+
+R = f"/repos/{OWNER}/{REPO}"
+E = f"{R}/environments/prod%2Fus"
+APP_ID = 4242
+INSTALLATION = 777
+
+
+def app_jwt(key: rsa.RSAPrivateKey, app_id: int = APP_ID, lifetime: int = 540) -> str:
+    now = int(time.time())
+    return jwt.encode({"iat": now - 30, "exp": now + lifetime, "iss": str(app_id)}, key, "RS256")
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(key: rsa.RSAPrivateKey) -> str:
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> None:
+    """Happy and documented error paths for every operation, in a realistic order."""
+    ops, carol = team_id(emu, "ops"), user_id(emu, "carol")
+    emu.add_app(APP_ID, public_pem(key), {OWNER: INSTALLATION}, slug="gate-keeper")
+    assert api("GET", R).status_code == 200
+    assert api("GET", f"/repos/{OWNER}/missing").status_code == 404
+    assert api("GET", f"{R}/environments").status_code == 200
+    body = {
+        "wait_timer": 30,
+        "prevent_self_review": True,
+        "reviewers": [{"type": "Team", "id": ops}, {"type": "User", "id": carol}],
+        "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+    }
+    assert api("PUT", E, json=body).status_code == 200
+    assert api("PUT", E, json={"wait_timer": 99999}).status_code == 422
+    assert api("PUT", f"{R}/environments/staging").status_code == 200
+    assert api("GET", E).status_code == 200
+    assert api("GET", f"{R}/environments").status_code == 200
+    assert api("GET", f"{R}/environments/nope").status_code == 404
+    # branch policies
+    bp = f"{E}/deployment-branch-policies"
+    created = api("POST", bp, json={"name": "main", "type": "branch"})
+    assert created.status_code == 200
+    assert api("POST", bp, json={"name": "main"}, allow_redirects=False).status_code == 303
+    assert (
+        api(
+            "POST", f"{R}/environments/staging/deployment-branch-policies", json={"name": "x"}
+        ).status_code
+        == 404
+    )
+    pid = created.json()["id"]
+    assert api("GET", bp).status_code == 200
+    assert api("GET", f"{bp}/{pid}").status_code == 200
+    assert api("PUT", f"{bp}/{pid}", json={"name": "release/*"}).status_code == 200
+    assert api("DELETE", f"{bp}/{pid}").status_code == 204
+    # custom protection rules
+    rules = f"{E}/deployment_protection_rules"
+    rule = api("POST", rules, json={"integration_id": APP_ID})
+    assert rule.status_code == 201
+    assert api("GET", rules).status_code == 200
+    assert api("GET", f"{rules}/{rule.json()['id']}").status_code == 200
+    assert api("DELETE", f"{rules}/{rule.json()['id']}").status_code == 204
+    # variables at both levels
+    for base in (f"{R}/actions/variables", f"{E}/variables"):
+        assert api("POST", base, json={"name": "role_arn", "value": "a"}).status_code == 201
+        assert api("POST", base, json={"name": "ROLE_ARN", "value": "b"}).status_code == 409
+        assert api("POST", base, json={"name": "GITHUB_X", "value": "b"}).status_code == 422
+        assert api("GET", base).status_code == 200
+        assert api("GET", f"{base}/Role_Arn").status_code == 200
+        assert api("PATCH", f"{base}/ROLE_ARN", json={"value": "c"}).status_code == 204
+        assert api("DELETE", f"{base}/ROLE_ARN").status_code == 204
+        assert api("GET", f"{base}/ROLE_ARN").status_code == 404
+    # secrets at both levels
+    for base in (f"{R}/actions/secrets", f"{E}/secrets"):
+        pk = api("GET", f"{base}/public-key").json()
+        payload = {"key_id": pk["key_id"], "encrypted_value": seal(pk["key"], "s3cret")}
+        assert api("PUT", f"{base}/TOKEN", json=payload).status_code == 201
+        assert api("PUT", f"{base}/token", json=payload).status_code == 204
+        stale = {"key_id": "1", "encrypted_value": payload["encrypted_value"]}
+        assert api("PUT", f"{base}/TOKEN", json=stale).status_code == 422
+        assert api("GET", base).status_code == 200
+        assert api("GET", f"{base}/TOKEN").status_code == 200
+        assert api("DELETE", f"{base}/TOKEN").status_code == 204
+    # repository-level reads and actions
+    assert api("POST", f"{R}/dispatches", json={"event_type": "deploy"}).status_code == 204
+    assert api("POST", f"{R}/dispatches", json={"event_type": ""}).status_code == 422
+    assert api("GET", f"{R}/collaborators/carol/permission").status_code == 200
+    assert api("GET", f"{R}/collaborators/nobody/permission").status_code == 404
+    assert api("GET", f"{R}/teams").status_code == 200
+    assert api("GET", f"{R}/actions/runs/1/approvals").status_code == 200
+    # accounts
+    assert api("GET", f"/orgs/{OWNER}").status_code == 200
+    assert api("GET", "/orgs/nope").status_code == 404
+    assert api("GET", f"/orgs/{OWNER}/teams/ops").status_code == 200
+    assert api("GET", f"/orgs/{OWNER}/teams/nope").status_code == 404
+    assert api("GET", f"/orgs/{OWNER}/teams/ops/members").status_code == 200
+    team_repo = f"/orgs/{OWNER}/teams/ops/repos/{OWNER}/{REPO}"
+    assert api("GET", team_repo).status_code == 204
+    media = {"Accept": "application/vnd.github.v3.repository+json"}
+    assert api("GET", team_repo, headers=media).status_code == 200
+    assert api("GET", f"/orgs/{OWNER}/teams/ops/repos/{OWNER}/other").status_code == 404
+    assert api("GET", "/users/alice").status_code == 200
+    assert api("GET", "/users/nobody").status_code == 404
+    assert api("GET", "/user").status_code == 200
+    assert api.as_token(None)("GET", "/user").status_code == 401
+    assert api("GET", "/rate_limit").status_code == 200
+    etag = api("GET", "/user").headers["etag"]
+    assert api("GET", "/user", headers={"If-None-Match": etag}).status_code == 304
+    # GitHub App
+    app = api.as_token(None)
+    app.session.headers["Authorization"] = f"Bearer {app_jwt(key)}"
+    assert app("GET", f"{R}/installation").status_code == 200
+    assert app("GET", "/repos/elsewhere/x/installation").status_code == 404
+    token = app("POST", f"/app/installations/{INSTALLATION}/access_tokens")
+    assert token.status_code == 201
+    assert app("POST", "/app/installations/1/access_tokens").status_code == 404
+    bad = api.as_token(None)
+    bad.session.headers["Authorization"] = f"Bearer {app_jwt(key, lifetime=3600)}"
+    assert bad("POST", f"/app/installations/{INSTALLATION}/access_tokens").status_code == 401
+    # teardown
+    assert api("DELETE", E).status_code == 204
+    assert api("DELETE", E).status_code == 404
+
+
+def test_every_operation_is_served_and_matches_the_spec(
+    emu: GitHubEmulator, api: Api, validator: ContractValidator, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    seen: list[RequestRecord] = []
+
+    def both(rec: RequestRecord) -> None:
+        seen.append(rec)
+        validator.record(rec)
+
+    emu.on_request = both
+    drive_everything(emu, api, rsa_key)
+    validator.assert_clean()
+    succeeded = {(rec.method, _template_of(rec)) for rec in seen if 200 <= rec.status < 300}
+    missing = [op for op in operations() if op not in succeeded]
+    assert not missing, f"operations never answered with success: {missing}"
+
+
+def _template_of(rec: RequestRecord) -> str:
+    segments = canonical_path(urlsplit(rec.url).path).split("/")
+    for template, item in load_spec()["paths"].items():
+        parts = template.split("/")
+        if (
+            rec.method.lower() in item
+            and len(parts) == len(segments)
+            and all(p == s or p.startswith("{") for p, s in zip(parts, segments, strict=True))
+        ):
+            # The literal "public-key" path wins over the {secret_name} template.
+            if "{secret_name}" in template and segments[-1] == "public-key":
+                continue
+            return template
+    return "?"
+
+
+def test_validator_reports_a_response_that_breaks_the_schema() -> None:
+    validator = ContractValidator()
+    url = "http://127.0.0.1:1/repos/o/r/actions/variables/X"
+    headers = {
+        h: "1"
+        for h in (
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "x-ratelimit-used",
+            "x-ratelimit-resource",
+            "x-github-request-id",
+            "etag",
+        )
+    }
+    headers["content-type"] = "application/json"
+    good = b'{"name":"X","value":"v","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}'
+    assert validator.response_errors("GET", url, {}, b"", 200, headers, good) == []
+    broken = b'{"name":"X","created_at":"2024-01-01T00:00:00Z"}'
+    assert validator.response_errors("GET", url, {}, b"", 200, headers, broken)
+    assert validator.response_errors(
+        "GET", url, {}, b"", 200, {"content-type": "application/json"}, good
+    )
+    bad_request = validator.request_errors(
+        "PUT",
+        "http://x/repos/o/r/environments/e",
+        {"content-type": "application/json"},
+        b'{"nope": 1}',
+    )
+    assert bad_request
