@@ -55,10 +55,10 @@ class Change:
     def id(self) -> str:
         """Stable across runs: the same drift always has the same id."""
         env = self.environment.lower() if self.environment is not None else "-"
-        return (
-            f"{self.repository.lower()}/{env}/{self.resource.value}/"
-            f"{self.name.lower()}/{self.action.value}"
-        )
+        # Git refs are case-sensitive, so branch patterns keep their case; every
+        # other name is case-insensitive on GitHub (SPEC 3.3).
+        name = self.name if self.resource is Resource.BRANCH_POLICY else self.name.lower()
+        return f"{self.repository.lower()}/{env}/{self.resource.value}/{name}/{self.action.value}"
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:
@@ -174,8 +174,9 @@ class Plan:
         unmanaged: Iterable[Unmanaged] = (),
     ) -> Plan:
         """A plan with everything in its stable order and duplicates dropped."""
+        unique_changes = {c.id: c for c in changes}.values()
         return cls(
-            changes=tuple(sorted(set(changes), key=lambda c: c.sort_key)),
+            changes=tuple(sorted(unique_changes, key=lambda c: c.sort_key)),
             findings=tuple(sorted(set(findings), key=lambda f: f.sort_key)),
             unmanaged=tuple(sorted(set(unmanaged), key=lambda u: u.sort_key)),
         )

@@ -1,0 +1,62 @@
+"""Custom deployment branch and tag policies of one environment."""
+
+from __future__ import annotations
+
+from reconciler import findings as codes
+from reconciler.desired import DesiredEnvironment
+from reconciler.diff.collector import Collector
+from reconciler.observed import ObservedEnvironment
+from reconciler.plan import Action, Change, Resource, Severity
+
+
+def branch_policies(
+    out: Collector,
+    repository: str,
+    desired: DesiredEnvironment,
+    observed: ObservedEnvironment | None,
+) -> None:
+    if desired.branch_patterns is None:
+        # Live custom policies vanish with the switch to "all" in the
+        # environment update; listing them again would double-count.
+        return
+    # Patterns match git refs, which are case-sensitive: compare exactly.
+    live = (
+        {p.name: p for p in observed.branch_policies}
+        if observed is not None and observed.branch_policy == "custom"
+        else {}
+    )
+    for pattern in desired.branch_patterns:
+        if pattern.name not in live:
+            out.add(
+                Change(
+                    Action.CREATE,
+                    Resource.BRANCH_POLICY,
+                    repository,
+                    desired.name,
+                    pattern.name,
+                    None,
+                    {"type": pattern.type, "pattern": pattern.pattern},
+                    "missing",
+                )
+            )
+    declared = {p.name for p in desired.branch_patterns}
+    extra = sorted(name for name in live if name not in declared)
+    for name in extra:
+        policy = live[name]
+        out.undeclared(
+            Resource.BRANCH_POLICY,
+            repository,
+            desired.name,
+            name,
+            {"type": policy.type, "pattern": policy.pattern},
+        )
+    if extra and desired.reviewers and not out.prune:
+        out.finding(
+            Severity.WARNING,
+            codes.EXTRA_BRANCH_POLICY,
+            f"environment {desired.name} also lets {', '.join(extra)} deploy, which "
+            "environments.yaml does not declare; an extra pattern widens what can reach "
+            "this protected environment (set prune: true to delete it)",
+            repository,
+            desired.name,
+        )

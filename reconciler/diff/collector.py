@@ -1,0 +1,52 @@
+"""The accumulator each diff step writes into before the plan is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.plan import Action, Change, Finding, Resource, Severity, Unmanaged
+
+
+@dataclass
+class Collector:
+    """Changes, findings and unmanaged items of one diff run, in any order.
+
+    Mutable on purpose: it lives only inside `diff()`; `Plan.build` turns it
+    into the ordered, frozen plan.
+    """
+
+    prune: bool
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+
+    def add(self, change: Change) -> None:
+        self.changes.append(change)
+
+    def finding(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        repository: str | None = None,
+        environment: str | None = None,
+    ) -> None:
+        self.findings.append(Finding(severity, code, message, repository, environment))
+
+    def undeclared(
+        self,
+        resource: Resource,
+        repository: str,
+        environment: str | None,
+        name: str,
+        before: dict[str, Any],
+    ) -> None:
+        """A live item the config does not declare: listed, or deleted under prune (SPEC 3.5)."""
+        if self.prune:
+            reason = "not in environments.yaml (prune: true)"
+            self.add(
+                Change(Action.DELETE, resource, repository, environment, name, before, None, reason)
+            )
+        else:
+            self.unmanaged.append(Unmanaged(resource, repository, environment, name))

@@ -1,0 +1,154 @@
+"""Environment settings: reviewers, self-review, wait timer, branch policy type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler import findings as codes
+from reconciler.desired import DesiredEnvironment
+from reconciler.diff.collector import Collector
+from reconciler.observed import BranchPolicyType, ObservedEnvironment
+from reconciler.plan import Action, Change, Resource, Severity
+
+# Display order of the fields in before/after.
+FIELDS = ("reviewers", "prevent_self_review", "wait_timer", "deployment_branch_policy")
+
+
+def desired_fields(env: DesiredEnvironment) -> dict[str, Any]:
+    policy: BranchPolicyType = "all" if env.branch_patterns is None else "custom"
+    return _fields([str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, policy)
+
+
+def observed_fields(env: ObservedEnvironment) -> dict[str, Any]:
+    return _fields(
+        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, env.branch_policy
+    )
+
+
+def _fields(
+    reviewers: list[str], prevent_self_review: bool, wait_timer: int, policy: BranchPolicyType
+) -> dict[str, Any]:
+    return {
+        "reviewers": sorted(reviewers, key=str.lower),
+        # prevent_self_review belongs to the required-reviewers rule; without
+        # reviewers GitHub has nothing to apply it to, so it is not drift.
+        "prevent_self_review": prevent_self_review if reviewers else False,
+        "wait_timer": wait_timer,
+        "deployment_branch_policy": policy,
+    }
+
+
+def _comparable(fields: dict[str, Any]) -> dict[str, Any]:
+    # Logins and slugs are case-insensitive; the displayed spelling is not.
+    return {**fields, "reviewers": sorted({r.lower() for r in fields["reviewers"]})}
+
+
+def differing_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    affected = DeepDiff(_comparable(before), _comparable(after)).affected_root_keys
+    return [f for f in FIELDS if f in affected]
+
+
+def _phrase(field: str, before: Any, after: Any) -> str:
+    if field == "reviewers":
+        return "reviewers differ"
+    if isinstance(before, bool):
+        return f"{field} {str(before).lower()} → {str(after).lower()}"
+    return f"{field} {before} → {after}"
+
+
+def environment_settings(
+    out: Collector,
+    repository: str,
+    desired: DesiredEnvironment,
+    observed: ObservedEnvironment | None,
+) -> None:
+    after = desired_fields(desired)
+    if observed is None:
+        out.add(
+            Change(
+                Action.CREATE,
+                Resource.ENVIRONMENT,
+                repository,
+                desired.name,
+                desired.name,
+                None,
+                after,
+                "missing",
+            )
+        )
+        return
+    before_all = observed_fields(observed)
+    differing = differing_fields(before_all, after)
+    if not differing:
+        return
+    before = {f: before_all[f] for f in differing}
+    after_part = {f: after[f] for f in differing}
+    out.add(
+        Change(
+            Action.UPDATE,
+            Resource.ENVIRONMENT,
+            repository,
+            desired.name,
+            desired.name,
+            before,
+            after_part,
+            "; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
+        )
+    )
+    weakenings = _weakenings(before_all, after)
+    if weakenings:
+        out.finding(
+            Severity.WARNING,
+            codes.PROTECTION_WEAKENED,
+            f"this update {', '.join(weakenings)} on environment {desired.name}",
+            repository,
+            desired.name,
+        )
+
+
+def _weakenings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    had_reviewers = bool(before["reviewers"])
+    if had_reviewers and not after["reviewers"]:
+        found.append("removes every required reviewer")
+    elif before["prevent_self_review"] and not after["prevent_self_review"]:
+        found.append("turns prevent_self_review off")
+    if after["wait_timer"] < before["wait_timer"]:
+        found.append(f"lowers wait_timer from {before['wait_timer']} to {after['wait_timer']}")
+    was = before["deployment_branch_policy"]
+    if had_reviewers and was != "all" and after["deployment_branch_policy"] == "all":
+        found.append(f"lets any branch deploy (was {was} branches only)")
+    return found
+
+
+def environment_deleted_warning(
+    out: Collector, repository: str, observed: ObservedEnvironment
+) -> None:
+    """Deleting a protected environment is a loss of protection, not just cleanup.
+
+    A workflow that still names the environment would make GitHub recreate it
+    with no rules at all.
+    """
+    if observed.reviewers:
+        out.finding(
+            Severity.WARNING,
+            codes.PROTECTION_WEAKENED,
+            f"prune deletes environment {observed.name} and its required reviewers; a workflow "
+            "that still names it would recreate it without protection",
+            repository,
+            observed.name,
+        )
+
+
+def unmanaged_rules(out: Collector, repository: str, observed: ObservedEnvironment) -> None:
+    if observed.other_rules:
+        out.finding(
+            Severity.WARNING,
+            codes.UNMANAGED_RULES,
+            f"environment {observed.name} has protection rules reconcile does not manage "
+            f"({', '.join(sorted(observed.other_rules))}); they are left as they are",
+            repository,
+            observed.name,
+        )

@@ -1,0 +1,94 @@
+"""Reviewer checks: identities, the 4-eyes rule, and repository access."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler import findings as codes
+from reconciler.desired import DesiredEnvironment, DesiredState, Reviewer
+from reconciler.diff.collector import Collector
+from reconciler.observed import Identities
+from reconciler.plan import Action, Finding, Plan, Resource, Severity
+
+
+def reviewer_findings(
+    out: Collector, repository: str, env: DesiredEnvironment, identities: Identities
+) -> None:
+    people: set[str] = set()
+    for reviewer in env.reviewers:
+        folded = reviewer.name.lower()
+        if reviewer.kind == "team":
+            team = identities.teams.get(folded)
+            if team is None:
+                out.finding(
+                    Severity.ERROR,
+                    codes.UNKNOWN_TEAM,
+                    f"reviewer {reviewer} is not a team visible to reconcile; check the slug "
+                    "and that the token may read the organisation's teams",
+                    repository,
+                    env.name,
+                )
+                continue
+            people.update(m.lower() for m in team.members)
+        elif folded in identities.users:
+            people.add(folded)
+        else:
+            out.finding(
+                Severity.ERROR,
+                codes.UNKNOWN_USER,
+                f"reviewer {reviewer} is not a GitHub user",
+                repository,
+                env.name,
+            )
+    if env.required_approvals >= 2 and len(people) < 2:
+        out.finding(
+            Severity.ERROR,
+            codes.FOUR_EYES_TOO_FEW_PEOPLE,
+            f"required_approvals: 2 needs two distinct people, but the reviewers of "
+            f"{env.name} resolve to {len(people)} ({', '.join(sorted(people)) or 'nobody'})",
+            repository,
+            env.name,
+        )
+
+
+def reviewers_to_check(plan: Plan, desired: DesiredState) -> set[tuple[str, Reviewer]]:
+    """Reviewers the plan would add, as (repository full name, reviewer).
+
+    GitHub drops a reviewer without access to the repository without saying
+    so; the caller checks access for these before any write.
+    """
+    repos = {r.full_name.lower(): r for r in desired.repositories}
+    wanted: set[tuple[str, Reviewer]] = set()
+    for change in plan.changes:
+        if change.resource is not Resource.ENVIRONMENT or change.environment is None:
+            continue
+        if change.action is Action.DELETE:
+            continue
+        repo = repos.get(change.repository.lower())
+        env = repo.environment(change.environment) if repo is not None else None
+        if repo is None or env is None:
+            continue
+        if change.action is Action.UPDATE:
+            if change.after is None or "reviewers" not in change.after:
+                continue
+            before = change.before.get("reviewers", []) if change.before is not None else []
+            known = {str(r).lower() for r in before}
+        else:
+            known = set()
+        wanted.update((repo.full_name, r) for r in env.reviewers if r.key not in known)
+    return wanted
+
+
+def access_findings(checks: Mapping[tuple[str, str], bool]) -> list[Finding]:
+    """Errors for the (repository full name, reviewer key) pairs that lack access."""
+    return [
+        Finding(
+            Severity.ERROR,
+            codes.REVIEWER_NO_ACCESS,
+            f"reviewer {key} has no access to {repository}; GitHub would silently drop it "
+            "from the required reviewers — grant it at least read access first",
+            repository,
+        )
+        for (repository, key), allowed in sorted(checks.items())
+        if not allowed
+    ]

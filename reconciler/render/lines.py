@@ -1,0 +1,65 @@
+"""Plain-text lines for one change, shared by the text and markdown renderers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.plan import SENSITIVE, Action, Change, Resource
+from reconciler.render.sensitive import SECRET_RESOURCES
+
+SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+ARROW = "→"
+
+
+def clean(text: str) -> str:
+    """Names come from live GitHub state; a control character must not reach a terminal."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def value(item: Any) -> str:
+    # JSON quoting escapes control characters and shows types unambiguously.
+    return json.dumps(item, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ChangeLines:
+    headline: str
+    details: tuple[str, ...] = ()
+
+
+def change_lines(change: Change) -> ChangeLines:
+    head = f"{SIGILS[change.action]} {change.resource.value} {clean(change.name)}"
+    before = dict(change.before or {})
+    after = dict(change.after or {})
+    if change.resource in SECRET_RESOURCES:
+        return ChangeLines(head + _secret_suffix(change, after))
+    if change.resource is Resource.BRANCH_POLICY:
+        return ChangeLines(head)
+    if set(before) | set(after) == {"value"}:
+        return ChangeLines(f"{head}: {_transition(change.action, before, after, 'value')}")
+    if change.action is Action.DELETE:
+        return ChangeLines(head)
+    fields = list(after) + [f for f in before if f not in after]
+    return ChangeLines(
+        head, tuple(f"{f}: {_transition(change.action, before, after, f)}" for f in fields)
+    )
+
+
+def _transition(action: Action, before: dict[str, Any], after: dict[str, Any], key: str) -> str:
+    if action is Action.CREATE:
+        return value(after.get(key))
+    if action is Action.DELETE:
+        return value(before.get(key))
+    return f"{value(before.get(key))} {ARROW} {value(after.get(key))}"
+
+
+def _secret_suffix(change: Change, after: dict[str, Any]) -> str:
+    source = after.get("source")
+    origin = f" from {clean(str(source))}" if source else ""
+    if change.action is Action.CREATE:
+        return f": {SENSITIVE}{origin}"
+    if change.action is Action.UPDATE:
+        return f": {SENSITIVE} {ARROW} {SENSITIVE}{origin} ({clean(change.reason)})"
+    return ""

@@ -1,0 +1,84 @@
+"""Terraform-like text for a terminal: grouped changes, unmanaged items, findings, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+from reconciler.plan import Action, Change, Finding, Plan, Severity, Unmanaged
+from reconciler.render.lines import change_lines, clean
+from reconciler.render.sensitive import masked
+from reconciler.render.summary import plural, summary_line
+
+_RESET = "\033[0m"
+_COLOURS = {
+    Action.CREATE: "\033[32m",
+    Action.UPDATE: "\033[33m",
+    Action.DELETE: "\033[31m",
+    Severity.ERROR: "\033[1;31m",
+    Severity.WARNING: "\033[33m",
+}
+_DIM = "\033[2m"
+_BOLD = "\033[1m"
+
+PRUNE_HINT = "on GitHub but not in environments.yaml, left alone (set `prune: true` to delete)"
+
+
+class _Paint:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+
+def render_text(plan: Plan, *, color: bool) -> str:
+    paint = _Paint(color)
+    plan = masked(plan)
+    blocks = [_changes(plan.changes, paint)]
+    if plan.unmanaged:
+        blocks.append(_unmanaged(plan.unmanaged, paint))
+    if plan.findings:
+        blocks.append(_findings(plan.findings, paint))
+    blocks.append(paint(_BOLD, summary_line(plan)))
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+def _changes(changes: Iterable[Change], paint: _Paint) -> str:
+    lines: list[str] = []
+    for repository, in_repo in groupby(changes, key=lambda c: c.repository):
+        if lines:
+            lines.append("")
+        lines.append(paint(_BOLD, clean(repository)))
+        for environment, in_env in groupby(in_repo, key=lambda c: c.environment):
+            indent = "  "
+            if environment is not None:
+                lines.append(f"  environment {clean(environment)}")
+                indent = "    "
+            for change in in_env:
+                colour = _COLOURS[change.action]
+                rendered = change_lines(change)
+                lines.append(indent + paint(colour, rendered.headline))
+                lines.extend(indent + "    " + paint(colour, d) for d in rendered.details)
+    return "\n".join(lines)
+
+
+def _unmanaged(items: Iterable[Unmanaged], paint: _Paint) -> str:
+    items = list(items)
+    lines = [paint(_DIM, f"Unmanaged: {plural(len(items), 'item')} {PRUNE_HINT}:")]
+    for item in items:
+        where = clean(item.repository)
+        if item.environment is not None and item.resource.value != "environment":
+            where += f" environment {clean(item.environment)}"
+        lines.append(paint(_DIM, f"  ? {item.resource.value} {clean(item.name)} ({where})"))
+    return "\n".join(lines)
+
+
+def _findings(findings: Iterable[Finding], paint: _Paint) -> str:
+    lines = ["Findings:"]
+    for finding in findings:
+        where = "/".join(clean(p) for p in (finding.repository, finding.environment) if p)
+        place = f" [{where}]" if where else ""
+        label = paint(_COLOURS[finding.severity], f"{finding.severity.value}:")
+        lines.append(f"  {label} {finding.code}{place} {clean(finding.message)}")
+    return "\n".join(lines)

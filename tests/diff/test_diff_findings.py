@@ -1,0 +1,249 @@
+"""Findings, unmanaged items and the reviewer-access pair."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from reconciler import findings as codes
+from reconciler.diff import access_findings, diff, reviewers_to_check
+from reconciler.observed import (
+    AwsFinding,
+    ObservedBranchPolicy,
+    ObservedEnvironment,
+    ObservedReviewer,
+    ObservedSecret,
+    ObservedVariable,
+    TeamInfo,
+)
+from reconciler.plan import Action, Finding, Resource, Severity, Unmanaged
+
+from .builders import REPO, base_state, replace_desired_environment, team, user
+from .converged import observed_from, replace_environment, replace_repository
+
+
+def _codes(findings: tuple[Finding, ...]) -> list[tuple[Severity, str]]:
+    return [(f.severity, f.code) for f in findings]
+
+
+def _with_live_extras(prune: bool) -> tuple[object, object]:
+    desired = base_state(prune=prune)
+    observed = observed_from(desired)
+    repo = observed.repositories[REPO.lower()]
+    prod = repo.environment("prod")
+    assert prod is not None
+    qa = ObservedEnvironment(
+        name="qa",
+        variables={"QA_ONLY": ObservedVariable("QA_ONLY", "1")},
+        secrets={"QA_SECRET": ObservedSecret("QA_SECRET", None)},
+    )
+    observed = replace_repository(
+        observed,
+        REPO,
+        environments={**repo.environments, "qa": qa},
+        variables={**repo.variables, "LEGACY": ObservedVariable("LEGACY", "x")},
+        secrets={**repo.secrets, "OLD_TOKEN": ObservedSecret("OLD_TOKEN", None)},
+    )
+    observed = replace_environment(
+        observed,
+        REPO,
+        "prod",
+        variables={**prod.variables, "STRAY": ObservedVariable("STRAY", "y")},
+        secrets={**prod.secrets, "STRAY_SECRET": ObservedSecret("STRAY_SECRET", None)},
+        branch_policies=(*prod.branch_policies, ObservedBranchPolicy(7, "branch", "dev/*")),
+    )
+    return desired, observed
+
+
+EXPECTED_UNMANAGED = [
+    (Resource.REPOSITORY_VARIABLE, None, "LEGACY"),
+    (Resource.REPOSITORY_SECRET, None, "OLD_TOKEN"),
+    (Resource.VARIABLE, "prod", "STRAY"),
+    (Resource.SECRET, "prod", "STRAY_SECRET"),
+    (Resource.BRANCH_POLICY, "prod", "branch:dev/*"),
+    (Resource.ENVIRONMENT, "qa", "qa"),
+]
+
+
+def test_unmanaged_items_are_listed_without_prune() -> None:
+    desired, observed = _with_live_extras(prune=False)
+    plan = diff(desired, observed)  # type: ignore[arg-type]
+    assert plan.changes == ()
+    got = {(u.resource, u.environment, u.name) for u in plan.unmanaged}
+    assert got == set(EXPECTED_UNMANAGED)
+    # Items inside the undeclared environment "qa" are not listed on their own.
+    assert all(u.environment != "qa" or u.resource is Resource.ENVIRONMENT for u in plan.unmanaged)
+    # The extra pattern on a reviewed environment widens who can deploy.
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.EXTRA_BRANCH_POLICY)]
+    assert "branch:dev/*" in plan.findings[0].message
+    assert not plan.has_drift
+
+
+def test_unmanaged_items_become_deletes_with_prune() -> None:
+    desired, observed = _with_live_extras(prune=True)
+    plan = diff(desired, observed)  # type: ignore[arg-type]
+    assert plan.unmanaged == ()
+    got = {(c.resource, c.environment, c.name) for c in plan.changes}
+    assert got == set(EXPECTED_UNMANAGED)
+    assert all(c.action is Action.DELETE and c.after is None for c in plan.changes)
+    assert plan.findings == ()  # qa had no reviewers: deleting it weakens nothing
+
+
+def test_repository_missing_is_an_error_not_a_change() -> None:
+    desired = base_state()
+    observed = replace(observed_from(desired), repositories={})
+    plan = diff(desired, observed)
+    assert plan.changes == ()
+    assert _codes(plan.findings) == [(Severity.ERROR, codes.REPOSITORY_MISSING)]
+    assert plan.findings[0].repository == REPO
+
+
+@pytest.mark.parametrize(
+    ("missing", "expected"),
+    [
+        # Without the team only octocat is left: 4-eyes fails too.
+        ("teams", [codes.FOUR_EYES_TOO_FEW_PEOPLE, codes.UNKNOWN_TEAM]),
+        ("users", [codes.UNKNOWN_USER]),
+    ],
+)
+def test_unknown_reviewers_are_errors(missing: str, expected: list[str]) -> None:
+    desired = base_state()
+    observed = observed_from(desired)
+    known = replace(observed.identities, **{missing: {}})
+    plan = diff(desired, replace(observed, identities=known))
+    assert plan.changes == ()
+    assert sorted(f.code for f in plan.findings) == expected
+    assert all(f.severity is Severity.ERROR and f.environment == "prod" for f in plan.findings)
+
+
+def test_four_eyes_needs_two_distinct_people() -> None:
+    # The team's only member is octocat: one person, however it is listed.
+    desired = base_state()
+    observed = observed_from(desired)
+    solo = TeamInfo("platform-approvers", 1, ("OctoCat",))
+    observed = replace(
+        observed,
+        identities=replace(observed.identities, teams={"platform-approvers": solo}),
+    )
+    plan = diff(desired, observed)
+    assert _codes(plan.findings) == [(Severity.ERROR, codes.FOUR_EYES_TOO_FEW_PEOPLE)]
+    assert "resolve to 1 (octocat)" in plan.findings[0].message
+    assert plan.has_drift
+
+
+def test_protection_weakened_when_reviewers_are_removed() -> None:
+    desired = replace_desired_environment(
+        base_state(), "prod", required_approvals=0, reviewers=(), prevent_self_review=False
+    )
+    plan = diff(desired, observed_from(base_state()))
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+    assert "removes every required reviewer" in plan.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("changes", "phrase"),
+    [
+        ({"prevent_self_review": False, "required_approvals": 1}, "prevent_self_review off"),
+        ({"wait_timer": 0}, "lowers wait_timer from 5 to 0"),
+        ({"branch_patterns": None}, "lets any branch deploy (was custom"),
+    ],
+)
+def test_protection_weakened_per_field(changes: dict[str, object], phrase: str) -> None:
+    desired = replace_desired_environment(base_state(), "prod", **changes)
+    plan = diff(desired, observed_from(base_state()))
+    assert len(plan.changes) == 1
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+    assert phrase in plan.findings[0].message
+
+
+def test_strengthening_is_not_a_weakening() -> None:
+    desired = replace_desired_environment(base_state(), "prod", wait_timer=60)
+    plan = diff(desired, observed_from(base_state()))
+    assert len(plan.changes) == 1 and plan.findings == ()
+
+
+def test_pruning_a_reviewed_environment_warns() -> None:
+    desired = base_state(prune=True)
+    observed = observed_from(desired)
+    repo = observed.repositories[REPO.lower()]
+    staging = ObservedEnvironment("staging", reviewers=(ObservedReviewer("user", 1, "octocat"),))
+    observed = replace_repository(
+        observed, REPO, environments={**repo.environments, "staging": staging}
+    )
+    plan = diff(desired, observed)
+    assert [(c.action, c.name) for c in plan.changes] == [(Action.DELETE, "staging")]
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+
+
+def test_unmanaged_rules_warning() -> None:
+    desired = base_state()
+    observed = replace_environment(
+        observed_from(desired), REPO, "prod", other_rules=("custom:datadog-gate",)
+    )
+    plan = diff(desired, observed)
+    assert plan.changes == ()
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.UNMANAGED_RULES)]
+    assert "datadog-gate" in plan.findings[0].message
+
+
+def test_aws_findings_are_copied() -> None:
+    desired = base_state()
+    observed = observed_from(desired)
+    aws_finding = AwsFinding("error", "aws.trust_mismatch", "too wide", REPO, "prod")
+    observed = replace(observed, aws=replace(observed.aws, findings=(aws_finding,)))
+    plan = diff(desired, observed)
+    assert plan.findings == (
+        Finding(Severity.ERROR, "aws.trust_mismatch", "too wide", REPO, "prod"),
+    )
+
+
+def test_every_finding_code_is_exported() -> None:
+    exported = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
+    assert exported == set(codes.GITHUB_FINDING_CODES)
+    assert all(c.startswith("github.") for c in codes.GITHUB_FINDING_CODES)
+    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 8
+
+
+def test_reviewers_to_check_only_lists_added_reviewers() -> None:
+    desired = replace_desired_environment(
+        base_state(), "prod", reviewers=(team("platform-approvers"), user("octocat"), user("Hubot"))
+    )
+    observed = observed_from(base_state())
+    repo = observed.repositories[REPO.lower()]
+    observed = replace_repository(
+        observed, REPO, environments={k: v for k, v in repo.environments.items() if k != "dev"}
+    )
+    desired = replace_desired_environment(
+        desired, "dev", reviewers=(user("octocat"),), required_approvals=1
+    )
+    plan = diff(desired, observed)
+    assert reviewers_to_check(plan, desired) == {
+        (REPO, user("Hubot")),  # added to an existing environment
+        (REPO, user("octocat")),  # the whole list of a created environment
+    }
+
+
+def test_reviewers_to_check_is_empty_when_reviewers_do_not_change() -> None:
+    desired = replace_desired_environment(base_state(), "prod", wait_timer=9)
+    plan = diff(desired, observed_from(base_state()))
+    assert len(plan.changes) == 1
+    assert reviewers_to_check(plan, desired) == set()
+
+
+def test_access_findings_name_team_and_repository() -> None:
+    found = access_findings(
+        {(REPO, "team:platform-approvers"): False, (REPO, "user:octocat"): True}
+    )
+    assert len(found) == 1
+    assert found[0].severity is Severity.ERROR
+    assert found[0].code == codes.REVIEWER_NO_ACCESS
+    assert found[0].repository == REPO
+    assert "team:platform-approvers" in found[0].message and REPO in found[0].message
+    assert access_findings({}) == []
+
+
+def test_unmanaged_values_have_stable_shape() -> None:
+    desired, observed = _with_live_extras(prune=False)
+    plan = diff(desired, observed)  # type: ignore[arg-type]
+    assert Unmanaged(Resource.ENVIRONMENT, REPO, "qa", "qa") in plan.unmanaged
