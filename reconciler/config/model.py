@@ -1,0 +1,380 @@
+"""The pydantic model of environments.yaml, version 1 (SPEC section 3).
+
+It checks what one value can tell on its own (types, ranges, syntax); rules
+that need the whole file (accounts, merges, names across scopes) live in
+`reconciler.config.semantics`. Every field has a description: they become the
+JSON Schema that editors show while typing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from reconciler.config import rules
+
+
+class _Model(BaseModel):
+    # strict: YAML's "2" must not quietly become 2, nor "yes" a bool.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _null_is_empty(data: Any) -> Any:
+    """`alphaswarm_platform:` with nothing after it means `{}`."""
+    return {} if data is None else data
+
+
+def _nullable_entries(schema: dict[str, Any]) -> None:
+    """Schema twin of _null_is_empty: a mapping entry may be left empty."""
+    schema["additionalProperties"] = {"anyOf": [schema["additionalProperties"], {"type": "null"}]}
+
+
+def _check_account_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "account_unquoted",
+            "is a number; write the account id in quotes so YAML keeps all 12 digits",
+        )
+    if isinstance(value, str) and not rules.ACCOUNT_ID.match(value):
+        raise PydanticCustomError(
+            "account_digits",
+            "must be a 12-digit AWS account id, not '{value}' ({length} characters)",
+            {"value": value, "length": len(value)},
+        )
+    return value
+
+
+AccountId = Annotated[
+    str,
+    # Runs before the strict str check so an unquoted number gets its own advice.
+    BeforeValidator(_check_account_id),
+    Field(
+        description='A 12-digit AWS account id, quoted, e.g. "111111111111".',
+        json_schema_extra={"pattern": r"^[0-9]{12}$"},
+    ),
+]
+
+
+class GitHubSettings(_Model):
+    owner: str = Field(description="The user or organization that owns every repository.")
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        if not rules.OWNER.match(value):
+            raise PydanticCustomError("owner_name", "is not a valid GitHub user or organization")
+        return value
+
+
+class AwsSettings(_Model):
+    region: str | None = Field(
+        default=None,
+        description="AWS region for SSM and Secrets Manager; default AWS_REGION.",
+    )
+    read_role: str | None = Field(
+        default=None,
+        description="Name of a read-only IAM role assumed in each account to read it.",
+    )
+    accounts: dict[str, AccountId] = Field(
+        default_factory=dict,
+        description="Environment name -> the 12-digit AWS account id of that environment.",
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and not rules.AWS_REGION.match(value):
+            raise PydanticCustomError("aws_region", "is not an AWS region such as us-east-1")
+        return value
+
+    @field_validator("read_role")
+    @classmethod
+    def _read_role(cls, value: str | None) -> str | None:
+        if value is not None and not rules.IAM_ROLE_NAME.match(value):
+            raise PydanticCustomError("role_name", "is not an IAM role name")
+        return value
+
+
+class VariableRef(_Model):
+    """A variable whose value AWS knows: exactly one of the two keys."""
+
+    iam_role: str | None = Field(
+        default=None,
+        description="IAM role name; the value is its ARN in the environment's account.",
+    )
+    ssm_parameter: str | None = Field(
+        default=None,
+        description="SSM Parameter Store path read in the environment's account.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> VariableRef:
+        if (self.iam_role is None) == (self.ssm_parameter is None):
+            raise PydanticCustomError(
+                "variable_source", "must have exactly one of 'iam_role' or 'ssm_parameter'"
+            )
+        return self
+
+
+def _value_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "<text>"
+    if isinstance(value, dict | VariableRef):
+        return "<ref>"
+    return None
+
+
+VariableValue = Annotated[
+    Annotated[str, Tag("<text>")] | Annotated[VariableRef, Tag("<ref>")],
+    Discriminator(
+        _value_kind,
+        custom_error_type="variable_value",
+        custom_error_message="must be a string or a mapping with iam_role or ssm_parameter",
+    ),
+    Field(description="A string, or {iam_role: NAME}, or {ssm_parameter: PATH}."),
+]
+
+
+class DispatchCheckSettings(_Model):
+    repository_dispatch: str = Field(
+        description="A repository of github.owner the token must be able to dispatch to.",
+    )
+
+
+class _SecretBase(_Model):
+    aws_secret: str | None = Field(
+        default=None, description="Secrets Manager secret id; its SecretString is the value."
+    )
+    ssm_parameter: str | None = Field(
+        default=None, description="SSM SecureString parameter path, decrypted."
+    )
+    env: str | None = Field(
+        default=None, description="Name of a variable in the environment of the reconcile run."
+    )
+    check: DispatchCheckSettings | None = Field(
+        default=None, description="Ask plan to verify the GitHub token this secret holds."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_literal(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float | bool):
+            # Never echo the value: it may be the very secret.
+            raise PydanticCustomError(
+                "literal_secret",
+                "is written as a literal value, but secrets are never written in the file; "
+                "give a source instead: aws_secret, ssm_parameter or env",
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _SecretBase:
+        given = [s for s in (self.aws_secret, self.ssm_parameter, self.env) if s is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "secret_source", "must have exactly one of 'aws_secret', 'ssm_parameter' or 'env'"
+            )
+        return self
+
+
+class EnvironmentSecret(_SecretBase):
+    """An environment secret; AWS sources are read in the environment's account."""
+
+
+class RepositorySecret(_SecretBase):
+    """A repository-level Actions secret."""
+
+    account: str | None = Field(
+        default=None,
+        description="Environment whose AWS account holds the source; default the caller's.",
+    )
+
+
+def _check_patterns(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    seen: set[str] = set()
+    for pattern in value:
+        if pattern in seen:
+            raise PydanticCustomError("duplicate_pattern", "lists '{p}' twice", {"p": pattern})
+        seen.add(pattern)
+    return value
+
+
+def _check_reviewer(entry: str) -> str:
+    if rules.parse_reviewer(entry) is None:
+        raise PydanticCustomError(
+            "reviewer_syntax",
+            "is '{entry}', which is neither 'team:<slug>' nor 'user:<login>'",
+            {"entry": entry},
+        )
+    return entry
+
+
+def _check_pattern(pattern: str) -> str:
+    if not pattern.strip():
+        raise PydanticCustomError("empty_pattern", "is empty; give a branch or tag pattern")
+    return pattern
+
+
+Pattern = Annotated[str, AfterValidator(_check_pattern)]
+
+
+class _EnvironmentFields(_Model):
+    reviewers: list[Annotated[str, AfterValidator(_check_reviewer)]] | None = Field(
+        default=None,
+        description="Up to 6 reviewers, each 'team:<slug>' or 'user:<login>'.",
+    )
+    prevent_self_review: bool | None = Field(
+        default=None,
+        description="The person who started a run cannot approve it; default true for 2.",
+    )
+    wait_timer: int | None = Field(
+        default=None, description="Minutes to wait before a job may start, 0..43200; default 0."
+    )
+    deployment_branches: list[Pattern] | None = Field(
+        default=None, description="Branch name patterns allowed to deploy (fnmatch style)."
+    )
+    deployment_tags: list[Pattern] | None = Field(
+        default=None, description="Tag name patterns allowed to deploy (fnmatch style)."
+    )
+    variables: dict[str, VariableValue] = Field(
+        default_factory=dict, description="Environment variables, merged over the top level's."
+    )
+    secrets: dict[str, EnvironmentSecret] = Field(
+        default_factory=dict, description="Environment secrets, by name, from their sources."
+    )
+
+    @field_validator("reviewers")
+    @classmethod
+    def _reviewers(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if len(value) > rules.MAX_REVIEWERS:
+            raise PydanticCustomError(
+                "too_many_reviewers",
+                "lists {n} reviewers, but GitHub allows at most 6",
+                {"n": len(value)},
+            )
+        seen: set[str] = set()
+        for entry in value:
+            if entry.lower() in seen:
+                raise PydanticCustomError("duplicate_reviewer", "lists '{e}' twice", {"e": entry})
+            seen.add(entry.lower())
+        return value
+
+    @field_validator("wait_timer")
+    @classmethod
+    def _wait_timer(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= rules.MAX_WAIT_TIMER:
+            raise PydanticCustomError(
+                "wait_timer_range",
+                "must be between 0 and 43200 minutes (30 days), not {v}",
+                {"v": value},
+            )
+        return value
+
+    @field_validator("deployment_branches", "deployment_tags")
+    @classmethod
+    def _patterns(cls, value: list[str] | None) -> list[str] | None:
+        return _check_patterns(value)
+
+
+def _check_approvals(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if value > rules.MAX_APPROVALS:
+        raise PydanticCustomError(
+            "approvals_too_many",
+            "is {v}, but more than 2 is not possible: " + rules.APPROVALS_TOO_MANY,
+            {"v": value},
+        )
+    if value < 0:
+        raise PydanticCustomError("approvals_negative", "must be 0, 1 or 2")
+    return value
+
+
+class SharedEnvironment(_EnvironmentFields):
+    """An environment every repository gets."""
+
+    required_approvals: int = Field(
+        description="0: no review; 1: one listed reviewer; 2: 4-eyes (see the approvals table)."
+    )
+
+    @field_validator("required_approvals")
+    @classmethod
+    def _approvals(cls, value: int) -> int:
+        _check_approvals(value)
+        return value
+
+
+class EnvironmentOverride(_EnvironmentFields):
+    """A repository's changes to a shared environment, or an environment of its own."""
+
+    required_approvals: int | None = Field(
+        default=None,
+        description="Required for an environment not declared at the top level.",
+    )
+
+    _nullable = model_validator(mode="before")(_null_is_empty)
+
+    @field_validator("required_approvals")
+    @classmethod
+    def _approvals(cls, value: int | None) -> int | None:
+        return _check_approvals(value)
+
+
+class RepositorySettings(_Model):
+    variables: dict[str, VariableValue] = Field(
+        default_factory=dict,
+        description="Repository-level Actions variables (strings; no environment account).",
+    )
+    secrets: dict[str, RepositorySecret] = Field(
+        default_factory=dict, description="Repository-level Actions secrets, from their sources."
+    )
+    environments: dict[str, EnvironmentOverride] = Field(
+        default_factory=dict,
+        description="Overrides of shared environments, or environments of this repository.",
+        json_schema_extra=_nullable_entries,
+    )
+
+    _nullable = model_validator(mode="before")(_null_is_empty)
+
+
+class Config(_Model):
+    """environments.yaml, version 1."""
+
+    model_config = ConfigDict(title="environments.yaml")
+
+    version: Literal[1] = Field(description="The file format version; always 1.")
+    github: GitHubSettings = Field(description="Where the repositories live.")
+    aws: AwsSettings | None = Field(
+        default=None, description="Needed when any value refers to AWS."
+    )
+    prune: bool = Field(
+        default=False,
+        description="Delete undeclared environments, variables and secrets of managed repos.",
+    )
+    environments: dict[str, SharedEnvironment] = Field(
+        default_factory=dict, description="Environments every repository gets, in this order."
+    )
+    variables: dict[str, VariableValue] = Field(
+        default_factory=dict,
+        description="Variables in every environment of every repository.",
+    )
+    repositories: dict[str, RepositorySettings] = Field(
+        description="The managed repositories of github.owner, by name.",
+        json_schema_extra=_nullable_entries,
+    )

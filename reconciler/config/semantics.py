@@ -1,0 +1,359 @@
+"""Rules that need the whole file: names across scopes, merges, accounts.
+
+Runs after the model accepted every value on its own. Checks go in file order
+and stop at the first problem, which is reported at its key or value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reconciler.config import rules
+from reconciler.config.errors import ConfigError
+from reconciler.config.model import (
+    Config,
+    EnvironmentOverride,
+    RepositorySecret,
+    SharedEnvironment,
+    VariableRef,
+    _SecretBase,
+)
+from reconciler.config.positions import Path_, SourceMap, describe
+
+_ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
+_REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A declaration and where it was written, for error positions."""
+
+    name: str
+    path: Path_
+
+
+def check(config: Config, positions: SourceMap, file: str) -> None:
+    _Checker(config, positions, file).run()
+
+
+class _Checker:
+    def __init__(self, config: Config, positions: SourceMap, file: str) -> None:
+        self.config = config
+        self.positions = positions
+        self.file = file
+        accounts = config.aws.accounts if config.aws else {}
+        self.accounts = {name.lower(): account for name, account in accounts.items()}
+
+    def fail_key(self, path: Path_, message: str) -> ConfigError:
+        at = self.positions.key(path)
+        return ConfigError(self.file, at.line, at.column, message)
+
+    def fail_value(self, path: Path_, message: str) -> ConfigError:
+        at = self.positions.value(path)
+        return ConfigError(self.file, at.line, at.column, message)
+
+    def run(self) -> None:
+        config = self.config
+        self._accounts()
+        shared_paths = (("environments", n) for n in config.environments)
+        self._unique(shared_paths, "environment", rules.ENVIRONMENT_NAME)
+        for name in config.environments:
+            self._approvals(name, [("environments", name)])
+        self._variable_names(("variables",), config.variables)
+        for name, env in config.environments.items():
+            self._variable_names(("environments", name, "variables"), env.variables)
+            self._secret_names(("environments", name, "secrets"), env.secrets)
+        if not config.repositories:
+            raise self.fail_value(("repositories",), "'repositories' must list at least one")
+        self._unique(
+            (("repositories", n) for n in config.repositories), "repository", rules.REPOSITORY_NAME
+        )
+        for repo in config.repositories:
+            self._repository(repo)
+
+    def _unique(self, paths: Iterable[Path_], kind: str, pattern: re.Pattern[str]) -> None:
+        seen: dict[str, str] = {}
+        for path in paths:
+            name = str(path[-1])
+            if not pattern.match(name):
+                raise self.fail_key(path, f"{describe(path)} is not a valid {kind} name")
+            folded = name.lower()
+            if folded in seen:
+                raise self.fail_key(
+                    path,
+                    f"{describe(path)} differs only in case from '{seen[folded]}'; "
+                    f"GitHub treats {kind} names case-insensitively",
+                )
+            seen[folded] = name
+
+    def _names(self, parent: Path_, names: Iterable[str], kind: str) -> None:
+        seen: dict[str, str] = {}
+        for name in names:
+            path = (*parent, name)
+            if not rules.NAME.match(name):
+                raise self.fail_key(
+                    path,
+                    f"{describe(path)} is not a valid {kind} name: use letters, digits and "
+                    "underscores, not starting with a digit",
+                )
+            if name.upper().startswith(rules.RESERVED_PREFIX):
+                raise self.fail_key(
+                    path, f"{describe(path)} starts with GITHUB_, which GitHub reserves"
+                )
+            if name.lower() in seen:
+                raise self.fail_key(
+                    path,
+                    f"{describe(path)} differs only in case from '{seen[name.lower()]}'; "
+                    f"GitHub stores {kind} names upper case, so they would collide",
+                )
+            seen[name.lower()] = name
+
+    def _variable_names(self, parent: Path_, variables: Mapping[str, object]) -> None:
+        self._names(parent, variables, "variable")
+
+    def _secret_names(self, parent: Path_, secrets: Mapping[str, object]) -> None:
+        self._names(parent, secrets, "secret")
+
+    def _approvals(self, env: str, layers: list[Path_]) -> None:
+        """SPEC 3.2 on the merged environment; `layers` are its paths, later wins."""
+        approvals = self._merged(layers, "required_approvals")
+        reviewers = self._merged(layers, "reviewers")
+        self_review = self._merged(layers, "prevent_self_review")
+        if approvals is None:
+            raise self.fail_key(
+                layers[-1],
+                f"{describe(layers[-1])} is not declared in the top-level 'environments', "
+                "so it must give 'required_approvals'",
+            )
+        count, count_path = approvals
+        assert isinstance(count, int)
+        label = describe(layers[-1])
+        if count == 0 and reviewers is not None and reviewers[0]:
+            # Point at the reviewers when this layer wrote them; else at the 0 that
+            # made inherited reviewers wrong.
+            inherited = reviewers[1][: len(layers[-1])] != layers[-1]
+            raise self.fail_value(
+                count_path if inherited else reviewers[1],
+                f"{label} has required_approvals 0, which means no review, "
+                "so 'reviewers' must be empty",
+            )
+        if count > 0 and not (reviewers and reviewers[0]):
+            raise self.fail_value(
+                count_path,
+                f"{label} has required_approvals {count}, so it needs at least "
+                "one entry in 'reviewers'",
+            )
+        if count == 2 and self_review is not None and self_review[0] is False:
+            raise self.fail_value(
+                self_review[1],
+                f"{label} has required_approvals 2 (4-eyes), which needs "
+                "prevent_self_review true so that two distinct people are involved",
+            )
+
+    def _merged(self, layers: list[Path_], field: str) -> tuple[object, Path_] | None:
+        found: tuple[object, Path_] | None = None
+        for path in layers:
+            env = self._env_at(path)
+            value = getattr(env, field)
+            if value is not None:
+                found = (value, (*path, field))
+        return found
+
+    def _env_at(self, path: Path_) -> SharedEnvironment | EnvironmentOverride:
+        if path[0] == "environments":
+            return self.config.environments[str(path[1])]
+        return self.config.repositories[str(path[1])].environments[str(path[3])]
+
+    def _repository(self, repo: str) -> None:
+        config = self.config
+        settings = config.repositories[repo]
+        base: Path_ = ("repositories", repo)
+        self._variable_names((*base, "variables"), settings.variables)
+        for name, value in settings.variables.items():
+            path = (*base, "variables", name)
+            if isinstance(value, VariableRef):
+                raise self.fail_value(
+                    path,
+                    f"{describe(path)} refers to AWS, but a repository-level variable has no "
+                    "environment account; declare it under an environment instead",
+                )
+            self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value")
+        self._secret_names((*base, "secrets"), settings.secrets)
+        for name, secret in settings.secrets.items():
+            self._repository_secret((*base, "secrets", name), secret)
+        self._unique(
+            ((*base, "environments", n) for n in settings.environments),
+            "environment",
+            rules.ENVIRONMENT_NAME,
+        )
+        shared = {name.lower(): name for name in config.environments}
+        for own, override in settings.environments.items():
+            path = (*base, "environments", own)
+            spelled = shared.get(own.lower())
+            if spelled is not None and spelled != own:
+                raise self.fail_key(
+                    path,
+                    f"{describe(path)} differs only in case from the shared environment "
+                    f"'{spelled}'; spell it '{spelled}' to override it",
+                )
+            self._variable_names((*path, "variables"), override.variables)
+            self._secret_names((*path, "secrets"), override.secrets)
+        for env_name in config.environments:
+            layers: list[Path_] = [("environments", env_name)]
+            if env_name in settings.environments:
+                layers.append((*base, "environments", env_name))
+            self._environment(repo, env_name, layers)
+        for own in settings.environments:
+            if own.lower() not in shared:
+                self._environment(repo, own, [(*base, "environments", own)])
+
+    def _environment(self, repo: str, env: str, layers: list[Path_]) -> None:
+        self._approvals(env, layers)
+        account = self.accounts.get(env.lower())
+        top: list[tuple[Path_, Mapping[str, object]]] = [(("variables",), self.config.variables)]
+        variables = top + [((*p, "variables"), self._env_at(p).variables) for p in layers]
+        for path, value in self._merge_names(variables, "variable"):
+            if isinstance(value, VariableRef):
+                self._needs_account(path, env, account)
+                if value.iam_role is not None:
+                    self._text((*path, "iam_role"), value.iam_role, _ENV_PLACEHOLDERS, account, env)
+                if value.ssm_parameter is not None:
+                    sub = (*path, "ssm_parameter")
+                    self._text(sub, value.ssm_parameter, _ENV_PLACEHOLDERS, account, env)
+            elif isinstance(value, str):
+                self._text(path, value, _ENV_PLACEHOLDERS, account, env)
+        secrets = [((*p, "secrets"), self._env_at(p).secrets) for p in layers]
+        for path, secret in self._merge_names(secrets, "secret"):
+            assert isinstance(secret, _SecretBase)
+            self._secret_source(path, secret, _ENV_PLACEHOLDERS, account, env)
+            self._dispatch(path, secret)
+
+    def _merge_names(
+        self, scopes: Sequence[tuple[Path_, Mapping[str, object]]], kind: str
+    ) -> list[tuple[Path_, object]]:
+        """Later scopes override earlier ones by exact name; a case-only clash is an error."""
+        merged: dict[str, tuple[str, Path_, object]] = {}
+        for parent, items in scopes:
+            for name, value in items.items():
+                path = (*parent, name)
+                earlier = merged.get(name.lower())
+                if earlier is not None and earlier[0] != name:
+                    raise self.fail_key(
+                        path,
+                        f"{describe(path)} differs only in case from {kind} '{earlier[0]}' "
+                        f"it merges with; spell it '{earlier[0]}' to override it",
+                    )
+                merged[name.lower()] = (name, path, value)
+        return [(path, value) for _, path, value in merged.values()]
+
+    def _needs_account(self, path: Path_, env: str, account: str | None) -> None:
+        if self.config.aws is None:
+            raise self.fail_value(
+                path, f"{describe(path)} refers to AWS, but the file has no 'aws' section"
+            )
+        if account is None:
+            raise self.fail_value(
+                path,
+                f"{describe(path)} refers to AWS, but environment '{env}' has no account "
+                "in 'aws.accounts'",
+            )
+
+    def _text(
+        self,
+        path: Path_,
+        text: str,
+        allowed: frozenset[str],
+        account: str | None,
+        scope: str,
+    ) -> None:
+        try:
+            used = rules.placeholders(text)
+        except rules.PlaceholderError as exc:
+            raise self.fail_value(path, f"{describe(path)} {exc}") from None
+        for name in used:
+            if name not in allowed:
+                raise self.fail_value(
+                    path,
+                    f"{describe(path)} uses '{{{name}}}', which {scope} cannot fill "
+                    "because it belongs to no environment",
+                )
+            if name == "account_id" and account is None:
+                raise self.fail_value(
+                    path,
+                    f"{describe(path)} uses '{{account_id}}', but environment '{scope}' has no "
+                    "account in 'aws.accounts'",
+                )
+
+    def _secret_source(
+        self,
+        path: Path_,
+        secret: _SecretBase,
+        allowed: frozenset[str],
+        account: str | None,
+        scope: str,
+    ) -> None:
+        if secret.aws_secret is not None or secret.ssm_parameter is not None:
+            if self.config.aws is None:
+                raise self.fail_value(
+                    path, f"{describe(path)} refers to AWS, but the file has no 'aws' section"
+                )
+            key = "aws_secret" if secret.aws_secret is not None else "ssm_parameter"
+            text = secret.aws_secret or secret.ssm_parameter or ""
+            self._text((*path, key), text, allowed, account, scope)
+        if secret.env is not None and not rules.NAME.match(secret.env):
+            raise self.fail_value(
+                (*path, "env"), f"{describe((*path, 'env'))} is not an environment variable name"
+            )
+
+    def _repository_secret(self, path: Path_, secret: RepositorySecret) -> None:
+        account: str | None = None
+        allowed = _REPO_PLACEHOLDERS
+        scope = "a repository-level value"
+        if secret.account is not None:
+            account = self.accounts.get(secret.account.lower())
+            if account is None:
+                raise self.fail_value(
+                    (*path, "account"),
+                    f"{describe(path)} names account '{secret.account}', but no environment of "
+                    "that name has an account in 'aws.accounts'",
+                )
+            allowed = _REPO_PLACEHOLDERS | {"account_id"}
+            scope = secret.account
+        self._secret_source(path, secret, allowed, account, scope)
+        self._dispatch(path, secret)
+
+    def _dispatch(self, path: Path_, secret: _SecretBase) -> None:
+        if secret.check is None:
+            return
+        target = secret.check.repository_dispatch
+        sub = (*path, "check", "repository_dispatch")
+        owner, _, name = target.rpartition("/")
+        if owner and owner.lower() != self.config.github.owner.lower():
+            raise self.fail_value(
+                sub,
+                f"{describe(sub)} names '{target}', but checks only reach repositories of "
+                f"'{self.config.github.owner}'; give the repository name alone",
+            )
+        if not rules.REPOSITORY_NAME.match(name):
+            raise self.fail_value(sub, f"{describe(sub)} is not a repository name")
+
+    def _accounts(self) -> None:
+        if self.config.aws is None:
+            return
+        declared = {name.lower() for name in self.config.environments}
+        for settings in self.config.repositories.values():
+            declared.update(name.lower() for name in settings.environments)
+        seen: dict[str, str] = {}
+        for name in self.config.aws.accounts:
+            path: Path_ = ("aws", "accounts", name)
+            if name.lower() in seen:
+                raise self.fail_key(
+                    path, f"{describe(path)} differs only in case from '{seen[name.lower()]}'"
+                )
+            seen[name.lower()] = name
+            if name.lower() not in declared:
+                raise self.fail_key(
+                    path, f"{describe(path)} names no environment declared in this file"
+                )

@@ -1,0 +1,9 @@
+"""The error every stage raises for a problem the user can act on.
+
+Its message is one line that says what went wrong and where; the CLI prints
+it as `error: <message>` and exits 1, never with a traceback.
+"""
+
+
+class ReconcileError(Exception):
+    """A problem with input, credentials or a remote service, explained in one line."""
