@@ -1,0 +1,40 @@
+"""The GitHub adapter: the only package that imports PyGithub."""
+
+from reconciler.github.connection import (
+    DEFAULT_API_URL,
+    AppCredentials,
+    GitHubConnection,
+    TokenCredentials,
+    connection_from_env,
+)
+from reconciler.github.errors import GitHubError, RepositoryNotFound
+from reconciler.github.identities import (
+    authenticated_actor,
+    check_reviewer_access,
+    resolve_identities,
+)
+from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
+from reconciler.github.reader import observe_github, observe_repository
+from reconciler.github.transport import RetryPolicy
+from reconciler.github.writer import GitHubWriter, WriteResult
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "AppCredentials",
+    "GitHubConnection",
+    "GitHubError",
+    "GitHubWriter",
+    "Pacer",
+    "PacerConfig",
+    "RepositoryNotFound",
+    "RequestCounter",
+    "RetryPolicy",
+    "TokenCredentials",
+    "WriteResult",
+    "authenticated_actor",
+    "check_reviewer_access",
+    "connection_from_env",
+    "observe_github",
+    "observe_repository",
+    "resolve_identities",
+]

@@ -1,0 +1,323 @@
+"""A connection to one GitHub API: credentials, transport, one client per thread.
+
+PyGithub's `Github` is not thread-safe, so each worker thread gets its own
+client; all of them share one pacer (one budget per run) and one retry policy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from github import Auth, Github
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+
+from reconciler import __version__
+from reconciler.desired import DesiredState
+from reconciler.github.errors import GitHubError, detached, translate
+from reconciler.github.pacer import Pacer
+from reconciler.github.transport import PacedAdapter, ReconcileRetry, RetryPolicy
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class TokenCredentials:
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    app_id: int
+    private_key: str = field(repr=False)  # PEM text
+    installation_id: int | None = None
+    # Where to look the installation up when its id is not given.
+    owner: str | None = None
+    repository: str | None = None
+
+
+Credentials = TokenCredentials | AppCredentials
+
+
+class InstallationAuth(Auth.AppInstallationAuth):
+    """PyGithub's installation auth (refreshes before expiry), made thread-safe,
+    and able to drop a token GitHub rejected (revoked, or clocks disagree)."""
+
+    def __init__(self, app_auth: Auth.AppAuth, installation_id: int) -> None:
+        super().__init__(app_auth, installation_id)
+        self._token_lock = threading.Lock()
+        self._stale = False
+
+    @property
+    def token(self) -> str:
+        with self._token_lock:
+            value: str = super().token
+            return value
+
+    @property
+    def _is_expired(self) -> bool:
+        if self._stale:
+            self._stale = False
+            return True
+        expired: bool = super()._is_expired
+        return expired
+
+    def invalidate(self) -> None:
+        with self._token_lock:
+            self._stale = True
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(api_url: str) -> str:
+    """The URL without a trailing slash; refuses plain http:// to a remote host."""
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise GitHubError("config", f"GITHUB_API_URL {api_url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise GitHubError(
+            "config",
+            f"refusing to send GitHub credentials over plain http:// to {parts.hostname}; "
+            "use https:// (plain http is allowed only for a loopback host)",
+        )
+    return api_url.rstrip("/")
+
+
+class GitHubConnection:
+    """Credentials plus transport settings; hands out one PyGithub client per thread."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.api_url = check_api_url(api_url)
+        self.credentials = credentials
+        self.retry_policy = retry or RetryPolicy()
+        self.pacer = pacer or Pacer()
+        self.timeout = timeout
+        # Per-run memo for lookups that cannot change during a run (identities,
+        # secret public keys); guarded by `memo_lock`.
+        self.memo: dict[Any, Any] = {}
+        self.memo_lock = threading.Lock()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._clients: list[Github] = []
+        self._auth: Auth.Auth | None = None
+        self._app_slug: str | None = None
+
+    @property
+    def counter(self) -> Any:
+        return self.pacer.counter
+
+    def client(self) -> Github:
+        """This thread's PyGithub client, made on first use."""
+        existing: Github | None = getattr(self._local, "client", None)
+        if existing is None:
+            existing = self._make_client(self._credentials_auth())
+            self._local.client = existing
+        return existing
+
+    def requester(self) -> Requester:
+        requester: Requester = self.client().requester
+        return requester
+
+    def actor(self) -> str | None:
+        """For an App: its slug when known, else `app/<id>`; None for a token."""
+        if isinstance(self.credentials, AppCredentials):
+            self._credentials_auth()
+            return self._app_slug or f"app/{self.credentials.app_id}"
+        return None
+
+    def refresh_credentials(self) -> bool:
+        """After a 401: drop an App installation token so the next request gets a new one.
+
+        False when there is nothing to refresh (a personal token is just wrong).
+        """
+        with self._lock:
+            auth = self._auth
+        if isinstance(auth, InstallationAuth):
+            auth.invalidate()
+            return True
+        return False
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> GitHubConnection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _make_client(self, auth: Auth.Auth) -> Github:
+        retry = ReconcileRetry(policy=self.retry_policy, pacer=self.pacer)
+        pool = self.pacer.config.max_concurrent
+        client = Github(
+            auth=auth,
+            base_url=self.api_url,
+            timeout=max(int(self.timeout), 1),
+            user_agent=f"reconcile/{__version__}",
+            per_page=100,
+            retry=retry,
+            pool_size=pool,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            lazy=True,
+        )
+        _install_transport(
+            client.requester, PacedAdapter(self.pacer, max_retries=retry, pool_maxsize=pool)
+        )
+        with self._lock:
+            self._clients.append(client)
+        return client
+
+    def _credentials_auth(self) -> Auth.Auth:
+        with self._lock:
+            if self._auth is not None:
+                return self._auth
+        creds = self.credentials
+        if isinstance(creds, TokenCredentials):
+            auth: Auth.Auth = Auth.Token(creds.token)
+        else:
+            app_auth = Auth.AppAuth(creds.app_id, creds.private_key)
+            installation = creds.installation_id or self._find_installation(app_auth, creds)
+            auth = InstallationAuth(app_auth, installation)
+        with self._lock:
+            if self._auth is None:
+                self._auth = auth
+            return self._auth
+
+    def _find_installation(self, app_auth: Auth.AppAuth, creds: AppCredentials) -> int:
+        if not creds.owner or not creds.repository:
+            raise GitHubError(
+                "config",
+                "GITHUB_APP_INSTALLATION_ID is not set and there is no repository to find "
+                "the App's installation from",
+            )
+        path = f"/repos/{quote(creds.owner, safe='')}/{quote(creds.repository, safe='')}"
+        client = self._make_client(app_auth)
+        failure: GitHubError | None = None
+        data: dict[str, Any] = {}
+        try:
+            _, data = client.requester.requestJsonAndCheck("GET", f"{path}/installation")
+        except Exception as exc:
+            failure = translate(
+                exc,
+                action=f"finding the GitHub App installation for {creds.owner}/{creds.repository}",
+                permission="App installed on the repository",
+                api_url=self.api_url,
+            )
+        if failure is not None:
+            raise detached(failure)
+        self._app_slug = data.get("app_slug")
+        return int(data["id"])
+
+
+def _install_transport(requester: Requester, adapter: PacedAdapter) -> None:
+    """Give the requester a connection whose session sends through `adapter`.
+
+    PyGithub creates its connection lazily and keeps reusing it while the host
+    matches; pre-seeding it is per-client, unlike the process-wide
+    `Requester.injectConnectionClasses` (which also disables keep-alive).
+    """
+    parts = urlsplit(requester.base_url)
+    connection_class: type[HTTPRequestsConnectionClass] | type[HTTPSRequestsConnectionClass]
+    if parts.scheme == "https":
+        connection_class = HTTPSRequestsConnectionClass
+    else:
+        connection_class = HTTPRequestsConnectionClass
+    connection = connection_class(
+        requester.hostname,
+        parts.port,
+        timeout=requester.kwargs["timeout"],
+        retry=adapter.max_retries,
+        pool_size=adapter.pool_maxsize,
+    )
+    connection.session.mount(f"{parts.scheme}://", adapter)
+    requester._Requester__connection = connection  # type: ignore[attr-defined]
+
+
+def _read_key(environ: Mapping[str, str]) -> str:
+    text = environ.get("GITHUB_APP_PRIVATE_KEY")
+    if text:
+        # CI systems often store the PEM with literal "\n".
+        return text.replace("\\n", "\n")
+    path = environ.get("GITHUB_APP_PRIVATE_KEY_FILE")
+    if not path:
+        raise GitHubError(
+            "config",
+            "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor "
+            "GITHUB_APP_PRIVATE_KEY_FILE is",
+        )
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GitHubError(
+            "config", f"cannot read GITHUB_APP_PRIVATE_KEY_FILE {path}: {exc.strerror}"
+        ) from None
+
+
+def credentials_from_env(
+    environ: Mapping[str, str], owner: str | None, first_repo: str | None
+) -> Credentials:
+    app_id = environ.get("GITHUB_APP_ID")
+    if app_id:
+        try:
+            app_number = int(app_id)
+        except ValueError:
+            raise GitHubError("config", f"GITHUB_APP_ID {app_id!r} is not a number") from None
+        installation = environ.get("GITHUB_APP_INSTALLATION_ID")
+        try:
+            installation_id = int(installation) if installation else None
+        except ValueError:
+            raise GitHubError(
+                "config", f"GITHUB_APP_INSTALLATION_ID {installation!r} is not a number"
+            ) from None
+        return AppCredentials(app_number, _read_key(environ), installation_id, owner, first_repo)
+    token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN")
+    if token:
+        return TokenCredentials(token.strip())
+    raise GitHubError(
+        "config",
+        "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN), or GITHUB_APP_ID with "
+        "GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE",
+    )
+
+
+def connection_from_env(
+    environ: Mapping[str, str],
+    owner: str | DesiredState,
+    first_repo: str | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    pacer: Pacer | None = None,
+) -> GitHubConnection:
+    """The connection SPEC section 2 describes, from the process environment."""
+    if isinstance(owner, DesiredState):
+        if first_repo is None and owner.repositories:
+            first_repo = owner.repositories[0].name
+        owner = owner.owner
+    api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    check_api_url(api_url)
+    credentials = credentials_from_env(environ, owner, first_repo)
+    return GitHubConnection(credentials, api_url=api_url, retry=retry, pacer=pacer)

@@ -1,0 +1,180 @@
+"""Read what GitHub holds for the managed repositories (never writes).
+
+Cost of one repository with E environments, C of them with custom branch
+policies, when every list fits one page: 3 + 2*E + C requests. Nothing else:
+no GET of the repository, no per-item GETs (the list answers carry all we use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Literal
+
+from reconciler.desired import DesiredState
+from reconciler.github.calls import paginate, repo_path, segment
+from reconciler.github.connection import GitHubConnection
+from reconciler.github.errors import GitHubError, RepositoryNotFound
+from reconciler.observed import (
+    BranchPolicyType,
+    ObservedBranchPolicy,
+    ObservedEnvironment,
+    ObservedRepository,
+    ObservedReviewer,
+    ObservedSecret,
+    ObservedVariable,
+)
+
+# GitHub's documented page maxima: variables 30, the other lists 100.
+VARIABLES_PER_PAGE = 30
+PER_PAGE = 100
+
+_MANAGED_RULES = frozenset({"required_reviewers", "wait_timer", "branch_policy"})
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, ObservedVariable]:
+    items = paginate(
+        conn,
+        path,
+        per_page=VARIABLES_PER_PAGE,
+        item_key="variables",
+        action=f"listing variables of {where}",
+        permission="Variables: read",
+    )
+    return {
+        v["name"]: ObservedVariable(v["name"], str(v.get("value", "")), _when(v.get("updated_at")))
+        for v in items
+    }
+
+
+def _secrets(conn: GitHubConnection, path: str, where: str) -> dict[str, ObservedSecret]:
+    items = paginate(
+        conn,
+        path,
+        per_page=PER_PAGE,
+        item_key="secrets",
+        action=f"listing secrets of {where}",
+        permission="Secrets: read",
+    )
+    return {s["name"]: ObservedSecret(s["name"], _when(s.get("updated_at"))) for s in items}
+
+
+def _reviewers(rule: Mapping[str, Any]) -> tuple[ObservedReviewer, ...]:
+    found = []
+    for entry in rule.get("reviewers") or []:
+        who = entry.get("reviewer") or {}
+        if entry.get("type") == "Team":
+            found.append(ObservedReviewer("team", int(who["id"]), str(who.get("slug", ""))))
+        elif entry.get("type") == "User":
+            found.append(ObservedReviewer("user", int(who["id"]), str(who.get("login", ""))))
+    return tuple(found)
+
+
+def _branch_policy_type(raw: Any) -> BranchPolicyType:
+    if not isinstance(raw, dict):
+        return "all"
+    if raw.get("custom_branch_policies"):
+        return "custom"
+    if raw.get("protected_branches"):
+        return "protected"
+    return "all"
+
+
+def _branch_policies(
+    conn: GitHubConnection, env_path: str, where: str
+) -> tuple[ObservedBranchPolicy, ...]:
+    items = paginate(
+        conn,
+        f"{env_path}/deployment-branch-policies",
+        per_page=PER_PAGE,
+        item_key="branch_policies",
+        action=f"listing deployment branch policies of {where}",
+        permission="Administration: read",
+    )
+    policies = []
+    for p in items:
+        kind: Literal["branch", "tag"] = "tag" if p.get("type") == "tag" else "branch"
+        policies.append(ObservedBranchPolicy(int(p["id"]), kind, str(p["name"])))
+    return tuple(policies)
+
+
+def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
+    name = str(raw["name"])
+    where = f"environment {name} of {full}"
+    env_path = f"{base}/environments/{segment(name)}"
+    reviewers: tuple[ObservedReviewer, ...] = ()
+    prevent_self_review = False
+    wait_timer = 0
+    other: list[str] = []
+    for rule in raw.get("protection_rules") or []:
+        kind = str(rule.get("type", ""))
+        if kind == "required_reviewers":
+            reviewers = _reviewers(rule)
+            prevent_self_review = bool(rule.get("prevent_self_review", False))
+        elif kind == "wait_timer":
+            wait_timer = int(rule.get("wait_timer") or 0)
+        if kind not in _MANAGED_RULES:
+            other.append(kind)
+    policy_type = _branch_policy_type(raw.get("deployment_branch_policy"))
+    policies = _branch_policies(conn, env_path, where) if policy_type == "custom" else ()
+    return ObservedEnvironment(
+        name=name,
+        reviewers=reviewers,
+        prevent_self_review=prevent_self_review,
+        wait_timer=wait_timer,
+        branch_policy=policy_type,
+        branch_policies=policies,
+        variables=_variables(conn, f"{env_path}/variables", where),
+        secrets=_secrets(conn, f"{env_path}/secrets", where),
+        other_rules=tuple(other),
+    )
+
+
+def observe_repository(conn: GitHubConnection, owner: str, name: str) -> ObservedRepository:
+    full = f"{owner}/{name}"
+    base = repo_path(full)
+    try:
+        environments = list(
+            paginate(
+                conn,
+                f"{base}/environments",
+                per_page=PER_PAGE,
+                item_key="environments",
+                action=f"listing environments of {full}",
+                permission="Actions: read (or Administration: read)",
+            )
+        )
+    except GitHubError as exc:
+        if exc.status == 404:
+            raise RepositoryNotFound(full) from None
+        raise
+    observed = {str(e["name"]): _environment(conn, base, full, e) for e in environments}
+    return ObservedRepository(
+        full_name=full,
+        environments=observed,
+        variables=_variables(conn, f"{base}/actions/variables", full),
+        secrets=_secrets(conn, f"{base}/actions/secrets", full),
+    )
+
+
+def observe_github(
+    conn: GitHubConnection, desired: DesiredState, concurrency: int = 8
+) -> dict[str, ObservedRepository]:
+    """Every managed repository, keyed by folded full name (as ObservedState wants)."""
+    repositories = desired.repositories
+    if not repositories:
+        return {}
+    workers = max(1, min(concurrency, len(repositories)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github-read") as pool:
+        results = list(pool.map(lambda r: observe_repository(conn, r.owner, r.name), repositories))
+    return {r.full_name.lower(): r for r in results}

@@ -1,0 +1,166 @@
+"""The HTTP layer under PyGithub: pacing, counting and retries.
+
+PyGithub sends every request through a `requests.Session` owned by its
+connection object. `PacedAdapter` is mounted on that session, so each request
+(one per PyGithub call) passes the shared pacer and is counted; a
+conditional-request cache can later wrap or subclass it at the same place.
+
+Retries stay in urllib3, driven by `ReconcileRetry` (a `GithubRetry`, which
+already tells a secondary-rate-limit 403 from a permission 403). What we add:
+429, every method including POST (a POST whose answer was lost is met by 409
+or 303 on the retry; the writer treats that as "exists"), waits that honour
+Retry-After and x-ratelimit-reset, exponential backoff with jitter, a bound
+on every wait, and a pacer charge for each retry attempt.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import requests
+from github.GithubRetry import GithubRetry
+from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
+
+from reconciler.github.errors import GitHubError
+from reconciler.github.pacer import Pacer
+
+_ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
+_NEVER_RETRY = (401, 404, 409, 422)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    tries: int = 5  # attempts in all, the first included
+    backoff: float = 1.0  # first backoff; doubles per attempt
+    jitter: float = 0.5  # up to this fraction added at random
+    max_wait: float = 60.0  # no single wait is longer; a longer required wait fails
+    # GitHub: with no Retry-After on a secondary limit, wait at least a minute.
+    secondary_wait: float = 60.0
+
+
+class ReconcileRetry(GithubRetry):
+    def __init__(
+        self, *, policy: RetryPolicy | None = None, pacer: Pacer | None = None, **kwargs: Any
+    ) -> None:
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer
+        self.planned_wait = 0.0
+        self.attempt_method = "GET"
+        kwargs.setdefault("total", max(self.policy.tries - 1, 0))
+        kwargs.setdefault("status_forcelist", [429, *range(500, 600)])
+        kwargs.setdefault("allowed_methods", _ALL_METHODS)
+        kwargs.setdefault("raise_on_status", False)
+        kwargs.setdefault("respect_retry_after_header", True)
+        kwargs.setdefault("secondary_rate_wait", self.policy.secondary_wait)
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> ReconcileRetry:
+        kw.update(policy=self.policy, pacer=self.pacer)
+        fresh: ReconcileRetry = super().new(**kw)
+        return fresh
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in _NEVER_RETRY:
+            return False
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> ReconcileRetry:
+        retry = cast(
+            ReconcileRetry,
+            super().increment(method, url, cast(Any, response), error, _pool, _stacktrace),
+        )
+        required = self._required_wait(response)
+        if required is not None and required > self.policy.max_wait:
+            raise GitHubError(
+                "rate_limit",
+                f"GitHub rate limit: asked to wait {int(required)} s before {method} "
+                f"{urlsplit(url or '').path}, longer than the {int(self.policy.max_wait)} s "
+                "we wait",
+                status=response.status if response is not None else None,
+            )
+        if required is None:
+            attempt = len(retry.history)
+            required = self.policy.backoff * 2 ** (attempt - 1)
+            required *= 1 + random.uniform(0, self.policy.jitter)  # noqa: S311
+        retry.planned_wait = min(required, self.policy.max_wait)
+        retry.attempt_method = (method or "GET").upper()
+        if self.pacer is not None:
+            self.pacer.counter.record(method or "GET", urlsplit(url or "").path, 0, retry=True)
+        return retry
+
+    def _required_wait(self, response: BaseHTTPResponse | None) -> float | None:
+        """The wait GitHub asked for, if it did; None: ordinary backoff."""
+        if response is None:
+            return None
+        headers = response.headers
+        retry_after = headers.get("Retry-After")
+        if retry_after:
+            try:
+                return max(float(self.parse_retry_after(retry_after)), 0.0)
+            except Exception:
+                return None
+        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            try:
+                return max(float(headers["x-ratelimit-reset"]) - time.time() + 1.0, 0.0)
+            except ValueError:
+                return None
+        if response.status == 403:
+            # GithubRetry only lets a 403 through to here for a rate-limit message.
+            return self.policy.secondary_wait
+        return None
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        if self.planned_wait > 0:
+            time.sleep(self.planned_wait)
+        if self.pacer is not None:
+            self.pacer.charge(self.attempt_method)
+
+
+class PacedAdapter(HTTPAdapter):
+    """Every request through the pacer (points, concurrency) and into its counter."""
+
+    def __init__(self, pacer: Pacer, *, max_retries: ReconcileRetry, pool_maxsize: int) -> None:
+        super().__init__(max_retries=max_retries, pool_connections=1, pool_maxsize=pool_maxsize)
+        self.pacer = pacer
+        self.pool_maxsize = pool_maxsize
+
+    def send(  # noqa: PLR0917 (requests' signature)
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        method = (request.method or "GET").upper()
+        path = urlsplit(request.url or "").path
+        with self.pacer.slot(method):
+            try:
+                response = super().send(
+                    request,
+                    stream=stream,
+                    timeout=timeout,
+                    verify=verify,
+                    cert=cert,
+                    proxies=proxies,
+                )
+            except Exception:
+                self.pacer.counter.record(method, path, 0)
+                raise
+        self.pacer.observe(response.headers)
+        self.pacer.counter.record(method, path, response.status_code)
+        return response

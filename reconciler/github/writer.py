@@ -1,0 +1,242 @@
+"""The writes `reconcile apply` performs, each answering a WriteResult for the audit log.
+
+Writes are idempotent from the caller's point of view: a retried POST whose
+first answer was lost meets 409 (variable) or 303 (branch policy), which means
+the item exists. Secret plaintexts are sealed and dropped at once; they never
+enter a log line, an exception or any stored attribute.
+"""
+
+from __future__ import annotations
+
+import threading
+from base64 import b64decode, b64encode
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.public import PublicKey, SealedBox
+
+from reconciler.desired import BranchPattern, DesiredEnvironment
+from reconciler.github.calls import Answer, expect, repo_path, segment, send
+from reconciler.github.connection import GitHubConnection
+from reconciler.github.errors import GitHubError
+from reconciler.observed import Identities
+
+_ENV_PERMISSION = "Administration: write"
+_VAR_PERMISSION = "Variables: write"
+_SECRET_PERMISSION = "Secrets: write"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status: int
+    request_id: str | None
+
+
+def _result(answer: Answer) -> WriteResult:
+    return WriteResult(answer.status, answer.request_id)
+
+
+def _where(repo: str, env: str | None) -> str:
+    return f"{repo}" if env is None else f"environment {env} of {repo}"
+
+
+def _scope_path(repo: str, env: str | None, kind: str) -> str:
+    """`/repos/o/r/actions/{kind}` or `/repos/o/r/environments/{env}/{kind}`."""
+    if env is None:
+        return f"{repo_path(repo)}/actions/{kind}"
+    return f"{repo_path(repo)}/environments/{segment(env)}/{kind}"
+
+
+def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[str, Any]:
+    """The PUT body for an environment; unknown reviewers are refused, not dropped."""
+    reviewers = []
+    for reviewer in env.reviewers:
+        folded = reviewer.name.lower()
+        ident: int | None = None
+        if reviewer.kind == "team" and folded in identities.teams:
+            ident = identities.teams[folded].id
+        elif reviewer.kind == "user" and folded in identities.users:
+            ident = identities.users[folded].id
+        if ident is None:
+            raise GitHubError(
+                "validation",
+                f"reviewer {reviewer} of environment {env.name} does not exist on GitHub",
+            )
+        reviewers.append({"type": "Team" if reviewer.kind == "team" else "User", "id": ident})
+    body: dict[str, Any] = {"wait_timer": env.wait_timer, "reviewers": reviewers}
+    if reviewers:
+        body["prevent_self_review"] = env.prevent_self_review
+    body["deployment_branch_policy"] = (
+        {"protected_branches": False, "custom_branch_policies": True}
+        if env.branch_patterns is not None
+        else None
+    )
+    return body
+
+
+class GitHubWriter:
+    """Writes through one connection; caches each scope's secret public key for the run."""
+
+    def __init__(self, conn: GitHubConnection) -> None:
+        self._conn = conn
+        self._keys: dict[tuple[str, str | None], tuple[str, str]] = {}
+        self._keys_lock = threading.Lock()
+
+    def _send(
+        self, verb: str, path: str, body: Any, *ok: int, action: str, permission: str
+    ) -> Answer:
+        answer = send(self._conn, verb, path, body=body, action=action, permission=permission)
+        return expect(answer, *ok, action=action, permission=permission)
+
+    # environments
+
+    def put_environment(
+        self, repo_full_name: str, env: DesiredEnvironment, identities: Identities
+    ) -> WriteResult:
+        path = f"{repo_path(repo_full_name)}/environments/{segment(env.name)}"
+        body = environment_body(env, identities)
+        action = f"writing environment {env.name} of {repo_full_name}"
+        return _result(
+            self._send("PUT", path, body, 200, action=action, permission=_ENV_PERMISSION)
+        )
+
+    def delete_environment(self, repo: str, name: str) -> WriteResult:
+        path = f"{repo_path(repo)}/environments/{segment(name)}"
+        action = f"deleting environment {name} of {repo}"
+        return _result(
+            self._send("DELETE", path, None, 204, 404, action=action, permission=_ENV_PERMISSION)
+        )
+
+    # variables
+
+    def create_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
+        action = f"creating variable {name} in {_where(repo, env)}"
+        answer = self._send(
+            "POST",
+            _scope_path(repo, env, "variables"),
+            {"name": name, "value": value},
+            201,
+            409,
+            action=action,
+            permission=_VAR_PERMISSION,
+        )
+        if answer.status == 409:
+            return self._patch_variable(repo, env, name, value)
+        return _result(answer)
+
+    def update_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
+        answer = self._patch_answer(repo, env, name, value)
+        if answer.status == 404:
+            action = f"creating variable {name} in {_where(repo, env)}"
+            created = self._send(
+                "POST",
+                _scope_path(repo, env, "variables"),
+                {"name": name, "value": value},
+                201,
+                409,
+                action=action,
+                permission=_VAR_PERMISSION,
+            )
+            if created.status == 409:
+                return self._patch_variable(repo, env, name, value)
+            return _result(created)
+        return _result(answer)
+
+    def _patch_answer(self, repo: str, env: str | None, name: str, value: str) -> Answer:
+        path = f"{_scope_path(repo, env, 'variables')}/{segment(name)}"
+        action = f"updating variable {name} in {_where(repo, env)}"
+        return self._send(
+            "PATCH",
+            path,
+            {"name": name, "value": value},
+            204,
+            404,
+            action=action,
+            permission=_VAR_PERMISSION,
+        )
+
+    def _patch_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
+        answer = self._patch_answer(repo, env, name, value)
+        if answer.status == 404:
+            raise GitHubError(
+                "not_found",
+                f"variable {name} in {_where(repo, env)} vanished while being written (404)",
+                status=404,
+            )
+        return _result(answer)
+
+    def delete_variable(self, repo: str, env: str | None, name: str) -> WriteResult:
+        path = f"{_scope_path(repo, env, 'variables')}/{segment(name)}"
+        action = f"deleting variable {name} in {_where(repo, env)}"
+        return _result(
+            self._send("DELETE", path, None, 204, 404, action=action, permission=_VAR_PERMISSION)
+        )
+
+    # secrets
+
+    def _public_key(self, repo: str, env: str | None, *, fresh: bool = False) -> tuple[str, str]:
+        scope = (repo.lower(), env.lower() if env is not None else None)
+        with self._keys_lock:
+            cached = None if fresh else self._keys.get(scope)
+        if cached is not None:
+            return cached
+        action = f"reading the secrets public key of {_where(repo, env)}"
+        data = self._send(
+            "GET",
+            f"{_scope_path(repo, env, 'secrets')}/public-key",
+            None,
+            200,
+            action=action,
+            permission=_SECRET_PERMISSION,
+        ).data
+        key = (str(data["key_id"]), str(data["key"]))
+        with self._keys_lock:
+            self._keys[scope] = key
+        return key
+
+    def put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteResult:
+        path = f"{_scope_path(repo, env, 'secrets')}/{segment(name)}"
+        action = f"writing secret {name} in {_where(repo, env)}"
+        answer: Answer | None = None
+        for fresh in (False, True):
+            key_id, key = self._public_key(repo, env, fresh=fresh)
+            sealed = SealedBox(PublicKey(b64decode(key))).encrypt(plaintext.encode("utf-8"))
+            body = {"encrypted_value": b64encode(sealed).decode("ascii"), "key_id": key_id}
+            answer = send(
+                self._conn, "PUT", path, body=body, action=action, permission=_SECRET_PERMISSION
+            )
+            # A 422 can mean the key was rotated since we cached it: one refetch.
+            if answer.status != 422:
+                break
+        assert answer is not None
+        return _result(expect(answer, 201, 204, action=action, permission=_SECRET_PERMISSION))
+
+    def delete_secret(self, repo: str, env: str | None, name: str) -> WriteResult:
+        path = f"{_scope_path(repo, env, 'secrets')}/{segment(name)}"
+        action = f"deleting secret {name} in {_where(repo, env)}"
+        return _result(
+            self._send("DELETE", path, None, 204, 404, action=action, permission=_SECRET_PERMISSION)
+        )
+
+    # branch policies
+
+    def create_branch_policy(self, repo: str, env: str, pattern: BranchPattern) -> WriteResult:
+        path = f"{repo_path(repo)}/environments/{segment(env)}/deployment-branch-policies"
+        action = (
+            f"creating deployment {pattern.type} policy {pattern.pattern} in {_where(repo, env)}"
+        )
+        body = {"name": pattern.pattern, "type": pattern.type}
+        # 303: a policy with this name and type already exists.
+        return _result(
+            self._send("POST", path, body, 200, 201, 303, action=action, permission=_ENV_PERMISSION)
+        )
+
+    def delete_branch_policy(self, repo: str, env: str, policy_id: int) -> WriteResult:
+        path = (
+            f"{repo_path(repo)}/environments/{segment(env)}/deployment-branch-policies/"
+            f"{int(policy_id)}"
+        )
+        action = f"deleting deployment branch policy {policy_id} in {_where(repo, env)}"
+        return _result(
+            self._send("DELETE", path, None, 204, 404, action=action, permission=_ENV_PERMISSION)
+        )

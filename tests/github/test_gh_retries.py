@@ -1,0 +1,142 @@
+"""Retries: 5xx bursts, 429 and secondary 403 with Retry-After, dropped connections."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from gh_support import FAST_RETRY, FULL, OWNER, REPO, ConnFactory
+
+from reconciler.desired import BranchPattern
+from reconciler.github import (
+    GitHubConnection,
+    GitHubError,
+    GitHubWriter,
+    RetryPolicy,
+    observe_repository,
+)
+from reconciler.sandbox.github import FaultRule, GitHubEmulator
+
+ENVS = r"/repos/acme/web/environments$"
+
+
+def _attempts(emu: GitHubEmulator, method: str, suffix: str) -> list[int]:
+    return [r.status for r in emu.requests if r.method == method and r.path.endswith(suffix)]
+
+
+def test_a_burst_of_502_is_retried(emu: GitHubEmulator, conn: GitHubConnection) -> None:
+    emu.put_environment(OWNER, REPO, "dev")
+    emu.add_fault(FaultRule("GET", ENVS, times=3, kind="status", status=502))
+    emu.clear_requests()
+
+    observed = observe_repository(conn, OWNER, REPO)
+
+    assert list(observed.environments) == ["dev"]
+    assert _attempts(emu, "GET", "/environments") == [502, 502, 502, 200]
+    assert conn.counter.retries == 3
+    assert conn.counter.by_endpoint()["GET /repos/acme/web/environments"] == 1
+
+
+def test_persistent_5xx_fails_after_the_bounded_tries(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.add_fault(FaultRule("GET", ENVS, times=50, kind="status", status=503))
+    emu.clear_requests()
+
+    with pytest.raises(GitHubError) as caught:
+        observe_repository(conn, OWNER, REPO)
+
+    assert caught.value.status == 503
+    assert len(_attempts(emu, "GET", "/environments")) == FAST_RETRY.tries
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["too_many_requests", "secondary_limit"])
+def test_rate_limit_answers_wait_retry_after_then_succeed(
+    emu: GitHubEmulator, make_conn: ConnFactory, kind: str
+) -> None:
+    retry = RetryPolicy(tries=5, backoff=0.0, jitter=0.0, max_wait=5.0, secondary_wait=0.0)
+    conn = make_conn(retry=retry)
+    emu.add_fault(FaultRule("GET", ENVS, times=1, kind=kind, retry_after=1))  # type: ignore[arg-type]
+    emu.clear_requests()
+
+    started = time.monotonic()
+    observe_repository(conn, OWNER, REPO)
+    elapsed = time.monotonic() - started
+
+    assert len(_attempts(emu, "GET", "/environments")) == 2
+    assert _attempts(emu, "GET", "/environments")[0] in (403, 429)
+    assert elapsed >= 0.95  # honoured Retry-After: 1
+
+
+def test_retry_after_longer_than_the_bound_fails_at_once(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.add_fault(FaultRule("GET", ENVS, times=1, kind="secondary_limit", retry_after=600))
+
+    started = time.monotonic()
+    with pytest.raises(GitHubError) as caught:
+        observe_repository(conn, OWNER, REPO)
+
+    assert time.monotonic() - started < 2
+    assert caught.value.kind == "rate_limit"
+    assert "600" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [401, 404, 422])
+def test_client_errors_are_never_retried(
+    emu: GitHubEmulator, conn: GitHubConnection, status: int
+) -> None:
+    emu.add_fault(FaultRule("GET", ENVS, times=5, kind="status", status=status))
+    emu.clear_requests()
+
+    with pytest.raises(GitHubError):
+        observe_repository(conn, OWNER, REPO)
+
+    assert len(_attempts(emu, "GET", "/environments")) == 1
+
+
+def test_a_dropped_connection_is_retried(emu: GitHubEmulator, conn: GitHubConnection) -> None:
+    emu.put_environment(OWNER, REPO, "dev")
+    emu.add_fault(FaultRule("GET", ENVS, times=2, kind="drop"))
+
+    observed = observe_repository(conn, OWNER, REPO)
+
+    assert list(observed.environments) == ["dev"]
+    assert conn.counter.retries == 2
+
+
+def test_a_lost_response_to_a_variable_post_is_met_by_409_and_patched(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.add_fault(FaultRule("POST", r"/actions/variables$", times=1, kind="lose_response"))
+    emu.clear_requests()
+
+    result = GitHubWriter(conn).create_variable(FULL, None, "FLAG", "on")
+
+    assert result.status == 204
+    assert emu.variables(OWNER, REPO, None) == {"FLAG": "on"}
+    assert [r.method for r in emu.requests if "variables" in r.path] == ["POST", "POST", "PATCH"]
+
+
+def test_a_lost_response_to_a_branch_policy_post_is_met_by_303(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.put_environment(OWNER, REPO, "prod", deployment_branch_policy=(False, True))
+    emu.add_fault(FaultRule("POST", r"/deployment-branch-policies$", times=1, kind="lose_response"))
+
+    result = GitHubWriter(conn).create_branch_policy(FULL, "prod", BranchPattern("branch", "main"))
+
+    assert result.status == 303
+    assert emu.branch_policies(OWNER, REPO, "prod") == [("branch", "main")]
+
+
+def test_a_put_secret_survives_a_dropped_connection(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.add_fault(FaultRule("PUT", r"/actions/secrets/TOKEN$", times=1, kind="lose_response"))
+
+    result = GitHubWriter(conn).put_secret(FULL, None, "TOKEN", "value-1")
+
+    assert result.status in (201, 204)
+    assert emu.secret_value(OWNER, REPO, None, "TOKEN") == "value-1"
