@@ -1,7 +1,8 @@
 """A connection to one GitHub API: credentials, transport, one client per thread.
 
 PyGithub's `Github` is not thread-safe, so each worker thread gets its own
-client; all of them share one pacer (one budget per run) and one retry policy.
+client; all of them share one pacer (one budget per run), one retry policy and,
+given a cache directory, one conditional-request cache.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectio
 
 from reconciler import __version__
 from reconciler.desired import DesiredState
+from reconciler.github.cache import ConditionalCache, app_identity, token_identity
 from reconciler.github.errors import GitHubError, detached, translate
 from reconciler.github.pacer import Pacer
 from reconciler.github.transport import PacedAdapter, ReconcileRetry, RetryPolicy
@@ -106,8 +108,11 @@ class GitHubConnection:
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         timeout: float = 30.0,
+        cache_dir: Path | None = None,
     ) -> None:
         self.api_url = check_api_url(api_url)
+        # None: no conditional-request cache (every GET answered in full).
+        self.cache_dir = cache_dir
         self.credentials = credentials
         self.retry_policy = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
@@ -121,6 +126,7 @@ class GitHubConnection:
         self._clients: list[Github] = []
         self._auth: Auth.Auth | None = None
         self._app_slug: str | None = None
+        self._cache: ConditionalCache | None = None
 
     @property
     def counter(self) -> Any:
@@ -133,6 +139,12 @@ class GitHubConnection:
             existing = self._make_client(self._credentials_auth())
             self._local.client = existing
         return existing
+
+    @property
+    def cache(self) -> ConditionalCache | None:
+        """The conditional-request cache, once the first client made it (None: disabled)."""
+        with self._lock:
+            return self._cache
 
     def requester(self) -> Requester:
         requester: Requester = self.client().requester
@@ -169,7 +181,7 @@ class GitHubConnection:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _make_client(self, auth: Auth.Auth) -> Github:
+    def _make_client(self, auth: Auth.Auth, *, cached: bool = True) -> Github:
         retry = ReconcileRetry(policy=self.retry_policy, pacer=self.pacer)
         pool = self.pacer.config.max_concurrent
         client = Github(
@@ -184,12 +196,30 @@ class GitHubConnection:
             seconds_between_writes=None,
             lazy=True,
         )
-        _install_transport(
-            client.requester, PacedAdapter(self.pacer, max_retries=retry, pool_maxsize=pool)
-        )
+        cache = self._cache_for(auth) if cached else None
+        adapter = PacedAdapter(self.pacer, max_retries=retry, pool_maxsize=pool, cache=cache)
+        _install_transport(client.requester, adapter)
         with self._lock:
             self._clients.append(client)
         return client
+
+    def _cache_for(self, auth: Auth.Auth) -> ConditionalCache | None:
+        """The one cache of this connection, keyed by who `auth` is (never the token itself)."""
+        if self.cache_dir is None:
+            return None
+        if isinstance(auth, Auth.Token):
+            identity = token_identity(auth.token)
+        elif isinstance(auth, Auth.AppInstallationAuth):
+            identity = app_identity(auth.app_id, auth.installation_id)
+        else:
+            # An App's own JWT changes every few minutes and reads nothing we plan from.
+            return None
+        with self._lock:
+            if self._cache is None:
+                self._cache = ConditionalCache(
+                    self.cache_dir, api_url=self.api_url, identity=identity
+                )
+            return self._cache
 
     def _credentials_auth(self) -> Auth.Auth:
         with self._lock:
@@ -215,7 +245,7 @@ class GitHubConnection:
                 "the App's installation from",
             )
         path = f"/repos/{quote(creds.owner, safe='')}/{quote(creds.repository, safe='')}"
-        client = self._make_client(app_auth)
+        client = self._make_client(app_auth, cached=False)
         failure: GitHubError | None = None
         data: dict[str, Any] = {}
         try:
@@ -311,8 +341,13 @@ def connection_from_env(
     *,
     retry: RetryPolicy | None = None,
     pacer: Pacer | None = None,
+    cache_dir: Path | None = None,
 ) -> GitHubConnection:
-    """The connection SPEC section 2 describes, from the process environment."""
+    """The connection SPEC section 2 describes, from the process environment.
+
+    `cache_dir`: see `reconciler.github.cache.resolve_cache_dir` for what the
+    `--cache-dir`/`--no-cache` options mean; None runs without the cache.
+    """
     if isinstance(owner, DesiredState):
         if first_repo is None and owner.repositories:
             first_repo = owner.repositories[0].name
@@ -320,4 +355,6 @@ def connection_from_env(
     api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     check_api_url(api_url)
     credentials = credentials_from_env(environ, owner, first_repo)
-    return GitHubConnection(credentials, api_url=api_url, retry=retry, pacer=pacer)
+    return GitHubConnection(
+        credentials, api_url=api_url, retry=retry, pacer=pacer, cache_dir=cache_dir
+    )

@@ -2,8 +2,10 @@
 
 PyGithub sends every request through a `requests.Session` owned by its
 connection object. `PacedAdapter` is mounted on that session, so each request
-(one per PyGithub call) passes the shared pacer and is counted; a
-conditional-request cache can later wrap or subclass it at the same place.
+(one per PyGithub call) passes the shared pacer and is counted. With a
+`ConditionalCache`, a GET carries the kept ETag as `If-None-Match`, and a 304
+goes back up as the kept 200 body (PyGithub never sees a 304); the counter
+still records the 304, which is what shows how much of a run was free.
 
 Retries stay in urllib3, driven by `ReconcileRetry` (a `GithubRetry`, which
 already tells a secondary-rate-limit 403 from a permission 403). What we add:
@@ -24,8 +26,11 @@ from urllib.parse import urlsplit
 import requests
 from github.GithubRetry import GithubRetry
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from urllib3.response import BaseHTTPResponse
 
+from reconciler.github.cache import CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
 from reconciler.github.pacer import Pacer
 
@@ -132,10 +137,18 @@ class ReconcileRetry(GithubRetry):
 class PacedAdapter(HTTPAdapter):
     """Every request through the pacer (points, concurrency) and into its counter."""
 
-    def __init__(self, pacer: Pacer, *, max_retries: ReconcileRetry, pool_maxsize: int) -> None:
+    def __init__(
+        self,
+        pacer: Pacer,
+        *,
+        max_retries: ReconcileRetry,
+        pool_maxsize: int,
+        cache: ConditionalCache | None = None,
+    ) -> None:
         super().__init__(max_retries=max_retries, pool_connections=1, pool_maxsize=pool_maxsize)
         self.pacer = pacer
         self.pool_maxsize = pool_maxsize
+        self.cache = cache
 
     def send(  # noqa: PLR0917 (requests' signature)
         self,
@@ -147,7 +160,21 @@ class PacedAdapter(HTTPAdapter):
         proxies: Any = None,
     ) -> requests.Response:
         method = (request.method or "GET").upper()
-        path = urlsplit(request.url or "").path
+        url = request.url or ""
+        path = urlsplit(url).path
+        cache = self.cache
+        # A caller's own If-None-Match expects its own 304: leave that exchange alone.
+        if (
+            cache is None
+            or stream
+            or "If-None-Match" in request.headers
+            or not cache.cacheable(method, url)
+        ):
+            cache = None
+        accept = str(request.headers.get("Accept", ""))
+        kept = cache.lookup(url, accept) if cache is not None else None
+        if kept is not None:
+            request.headers["If-None-Match"] = kept.etag
         with self.pacer.slot(method):
             try:
                 response = super().send(
@@ -163,4 +190,34 @@ class PacedAdapter(HTTPAdapter):
                 raise
         self.pacer.observe(response.headers)
         self.pacer.counter.record(method, path, response.status_code)
+        if cache is None:
+            return response
+        if response.status_code == 304 and kept is not None:
+            return _revive(kept, response)
+        if response.status_code == 200:
+            cache.store(url, accept, response.headers, response.content)
         return response
+
+
+def _revive(kept: CachedAnswer, answer: requests.Response) -> requests.Response:
+    """The kept 200, with the fresh headers of the 304 (rate limit, request id) over it."""
+    _ = answer.content  # drain the empty body so the connection returns to the pool
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(dict(kept.headers))
+    headers.update(answer.headers)
+    for name in ("Content-Encoding", "Transfer-Encoding"):
+        headers.pop(name, None)
+    headers["Content-Length"] = str(len(kept.body))
+    revived = requests.Response()
+    revived.status_code = 200
+    revived.reason = "OK"
+    revived.headers = headers
+    revived._content = kept.body
+    revived.encoding = get_encoding_from_headers(headers)
+    revived.url = answer.url
+    revived.request = answer.request
+    revived.raw = answer.raw
+    revived.connection = answer.connection
+    revived.elapsed = answer.elapsed
+    revived.history = answer.history
+    revived.cookies = answer.cookies
+    return revived
