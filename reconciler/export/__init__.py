@@ -1,0 +1,40 @@
+"""`reconcile export`: the live state of repositories as an environments.yaml.
+
+`export_config` is the pure part (observed values in, YAML text out);
+`run_export` is the command's glue (config, GitHub, output file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reconciler.export.command import run_export
+from reconciler.export.document import PROTECTED_NOTE, SECRET_NOTE, literal, render
+from reconciler.export.model import layout, placeholder_name
+from reconciler.observed import ObservedRepository
+
+
+def export_config(
+    owner: str,
+    repositories: Sequence[ObservedRepository],
+    *,
+    aws_accounts: Mapping[str, str] | None = None,
+) -> str:
+    """environments.yaml text for `repositories` as they are live.
+
+    Loading it back and planning against the same live state shows no change
+    (secrets become `{env: ...}` placeholders, which are checked for presence
+    only), except where a comment in the text says version 1 cannot express
+    the live setting.
+    """
+    return render(owner, layout(repositories, aws_accounts), aws_accounts)
+
+
+__all__ = [
+    "PROTECTED_NOTE",
+    "SECRET_NOTE",
+    "export_config",
+    "literal",
+    "placeholder_name",
+    "run_export",
+]

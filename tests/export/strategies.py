@@ -1,0 +1,117 @@
+"""Hypothesis strategies for live repositories whose every setting version 1 can express."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hypothesis import strategies as st
+
+from reconciler.observed import (
+    ObservedBranchPolicy,
+    ObservedEnvironment,
+    ObservedRepository,
+    ObservedReviewer,
+    ObservedSecret,
+    ObservedVariable,
+)
+
+from .builders import OWNER
+
+_KINDS: list[Literal["team", "user"]] = ["team", "user"]
+_POLICY_TYPES: list[Literal["branch", "tag"]] = ["branch", "tag"]
+# GitHub stores variable and secret names upper case and reserves GITHUB_.
+_names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True).filter(
+    lambda n: not n.startswith("GITHUB_")
+)
+_env_names = st.from_regex(r"[A-Za-z0-9_.-]{1,10}", fullmatch=True)
+_repo_names = st.from_regex(r"[a-z][a-z0-9_.-]{0,10}", fullmatch=True)
+_slugs = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+# Any text GitHub could hold, braces and YAML look-alikes included.
+_values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["on", "No", "null", "~", "123", "0x1F", "1e3", "{repo}", "}{", "#x", " a "]),
+)
+
+
+def _variables(names: list[str], values: list[str]) -> dict[str, ObservedVariable]:
+    return {n: ObservedVariable(n, v) for n, v in zip(names, values, strict=False)}
+
+
+@st.composite
+def variable_maps(draw: st.DrawFn) -> dict[str, ObservedVariable]:
+    names = draw(st.lists(_names, max_size=4, unique=True))
+    return _variables(names, [draw(_values) for _ in names])
+
+
+@st.composite
+def secret_maps(draw: st.DrawFn) -> dict[str, ObservedSecret]:
+    return {n: ObservedSecret(n, None) for n in draw(st.lists(_names, max_size=3, unique=True))}
+
+
+@st.composite
+def reviewers(draw: st.DrawFn) -> tuple[ObservedReviewer, ...]:
+    picked = draw(
+        st.lists(
+            st.tuples(st.sampled_from(_KINDS), _slugs),
+            max_size=6,
+            unique_by=lambda r: (r[0], r[1].lower()),
+        )
+    )
+    return tuple(ObservedReviewer(kind, i, name) for i, (kind, name) in enumerate(picked, 1))
+
+
+@st.composite
+def environments(draw: st.DrawFn, name: str) -> ObservedEnvironment:
+    custom = draw(st.booleans())
+    policies: tuple[ObservedBranchPolicy, ...] = ()
+    if custom:
+        pairs = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(_POLICY_TYPES),
+                    st.from_regex(r"[a-z*/.]{1,8}", fullmatch=True),
+                ),
+                max_size=4,
+                unique=True,
+            )
+        )
+        policies = tuple(ObservedBranchPolicy(i, t, p) for i, (t, p) in enumerate(pairs, 1))
+    return ObservedEnvironment(
+        name=name,
+        reviewers=draw(reviewers()),
+        prevent_self_review=draw(st.booleans()),
+        wait_timer=draw(st.sampled_from([0, 0, 1, 30, 43_200])),
+        branch_policy="custom" if custom else "all",
+        branch_policies=policies,
+        variables=draw(variable_maps()),
+        secrets=draw(secret_maps()),
+    )
+
+
+@st.composite
+def repositories(draw: st.DrawFn, shared_pool: list[ObservedEnvironment]) -> ObservedRepository:
+    name = draw(_repo_names)
+    own = [draw(environments(n)) for n in draw(st.lists(_env_names, max_size=3))]
+    # Reusing environments from a common pool is what makes sharing happen.
+    picked = draw(st.lists(st.sampled_from(shared_pool), max_size=3)) if shared_pool else []
+    envs: dict[str, ObservedEnvironment] = {}
+    for env in [*picked, *own]:
+        if env.name.lower() not in {k.lower() for k in envs}:
+            envs[env.name] = env
+    return ObservedRepository(
+        full_name=f"{OWNER}/{name}",
+        environments=envs,
+        variables=draw(variable_maps()),
+        secrets=draw(secret_maps()),
+    )
+
+
+@st.composite
+def live_states(draw: st.DrawFn) -> list[ObservedRepository]:
+    pool_names = draw(st.lists(_env_names, max_size=3, unique_by=str.lower))
+    pool = [draw(environments(n)) for n in pool_names]
+    repos = draw(st.lists(repositories(pool), min_size=1, max_size=3))
+    unique: dict[str, ObservedRepository] = {}
+    for repo in repos:
+        unique.setdefault(repo.full_name.lower(), repo)
+    return list(unique.values())
