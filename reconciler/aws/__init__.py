@@ -1,0 +1,22 @@
+"""The AWS adapter: the only production code that imports boto3.
+
+Read-only at plan time (`observe_aws`); secret values are read only at apply
+time (`read_secret_value` / `secret_reader`).
+"""
+
+from __future__ import annotations
+
+from reconciler.aws.codes import FINDING_CODES
+from reconciler.aws.errors import AwsError
+from reconciler.aws.observe import observe_aws
+from reconciler.aws.secrets import read_secret_value, secret_reader
+from reconciler.aws.sessions import AwsSessions
+
+__all__ = [
+    "FINDING_CODES",
+    "AwsError",
+    "AwsSessions",
+    "observe_aws",
+    "read_secret_value",
+    "secret_reader",
+]

@@ -1,0 +1,302 @@
+"""The AWS half of the sandbox: moto's server in this process, seeded from a config.
+
+moto keeps state per account and picks the account of a request from its
+access key: keys issued by `sts:AssumeRole` act in the account of the role ARN
+they were issued for, any other key acts in moto's default account
+(123456789012). So the sandbox caller is that default account, and the seeding
+helpers reach account X by assuming a role ARN in X, exactly as `reconcile`
+does through `aws.read_role`.
+
+moto's state lives in module-level backends, so it is per process, not per
+server: two sandboxes in one process share their accounts and `reset()` clears
+both. Tests share one server per pytest-xdist worker (a process each).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+from reconciler.aws.sessions import new_session
+from reconciler.aws.targets import collect
+from reconciler.aws.trust import AUDIENCE, GITHUB_OIDC_HOST, provider_arn
+from reconciler.desired import AwsSecretSource, DesiredState, SsmSecretSource
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+ACCESS_KEY = "sandbox-access-key"
+SECRET_KEY = "sandbox-secret-key"
+# GitHub's published intermediate thumbprint; AWS no longer checks it for GitHub.
+_THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"
+_ADMIN_ROLE = "reconcile-sandbox-admin"
+
+
+def sample_value(name: str) -> str:
+    """The deterministic value the sandbox stores for a secret or parameter name."""
+    slug = name.strip("/").replace("/", "-") or "root"
+    return f"sandbox-{slug}-value"
+
+
+def github_trust_policy(account_id: str, subjects: list[str]) -> dict[str, Any]:
+    """The trust a well-configured deploy role has: exactly these subjects."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn(account_id)},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": sorted(subjects),
+                    }
+                },
+            }
+        ],
+    }
+
+
+def _caller_trust() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+class _QuietHandler(MotoRequestHandler):
+    """No access log on stderr: it would bury the CLI output of tests and demos."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class _QuietMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=_QuietHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+class AwsSandbox:
+    def __init__(self, *, port: int = 0, region: str = DEFAULT_REGION) -> None:
+        self._port = port
+        self.region = region
+        self._server: ThreadedMotoServer | None = None
+        self._url: str | None = None
+        self._lock = threading.RLock()
+        self._session: boto3.session.Session | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    # lifecycle -----------------------------------------------------------
+
+    def start(self) -> AwsSandbox:
+        server = _QuietMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self._url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        with self._lock:
+            self._clients.clear()
+
+    def reset(self) -> None:
+        """Forget every account's state (and the credentials moto issued)."""
+        url = f"{self.endpoint_url}/moto-api/reset"  # always http://127.0.0.1:<port>
+        request = urllib.request.Request(url, method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+        with self._lock:
+            self._clients.clear()
+
+    def __enter__(self) -> AwsSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self._url is not None, "start() the AWS sandbox first"
+        return self._url
+
+    @property
+    def default_account(self) -> str:
+        """The account of the sandbox credentials (moto's default account)."""
+        return DEFAULT_ACCOUNT
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
+
+    # clients -------------------------------------------------------------
+
+    def client(self, account: str, service: str) -> Any:
+        """A client acting in `account` (the default account uses the plain keys)."""
+        with self._lock:
+            key = (account, service)
+            if key not in self._clients:
+                config = Config(retries={"mode": "standard", "max_attempts": 2})
+                credentials: dict[str, str] = {
+                    "aws_access_key_id": ACCESS_KEY,
+                    "aws_secret_access_key": SECRET_KEY,
+                }
+                if account != DEFAULT_ACCOUNT:
+                    creds = self.client(DEFAULT_ACCOUNT, "sts").assume_role(
+                        RoleArn=f"arn:aws:iam::{account}:role/{_ADMIN_ROLE}",
+                        RoleSessionName="sandbox",
+                    )["Credentials"]
+                    credentials = {
+                        "aws_access_key_id": creds["AccessKeyId"],
+                        "aws_secret_access_key": creds["SecretAccessKey"],
+                        "aws_session_token": creds["SessionToken"],
+                    }
+                if self._session is None:
+                    self._session = new_session(self.region)
+                self._clients[key] = self._session.client(
+                    service,  # type: ignore[call-overload]
+                    endpoint_url=self.endpoint_url,
+                    config=config,
+                    **credentials,
+                )
+            return self._clients[key]
+
+    # seeding -------------------------------------------------------------
+
+    def seed(self, desired: DesiredState) -> None:
+        """What a correctly prepared set of accounts holds for this config."""
+        settings = desired.aws
+        region = settings.region if settings is not None else None
+        if region and region != self.region:
+            with self._lock:
+                self.region = region
+                self._session = None
+                self._clients.clear()
+        targets = collect(desired)
+        accounts = set(settings.accounts.values()) if settings is not None else set()
+        accounts.update(a for a in targets.accounts if a is not None)
+        for account in sorted(accounts):
+            self.create_oidc_provider(account)
+            if settings is not None and settings.read_role:
+                self._create_role(account, settings.read_role, _caller_trust())
+        for owner_account, work in targets.accounts.items():
+            where = owner_account or DEFAULT_ACCOUNT
+            for role, uses in work.roles.items():
+                subjects = sorted(
+                    {
+                        f"repo:{u.owner}/{u.repo}:environment:{u.environment}"
+                        for u in uses
+                        if u.environment is not None
+                    }
+                )
+                self._create_role(
+                    role.account_id, role.role_name, github_trust_policy(role.account_id, subjects)
+                )
+            for ref in work.parameters:
+                self.put_parameter(where, ref.path, sample_value(ref.path))
+            for source in work.secrets:
+                if isinstance(source, AwsSecretSource):
+                    self.put_secret_value(where, source.secret_id, sample_value(source.secret_id))
+                elif isinstance(source, SsmSecretSource):
+                    self.put_parameter(where, source.path, sample_value(source.path), secure=True)
+
+    def create_oidc_provider(self, account: str, audiences: tuple[str, ...] = (AUDIENCE,)) -> None:
+        iam = self.client(account, "iam")
+        existing = {
+            p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+        }
+        if provider_arn(account) in existing:
+            return
+        iam.create_open_id_connect_provider(
+            Url=f"https://{GITHUB_OIDC_HOST}",
+            ClientIDList=list(audiences),
+            ThumbprintList=[_THUMBPRINT],
+        )
+
+    def _create_role(self, account: str, name: str, trust: Mapping[str, Any]) -> None:
+        iam = self.client(account, "iam")
+        try:
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        except iam.exceptions.EntityAlreadyExistsException:
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+
+    # drift helpers -------------------------------------------------------
+
+    def set_trust_policy(self, account: str, role: str, doc: str | Mapping[str, Any]) -> None:
+        text = doc if isinstance(doc, str) else json.dumps(doc)
+        self.client(account, "iam").update_assume_role_policy(RoleName=role, PolicyDocument=text)
+
+    def create_role(self, account: str, role: str, doc: str | Mapping[str, Any]) -> None:
+        self._create_role(account, role, json.loads(doc) if isinstance(doc, str) else doc)
+
+    def delete_role(self, account: str, role: str) -> None:
+        self.client(account, "iam").delete_role(RoleName=role)
+
+    def delete_oidc_provider(self, account: str) -> None:
+        self.client(account, "iam").delete_open_id_connect_provider(
+            OpenIDConnectProviderArn=provider_arn(account)
+        )
+
+    def put_secret_value(self, account: str, secret_id: str, value: str) -> None:
+        """Create the secret, or rotate it (a new version moves LastChangedDate)."""
+        sm = self.client(account, "secretsmanager")
+        try:
+            sm.put_secret_value(SecretId=secret_id, SecretString=value)
+        except sm.exceptions.ResourceNotFoundException:
+            sm.create_secret(Name=secret_id, SecretString=value)
+
+    def secret_value(self, account: str, secret_id: str) -> str:
+        value: str = self.client(account, "secretsmanager").get_secret_value(SecretId=secret_id)[
+            "SecretString"
+        ]
+        return value
+
+    def delete_secret(self, account: str, secret_id: str) -> None:
+        self.client(account, "secretsmanager").delete_secret(
+            SecretId=secret_id, ForceDeleteWithoutRecovery=True
+        )
+
+    def put_parameter(self, account: str, path: str, value: str, *, secure: bool = False) -> None:
+        self.client(account, "ssm").put_parameter(
+            Name=path, Value=value, Type="SecureString" if secure else "String", Overwrite=True
+        )
+
+    def parameter_value(self, account: str, path: str) -> str:
+        found = self.client(account, "ssm").get_parameter(Name=path, WithDecryption=True)
+        value: str = found["Parameter"]["Value"]
+        return value
+
+    def delete_parameter(self, account: str, path: str) -> None:
+        self.client(account, "ssm").delete_parameter(Name=path)

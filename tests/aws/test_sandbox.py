@@ -1,0 +1,97 @@
+"""The AWS sandbox itself: what seed() creates and how tests change it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from reconciler.aws.trust import AUDIENCE, admits, parse_policy, provider_arn
+from reconciler.desired import DesiredState
+from reconciler.sandbox.aws import AwsSandbox
+
+from .conftest import ACCOUNTS, OWNER, SECRET_ID
+
+SUBJECTS = {
+    f"repo:{OWNER}/{repo}:environment:prod" for repo in ("alphaswarm_platform", "alphaswarm_admin")
+}
+
+
+def test_env_points_boto3_at_the_server(aws: AwsSandbox) -> None:
+    env = aws.env()
+    assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"]
+    sts = boto3.client(
+        "sts",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    assert sts.get_caller_identity()["Account"] == aws.default_account
+
+
+def test_seed_creates_roles_trusting_exactly_the_managed_subjects(
+    seeded: AwsSandbox,
+) -> None:
+    prod = ACCOUNTS["prod"]
+    iam = seeded.client(prod, "iam")
+    role = iam.get_role(RoleName="aqp-gha-apply")["Role"]
+    statements = parse_policy(role["AssumeRolePolicyDocument"])
+    condition = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]
+
+    assert set(condition["token.actions.githubusercontent.com:sub"]) == SUBJECTS
+    assert condition["token.actions.githubusercontent.com:aud"] == AUDIENCE
+    assert all(admits(statements, provider_arn(prod), s) for s in SUBJECTS)
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert [p["Arn"] for p in providers] == [provider_arn(prod)]
+    iam.get_role(RoleName="aqp-reconciler-read")
+
+
+def test_accounts_are_isolated(seeded: AwsSandbox) -> None:
+    seeded.delete_role(ACCOUNTS["dev"], "aqp-gha-apply")
+
+    staging = seeded.client(ACCOUNTS["staging"], "iam")
+    assert staging.get_role(RoleName="aqp-gha-apply")["Role"]["Arn"].startswith(
+        f"arn:aws:iam::{ACCOUNTS['staging']}:"
+    )
+    dev_roles = {r["RoleName"] for r in seeded.client(ACCOUNTS["dev"], "iam").list_roles()["Roles"]}
+    assert "aqp-gha-apply" not in dev_roles
+
+
+def test_set_trust_policy_replaces_the_document(seeded: AwsSandbox) -> None:
+    dev = ACCOUNTS["dev"]
+    doc: dict[str, Any] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn(dev)},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "*"}},
+            }
+        ],
+    }
+    seeded.set_trust_policy(dev, "aqp-gha-apply", json.dumps(doc))
+
+    role = seeded.client(dev, "iam").get_role(RoleName="aqp-gha-apply")["Role"]
+    assert role["AssumeRolePolicyDocument"] == doc
+
+
+def test_reset_forgets_everything_and_seed_again_works(
+    seeded: AwsSandbox, desired: DesiredState
+) -> None:
+    seeded.put_secret_value(ACCOUNTS["prod"], SECRET_ID, "changed")
+    seeded.reset()
+    names = seeded.client(ACCOUNTS["prod"], "secretsmanager").list_secrets()["SecretList"]
+    assert names == []
+
+    seeded.seed(desired)
+    assert seeded.secret_value(ACCOUNTS["prod"], SECRET_ID) != "changed"
+
+
+def test_a_second_sandbox_runs_on_its_own_port() -> None:
+    with AwsSandbox() as other:
+        assert other.endpoint_url.startswith("http://127.0.0.1:")
+        assert other.client(other.default_account, "sts").get_caller_identity()["Account"]
