@@ -84,6 +84,8 @@ class DispatchCheck:
     """`check: {repository_dispatch: REPO}`: verify a token can dispatch to REPO."""
 
     repository: str  # "owner/name"
+    # A warning when the token expires within this many days.
+    expiry_warning_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -168,5 +170,6 @@ class DesiredState:
     aws: AwsSettings | None = None
 
     def repository(self, name: str) -> DesiredRepository | None:
-        folded = name.lower()
+        """By name or by `owner/name`, case-insensitively."""
+        folded = name.rsplit("/", maxsplit=1)[-1].lower()
         return next((r for r in self.repositories if r.name.lower() == folded), None)

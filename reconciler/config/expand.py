@@ -188,7 +188,9 @@ def _check(secret: _SecretBase, owner: str) -> DispatchCheck | None:
     if secret.check is None:
         return None
     repo = secret.check.repository_dispatch.rpartition("/")[2]
-    return DispatchCheck(repository=f"{owner}/{repo}")
+    return DispatchCheck(
+        repository=f"{owner}/{repo}", expiry_warning_days=secret.check.expiry_warning_days
+    )
 
 
 def _reviewer(entry: str) -> Reviewer:

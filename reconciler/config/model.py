@@ -147,10 +147,31 @@ VariableValue = Annotated[
 ]
 
 
+# A year: a longer horizon would warn about a typical token for its whole life.
+_DEFAULT_EXPIRY_WARNING_DAYS = 14
+_MAX_EXPIRY_WARNING_DAYS = 365
+
+
 class DispatchCheckSettings(_Model):
     repository_dispatch: str = Field(
         description="A repository of github.owner the token must be able to dispatch to.",
     )
+    expiry_warning_days: int = Field(
+        default=_DEFAULT_EXPIRY_WARNING_DAYS,
+        description="Warn when the token expires within this many days, 1..365; default 14.",
+        json_schema_extra={"minimum": 1, "maximum": _MAX_EXPIRY_WARNING_DAYS},
+    )
+
+    @field_validator("expiry_warning_days")
+    @classmethod
+    def _expiry_warning_days(cls, value: int) -> int:
+        if not 1 <= value <= _MAX_EXPIRY_WARNING_DAYS:
+            raise PydanticCustomError(
+                "expiry_warning_days_range",
+                "must be between 1 and 365 days, not {v}",
+                {"v": value},
+            )
+        return value
 
 
 class _SecretBase(_Model):
