@@ -1,5 +1,7 @@
 """The GitHub adapter: the only package that imports PyGithub."""
 
+from reconciler.github.budget import Budget, ensure_budget, primary_budget
+from reconciler.github.cache import default_cache_dir, not_modified_share, resolve_cache_dir
 from reconciler.github.connection import (
     DEFAULT_API_URL,
     AppCredentials,
@@ -21,6 +23,7 @@ from reconciler.github.writer import GitHubWriter, WriteResult
 __all__ = [
     "DEFAULT_API_URL",
     "AppCredentials",
+    "Budget",
     "GitHubConnection",
     "GitHubError",
     "GitHubWriter",
@@ -34,7 +37,12 @@ __all__ = [
     "authenticated_actor",
     "check_reviewer_access",
     "connection_from_env",
+    "default_cache_dir",
+    "ensure_budget",
+    "not_modified_share",
     "observe_github",
     "observe_repository",
+    "primary_budget",
+    "resolve_cache_dir",
     "resolve_identities",
 ]

@@ -1,0 +1,265 @@
+"""Carry out a plan: only its changes, in a safe order, each one audited.
+
+Order: environments are created or updated first (a variable or policy needs
+its environment, and a branch policy needs the environment's policy type set
+to custom); then branch policies, variables and secrets; deletes last, the
+environments themselves at the very end. Repositories are independent of each
+other and run in parallel; inside one repository the order above holds.
+
+A failed change does not stop independent ones; changes inside an environment
+whose creation failed are skipped, as are changes in the scope of an error
+finding (writing them would leave a state the plan already knows is wrong).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reconciler.audit import AuditLog
+from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
+from reconciler.errors import ReconcileError
+from reconciler.logs import get_logger
+from reconciler.observed import Identities, ObservedState
+from reconciler.plan import Action, Change, Plan, Resource
+
+_log = get_logger("reconcile.apply")
+
+PRUNE_THRESHOLD = 0.30
+PRUNE_MIN_ITEMS = 10
+
+
+class WriteOutcome(Protocol):
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def request_id(self) -> str | None: ...
+
+
+class Writer(Protocol):
+    """The GitHub writes apply needs; `reconciler.github.writer` provides them."""
+
+    def put_environment(
+        self, repo: str, env: DesiredEnvironment, identities: Identities
+    ) -> WriteOutcome: ...
+
+    def delete_environment(self, repo: str, name: str) -> WriteOutcome: ...
+
+    def create_variable(
+        self, repo: str, env: str | None, name: str, value: str
+    ) -> WriteOutcome: ...
+
+    def update_variable(
+        self, repo: str, env: str | None, name: str, value: str
+    ) -> WriteOutcome: ...
+
+    def delete_variable(self, repo: str, env: str | None, name: str) -> WriteOutcome: ...
+
+    def put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteOutcome: ...
+
+    def delete_secret(self, repo: str, env: str | None, name: str) -> WriteOutcome: ...
+
+    def create_branch_policy(self, repo: str, env: str, pattern: BranchPattern) -> WriteOutcome: ...
+
+    def delete_branch_policy(self, repo: str, env: str, policy_id: int) -> WriteOutcome: ...
+
+
+SecretReader = Callable[[SecretSource], str]
+
+
+def _phase(change: Change) -> int:
+    if change.resource is Resource.ENVIRONMENT:
+        return 4 if change.action is Action.DELETE else 0
+    if change.action is Action.DELETE:
+        return 3
+    return 1 if change.resource is Resource.BRANCH_POLICY else 2
+
+
+@dataclass
+class ApplyReport:
+    applied: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, str]] = field(default_factory=list)
+    skipped: list[tuple[Change, str]] = field(default_factory=list)
+    remaining: Plan | None = None  # what the verification plan still shows
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.failed and not self.skipped and not (self.remaining and self.remaining.changes)
+        )
+
+
+def check_prune_threshold(plan: Plan, observed: ObservedState, *, force: bool) -> None:
+    """SPEC 3.5: refuse to delete more than 30% of the managed items without --force."""
+    deletes = plan.count(Action.DELETE)
+    if not deletes or force:
+        return
+    existing = 0
+    for repo in observed.repositories.values():
+        existing += len(repo.variables) + len(repo.secrets) + len(repo.environments)
+        for env in repo.environments.values():
+            existing += len(env.variables) + len(env.secrets) + len(env.branch_policies)
+    if existing >= PRUNE_MIN_ITEMS and deletes > PRUNE_THRESHOLD * existing:
+        raise ReconcileError(
+            f"refusing to delete {deletes} of {existing} existing items "
+            f"(more than {PRUNE_THRESHOLD:.0%}); check `prune` and the plan, "
+            "then re-run with --force if this is intended"
+        )
+
+
+class Applier:
+    def __init__(
+        self,
+        *,
+        desired: DesiredState,
+        observed: ObservedState,
+        writer: Writer,
+        read_secret: SecretReader,
+        audit: AuditLog,
+        concurrency: int = 8,
+    ) -> None:
+        self._desired = desired
+        self._observed = observed
+        self._writer = writer
+        self._read_secret = read_secret
+        self._audit = audit
+        self._concurrency = max(1, concurrency)
+
+    def run(self, plan: Plan) -> ApplyReport:
+        report = ApplyReport()
+        blocked = _blocked_scopes(plan)
+        by_repo: dict[str, list[Change]] = defaultdict(list)
+        for change in plan.changes:
+            by_repo[change.repository].append(change)
+        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+            results = list(pool.map(lambda cs: self._run_repository(cs, blocked), by_repo.values()))
+        for part in results:
+            report.applied += part.applied
+            report.failed += part.failed
+            report.skipped += part.skipped
+        return report
+
+    def _run_repository(
+        self, changes: Iterable[Change], blocked: Mapping[tuple[str | None, str | None], str]
+    ) -> ApplyReport:
+        report = ApplyReport()
+        failed_envs: set[str] = set()
+        for change in sorted(changes, key=lambda c: (_phase(c), c.sort_key)):
+            why = _blocked_reason(change, blocked)
+            env_key = (change.environment or "").lower()
+            if why is None and change.environment and env_key in failed_envs:
+                why = f"environment {change.environment!r} could not be written"
+            if why is not None:
+                report.skipped.append((change, why))
+                self._audit.record(change, status="skipped", error=why)
+                continue
+            try:
+                outcome = self._write(change)
+            except ReconcileError as exc:
+                report.failed.append((change, str(exc)))
+                self._audit.record(change, status="failed", error=str(exc))
+                if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
+                    failed_envs.add(env_key)
+                continue
+            report.applied.append(change)
+            self._audit.record(
+                change, status="ok", http_status=outcome.status, request_id=outcome.request_id
+            )
+        return report
+
+    def _write(self, change: Change) -> WriteOutcome:
+        w = self._writer
+        repo, env, name = change.repository, change.environment, change.name
+        match change.resource, change.action:
+            case Resource.ENVIRONMENT, Action.DELETE:
+                return w.delete_environment(repo, name)
+            case Resource.ENVIRONMENT, _:
+                return w.put_environment(
+                    repo, self._desired_env(repo, name), self._observed.identities
+                )
+            case Resource.BRANCH_POLICY, Action.CREATE:
+                assert env is not None
+                return w.create_branch_policy(repo, env, self._pattern(change))
+            case Resource.BRANCH_POLICY, Action.DELETE:
+                assert env is not None
+                return w.delete_branch_policy(repo, env, self._policy_id(change))
+            case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.CREATE):
+                return w.create_variable(repo, env, name, _value(change))
+            case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.UPDATE):
+                return w.update_variable(repo, env, name, _value(change))
+            case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.DELETE):
+                return w.delete_variable(repo, env, name)
+            case ((Resource.SECRET | Resource.REPOSITORY_SECRET), Action.DELETE):
+                return w.delete_secret(repo, env, name)
+            case ((Resource.SECRET | Resource.REPOSITORY_SECRET), _):
+                # Read at the last moment and dropped right after the write.
+                return w.put_secret(repo, env, name, self._read_secret(self._source(change)))
+        raise ReconcileError(f"unsupported change {change.id}")
+
+    def _desired_env(self, repo: str, env: str) -> DesiredEnvironment:
+        desired_repo = self._desired.repository(repo)
+        found = desired_repo.environment(env) if desired_repo else None
+        if found is None:
+            raise ReconcileError(f"{repo}: environment {env!r} is not in the config")
+        return found
+
+    def _pattern(self, change: Change) -> BranchPattern:
+        after = change.after or {}
+        kind = after.get("type", "branch")
+        return BranchPattern(
+            type="tag" if kind == "tag" else "branch", pattern=str(after["pattern"])
+        )
+
+    def _policy_id(self, change: Change) -> int:
+        observed_repo = self._observed.repository(change.repository)
+        env = observed_repo.environment(change.environment or "") if observed_repo else None
+        for policy in env.branch_policies if env else ():
+            if policy.name.lower() == change.name.lower():
+                return policy.id
+        raise ReconcileError(f"{change.repository}: branch policy {change.name!r} is already gone")
+
+    def _source(self, change: Change) -> SecretSource:
+        desired_repo = self._desired.repository(change.repository)
+        if desired_repo is None:
+            raise ReconcileError(f"{change.repository} is not in the config")
+        if change.environment is None:
+            secrets = desired_repo.secrets
+        else:
+            secrets = self._desired_env(change.repository, change.environment).secrets
+        for secret_name, secret in secrets.items():
+            if secret_name.lower() == change.name.lower():
+                return secret.source
+        raise ReconcileError(f"{change.repository}: secret {change.name!r} is not in the config")
+
+
+def _value(change: Change) -> str:
+    return str((change.after or {})["value"])
+
+
+def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
+    """(repository, environment) -> the code of an error finding in that scope.
+
+    None stands for "every": a finding without a repository blocks its
+    environment everywhere, one without an environment its whole repository.
+    """
+    scopes: dict[tuple[str | None, str | None], str] = {}
+    for finding in plan.errors:
+        repo = finding.repository.lower() if finding.repository else None
+        env = finding.environment.lower() if finding.environment else None
+        scopes.setdefault((repo, env), finding.code)
+    return scopes
+
+
+def _blocked_reason(
+    change: Change, blocked: Mapping[tuple[str | None, str | None], str]
+) -> str | None:
+    repo = change.repository.lower()
+    env = change.environment.lower() if change.environment else None
+    for key in ((repo, env), (repo, None), (None, env), (None, None)):
+        if key in blocked:
+            return f"blocked by error finding {blocked[key]}"
+    return None

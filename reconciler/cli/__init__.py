@@ -1,0 +1,40 @@
+"""`reconcile`: the console script. Parses, sets up logs, runs one command.
+
+Every problem the user can act on arrives here as a ReconcileError (or a
+subclass) and leaves as one line on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from reconciler import logs
+from reconciler.cli.parser import build_parser
+from reconciler.errors import ReconcileError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DRIFT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logs.configure(verbosity=args.verbose, fmt=args.log_format)
+    from reconciler.cli import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        code: int = handler(args)
+    except ReconcileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""One function per command: glue between the parsed arguments and the stages.
+
+Each returns the process exit code; the domain work lives in the modules it
+calls, so these stay short.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.errors import ReconcileError
+from reconciler.plan import Plan
+
+if TYPE_CHECKING:
+    from reconciler.desired import DesiredState
+    from reconciler.github import GitHubConnection
+
+EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
+
+
+def _color(args: argparse.Namespace) -> bool:
+    return not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReconcileError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def connect(args: argparse.Namespace, desired: DesiredState) -> GitHubConnection:
+    """The GitHub connection of SPEC section 2, with the cache and budget options."""
+    from reconciler.github import connection_from_env, ensure_budget, resolve_cache_dir
+    from reconciler.planner import estimate_requests
+
+    cache_dir = resolve_cache_dir(args.cache_dir, disabled=args.no_cache, environ=os.environ)
+    conn = connection_from_env(os.environ, desired, cache_dir=cache_dir)
+    ensure_budget(conn, estimate_requests(desired), wait=args.wait_for_rate_limit)
+    return conn
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from reconciler.config import load_desired
+
+    desired = load_desired(args.config)
+    envs = sum(len(r.environments) for r in desired.repositories)
+    print(
+        f"{args.config}: valid — {len(desired.repositories)} repositories, "
+        f"{envs} environments, owner {desired.owner}"
+    )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from reconciler.config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from reconciler.config import load_desired
+    from reconciler.planner import make_plan
+    from reconciler.progress import progress
+    from reconciler.render import render
+    from reconciler.scope import Scope
+
+    desired = load_desired(args.config)
+    conn = connect(args, desired)
+    with progress("Reading GitHub and AWS"):
+        result = make_plan(
+            desired, conn, scope=Scope.of(args.repo, args.env), concurrency=args.concurrency
+        )
+    sys.stdout.write(render(result.plan, args.format, color=_color(args)))
+    if args.out:
+        _write_text(args.out, result.plan.dumps())
+    if args.detailed_exitcode and result.plan.has_drift:
+        return EXIT_DRIFT
+    return EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from reconciler.cli.apply import run_apply
+
+    if not args.yes and not sys.stdin.isatty():
+        raise ReconcileError(
+            "refusing to apply without confirmation: there is no terminal to ask on; "
+            "review the plan and re-run with --yes"
+        )
+    return run_apply(args, color=_color(args))
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from reconciler.config import load_desired
+    from reconciler.render import render
+    from reconciler.review import desired_diff
+
+    plan = desired_diff(load_desired(args.old), load_desired(args.new))
+    sys.stdout.write(render(plan, args.format, color=_color(args)))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from reconciler.export import run_export
+
+    return run_export(args)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from reconciler.sandbox.runner import run_sandbox
+
+    return run_sandbox(args.config, port=args.port)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from reconciler import logs
+    from reconciler.demo import run_demo
+
+    if not args.verbose:
+        logs.configure(verbosity=-1, fmt=args.log_format)
+    return run_demo(args.config, color=_color(args))
+
+
+def load_plan_file(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Plan.from_json(data)
+    except OSError as exc:
+        raise ReconcileError(f"cannot read plan file {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReconcileError(f"{path} is not a reconcile plan file: {exc}") from None

@@ -1,0 +1,184 @@
+"""The command line of SPEC section 1, as argparse parsers with helpful --help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reconciler import __version__
+
+_EPILOG = (
+    "Exit codes: 0 success (for plan --detailed-exitcode: no drift), 1 error, "
+    "2 drift present (plan --detailed-exitcode only). Docs: docs/ in the repository."
+)
+
+
+def _common(*, outputs: bool = False, network: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=Path("environments.yaml"),
+        metavar="PATH",
+        help="the environments file (default: ./environments.yaml)",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="debug logs")
+    p.add_argument(
+        "--log-format",
+        choices=("console", "json"),
+        default=None,
+        help="log format on stderr (default: console on a TTY, json otherwise)",
+    )
+    p.add_argument("--no-color", action="store_true", help="no ANSI colour in the output")
+    if network:
+        p.add_argument(
+            "--repo",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="only this repository (repeatable)",
+        )
+        p.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="only this environment (repeatable); repository-level items are left out",
+        )
+        p.add_argument(
+            "--concurrency",
+            type=int,
+            default=8,
+            metavar="N",
+            help="repositories read in parallel (default 8)",
+        )
+        p.add_argument(
+            "--cache-dir",
+            type=Path,
+            metavar="DIR",
+            help="where GET answers are kept for conditional requests "
+            "(default $XDG_CACHE_HOME/reconcile)",
+        )
+        p.add_argument("--no-cache", action="store_true", help="do not use the request cache")
+        p.add_argument(
+            "--wait-for-rate-limit",
+            action="store_true",
+            help="when the primary rate-limit budget is too small for the run, "
+            "wait for its reset instead of stopping",
+        )
+    if outputs:
+        p.add_argument(
+            "--format",
+            choices=("text", "json", "markdown"),
+            default="text",
+            help="how to print the plan (default text)",
+        )
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconcile",
+        description=(
+            "Make GitHub deployment environments (reviewers, branch policies, "
+            "variables, secrets) match a reviewed environments.yaml."
+        ),
+        epilog=_EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"reconcile {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser(
+        "validate",
+        parents=[_common(network=False)],
+        help="check the config offline; exit 0 or 1",
+        description="Check environments.yaml without any network access. Exit 0 or 1.",
+    )
+    sub.add_parser(
+        "schema",
+        parents=[_common(network=False)],
+        help="print the JSON Schema of environments.yaml",
+        description="Print the JSON Schema of environments.yaml (for editors and CI).",
+    )
+
+    plan = sub.add_parser(
+        "plan",
+        parents=[_common(outputs=True)],
+        help="show the drift between GitHub/AWS and the config; never writes",
+        description="Read live GitHub and AWS state and print what apply would change. "
+        "Never writes anywhere.",
+        epilog=_EPILOG,
+    )
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when there is drift (a change or an error finding), 0 when none",
+    )
+    plan.add_argument("--out", type=Path, metavar="FILE", help="also write the JSON plan here")
+
+    apply = sub.add_parser(
+        "apply",
+        parents=[_common(outputs=True)],
+        help="apply only the drift, then verify",
+        description="Compute a plan (or load --plan), ask for confirmation, write only "
+        "the drift in a safe order, then re-read GitHub to verify.",
+        epilog=_EPILOG,
+    )
+    apply.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
+    apply.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        dest="plan_file",
+        help="apply this saved JSON plan; refused if live state changed since",
+    )
+    apply.add_argument(
+        "--force",
+        action="store_true",
+        help="allow deleting more than 30%% of the managed items (prune safety threshold)",
+    )
+    apply.add_argument(
+        "--audit-log", type=Path, metavar="FILE", help="append one JSON line per write"
+    )
+
+    export = sub.add_parser(
+        "export",
+        parents=[_common()],
+        help="write the live state as an environments.yaml",
+        description="Read repositories on GitHub and print an environments.yaml describing "
+        "them (secrets become {env: NAME} placeholders).",
+    )
+    export.add_argument("--owner", help="owner of the repositories (default: from --config)")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+
+    diff = sub.add_parser(
+        "diff",
+        parents=[_common(network=False)],
+        help="what changes in the desired state between two config files (offline)",
+        description="Compare two environments.yaml files (e.g. a pull request's base and "
+        "head) without reading GitHub or AWS. AWS references are shown as references.",
+    )
+    diff.add_argument("old", type=Path, help="the old file (e.g. the base branch's)")
+    diff.add_argument("new", type=Path, help="the new file (e.g. the pull request's)")
+    diff.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format"
+    )
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        parents=[_common(network=False)],
+        help="run a local GitHub API and AWS emulator seeded from the config",
+        description="Start the GitHub REST emulator and moto's AWS server on 127.0.0.1, "
+        "seeded from the config; print the exports to use them; run until Ctrl-C.",
+    )
+    sandbox.add_argument("--port", type=int, default=0, help="GitHub emulator port (default any)")
+
+    sub.add_parser(
+        "demo",
+        parents=[_common(network=False)],
+        help="the whole story against the sandbox, in one process",
+        description="Plan, apply, simulate hand edits in the GitHub UI, plan the drift and "
+        "fix it, all against the in-process sandbox.",
+    )
+    return parser

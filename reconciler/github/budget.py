@@ -1,0 +1,49 @@
+"""The primary rate-limit budget, read before a run (GET /rate_limit is free)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reconciler.github.calls import get_json
+from reconciler.github.connection import GitHubConnection
+from reconciler.github.errors import GitHubError
+from reconciler.logs import get_logger
+
+_log = get_logger("reconcile.github")
+
+
+@dataclass(frozen=True)
+class Budget:
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+def primary_budget(conn: GitHubConnection) -> Budget:
+    data = get_json(conn, "/rate_limit", action="read the rate limit", permission="none")
+    core = data.get("resources", {}).get("core") or data.get("rate", {})
+    return Budget(
+        limit=int(core.get("limit", 0)),
+        remaining=int(core.get("remaining", 0)),
+        reset_at=datetime.fromtimestamp(int(core.get("reset", 0)), UTC),
+    )
+
+
+def ensure_budget(conn: GitHubConnection, needed: int, *, wait: bool) -> None:
+    """Stop before starting a run the budget cannot finish, or wait for the reset."""
+    budget = primary_budget(conn)
+    if budget.remaining >= needed:
+        return
+    reset = budget.reset_at.strftime("%H:%M:%S UTC")
+    if not wait:
+        raise GitHubError(
+            "rate_limit",
+            f"this run needs about {needed} GitHub requests but only {budget.remaining} of "
+            f"{budget.limit} remain until {reset}; run again after that, or add "
+            "--wait-for-rate-limit",
+        )
+    delay = max(0.0, (budget.reset_at - datetime.now(UTC)).total_seconds()) + 1
+    _log.warning("waiting for the rate limit to reset", needed=needed, seconds=round(delay))
+    time.sleep(delay)

@@ -1,0 +1,161 @@
+"""One plan run: read GitHub and AWS (read-only), then diff.
+
+The stages stay separate values: the desired state comes in, the observed
+state is read through the two adapters, and the pure diff turns both into a
+plan. The only extra I/O after the diff is the reviewer access check, done
+for just the reviewers the plan would add (GitHub would accept a reviewer
+without access and silently drop it, so this must be known before writing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reconciler.aws import observe_aws, secret_reader
+from reconciler.desired import (
+    AwsSecretSource,
+    DesiredSecret,
+    DesiredState,
+    IamRoleRef,
+    SsmParameterRef,
+    SsmSecretSource,
+)
+from reconciler.diff import access_findings, diff, reviewers_to_check
+from reconciler.errors import ReconcileError
+from reconciler.github import (
+    GitHubConnection,
+    check_reviewer_access,
+    observe_github,
+    resolve_identities,
+)
+from reconciler.github.dispatch_check import check_dispatch_token, source_unreadable_finding
+from reconciler.logs import get_logger
+from reconciler.observed import AwsFacts, ObservedState
+from reconciler.plan import Finding, Plan
+from reconciler.scope import EVERYTHING, Scope
+
+_log = get_logger("reconcile.plan")
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    desired: DesiredState
+    observed: ObservedState
+    plan: Plan
+
+
+def uses_aws(desired: DesiredState) -> bool:
+    """Whether any value or secret source needs an AWS call."""
+    for repo in desired.repositories:
+        secrets = [*repo.secrets.values()]
+        values = [*repo.variables.values()]
+        for env in repo.environments:
+            secrets += env.secrets.values()
+            values += env.variables.values()
+        if any(isinstance(v, IamRoleRef | SsmParameterRef) for v in values):
+            return True
+        if any(isinstance(s.source, AwsSecretSource | SsmSecretSource) for s in secrets):
+            return True
+    return False
+
+
+def estimate_requests(desired: DesiredState) -> int:
+    """GitHub requests a converged plan needs (issue 7's budget; apply needs more)."""
+    total = 0
+    teams: set[str] = set()
+    users: set[str] = set()
+    for repo in desired.repositories:
+        total += 3 + 2 * len(repo.environments)
+        for env in repo.environments:
+            total += env.branch_patterns is not None
+            for r in env.reviewers:
+                (teams if r.kind == "team" else users).add(r.name.lower())
+    return total + 2 * len(teams) + len(users)
+
+
+def observe(
+    desired: DesiredState,
+    conn: GitHubConnection,
+    *,
+    concurrency: int = 8,
+) -> ObservedState:
+    """GitHub and AWS are read at the same time: neither depends on the other."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        aws_future = pool.submit(lambda: observe_aws(desired) if uses_aws(desired) else AwsFacts())
+        repositories = observe_github(conn, desired, concurrency=concurrency)
+        reviewers = {
+            r for repo in desired.repositories for e in repo.environments for r in e.reviewers
+        }
+        identities = resolve_identities(conn, desired.owner, reviewers)
+        aws = aws_future.result()
+    return ObservedState(repositories=repositories, identities=identities, aws=aws)
+
+
+def _checked_secrets(
+    desired: DesiredState,
+) -> Iterator[tuple[str, str | None, str, DesiredSecret]]:
+    """(repository, environment or None, name, secret) for secrets with a dispatch check."""
+    for repo in desired.repositories:
+        for name, secret in repo.secrets.items():
+            if secret.check is not None:
+                yield repo.full_name, None, name, secret
+        for env in repo.environments:
+            for name, secret in env.secrets.items():
+                if secret.check is not None:
+                    yield repo.full_name, env.name, name, secret
+
+
+def dispatch_findings(desired: DesiredState, conn: GitHubConnection) -> list[Finding]:
+    """The handoff token check: the secret's value, read from its source, asked of GitHub.
+
+    The value lives only in this frame; it is never logged or stored.
+    """
+    findings: list[Finding] = []
+    checked = list(_checked_secrets(desired))
+    read_secret_value = secret_reader(desired) if checked else None
+    for repository, environment, name, secret in checked:
+        assert secret.check is not None and read_secret_value is not None
+        try:
+            token = read_secret_value(secret.source)
+        except ReconcileError as exc:
+            findings.append(
+                source_unreadable_finding(
+                    str(exc), secret_name=name, repository=repository, environment=environment
+                )
+            )
+            continue
+        findings += check_dispatch_token(
+            conn.api_url,
+            token,
+            secret.check.repository,
+            secret_name=name,
+            repository=repository,
+            environment=environment,
+            warn_days=secret.check.expiry_warning_days,
+            now=datetime.now(UTC),
+        )
+        del token
+    return findings
+
+
+def make_plan(
+    desired: DesiredState,
+    conn: GitHubConnection,
+    *,
+    scope: Scope = EVERYTHING,
+    concurrency: int = 8,
+) -> PlanResult:
+    desired = scope.narrow(desired)
+    observed = observe(desired, conn, concurrency=concurrency)
+    plan = diff(desired, observed)
+    checks = reviewers_to_check(plan, desired)
+    if checks:
+        access = check_reviewer_access(conn, desired.owner, checks)
+        plan = plan.with_findings(access_findings(access))
+    plan = plan.with_findings(dispatch_findings(desired, conn))
+    plan = scope.restrict(plan)
+    _log.debug("plan", **plan.summary)
+    return PlanResult(desired=desired, observed=observed, plan=plan)

@@ -1,0 +1,102 @@
+"""The whole sandbox: the GitHub emulator and moto's AWS, seeded from a config.
+
+Used by `reconcile sandbox` (prints exports, runs until Ctrl-C), by
+`reconcile demo` and by the tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from reconciler.desired import AwsSecretSource, DesiredState
+from reconciler.sandbox.aws import AwsSandbox
+from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.seed import GitHubSeed, seed_github
+
+
+class Sandbox:
+    def __init__(
+        self,
+        desired: DesiredState,
+        *,
+        port: int = 0,
+        latency: float = 0.0,
+        aws: AwsSandbox | None = None,
+    ) -> None:
+        """`aws`: an already started AWS sandbox to reuse (tests share one per process)."""
+        self.desired = desired
+        self.github = GitHubEmulator(latency=latency, port=port)
+        self._owns_aws = aws is None
+        self.aws = aws if aws is not None else AwsSandbox()
+        self._seed: GitHubSeed | None = None
+
+    def start(self) -> Sandbox:
+        self.github.start()
+        if self._owns_aws:
+            self.aws.start()
+        try:
+            self._seed = seed_github(self.github, self.desired)
+            if self.desired.aws is not None:
+                self.aws.seed(self.desired)
+                self._store_dispatch_tokens(self._seed)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _store_dispatch_tokens(self, seed: GitHubSeed) -> None:
+        """Secrets checked for dispatch hold a token the emulator accepts."""
+        for repo in self.desired.repositories:
+            for name, secret in repo.secrets.items():
+                token = seed.dispatch_tokens.get(name)
+                if token and isinstance(secret.source, AwsSecretSource):
+                    account = secret.source.account_id or self.aws.default_account
+                    self.aws.put_secret_value(account, secret.source.secret_id, token)
+
+    @property
+    def token(self) -> str:
+        assert self._seed is not None, "start() the sandbox first"
+        return self._seed.token
+
+    def env(self) -> dict[str, str]:
+        return {"GITHUB_API_URL": self.github.url, "GITHUB_TOKEN": self.token, **self.aws.env()}
+
+    def stop(self) -> None:
+        self.github.stop()
+        if self._owns_aws:
+            self.aws.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def run_sandbox(config: Path, *, port: int = 0) -> int:
+    from reconciler.config import load_desired
+
+    desired = load_desired(config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Sandbox(desired, port=port) as sandbox:
+        print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
+        for key, value in sandbox.env().items():
+            print(f"export {key}={value}")
+        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    print("sandbox stopped", file=sys.stderr)
+    return 0

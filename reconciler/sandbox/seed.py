@@ -1,0 +1,64 @@
+"""Seed the GitHub emulator from a desired state: what a real org would have.
+
+The owner, every repository, every referenced team (two members each, with
+push access to every managed repository) and user (a collaborator on each),
+and one admin token. Environments, variables and secrets are NOT created:
+the sandbox starts as a fresh GitHub, and `reconcile apply` fills it.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from reconciler.desired import DesiredState
+from reconciler.sandbox.github import GitHubEmulator
+
+ADMIN_LOGIN = "sandbox-admin"
+
+
+@dataclass(frozen=True)
+class GitHubSeed:
+    token: str
+    # secret name -> a token the emulator accepts, for secrets with a dispatch check
+    dispatch_tokens: dict[str, str]
+
+
+def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
+    owner = desired.owner
+    emulator.add_org(owner)
+    emulator.add_user(ADMIN_LOGIN)
+    for repo in desired.repositories:
+        emulator.add_repo(owner, repo.name)
+    teams: set[str] = set()
+    users: set[str] = set()
+    for repo in desired.repositories:
+        for env in repo.environments:
+            for reviewer in env.reviewers:
+                (teams if reviewer.kind == "team" else users).add(reviewer.name)
+    for slug in sorted(teams):
+        emulator.add_team(owner, slug, [f"{slug}-alice", f"{slug}-bob"])
+        for repo in desired.repositories:
+            emulator.grant_team(owner, slug, owner, repo.name, "push")
+    for login in sorted(users):
+        emulator.add_user(login)
+        for repo in desired.repositories:
+            emulator.add_collaborator(owner, repo.name, login, "write")
+    token = "sandbox_" + _random.token_hex(16)
+    emulator.add_token(token, login=ADMIN_LOGIN, write=True)
+    dispatch_tokens: dict[str, str] = {}
+    for repo in desired.repositories:
+        for name, secret in repo.secrets.items():
+            if secret.check is None:
+                continue
+            dispatch_token = "sandbox_dispatch_" + _random.token_hex(12)
+            emulator.add_token(
+                dispatch_token,
+                login=ADMIN_LOGIN,
+                write=True,
+                repos=[secret.check.repository],
+                expires_at=datetime.now(UTC) + timedelta(days=90),
+            )
+            dispatch_tokens[name] = dispatch_token
+    return GitHubSeed(token=token, dispatch_tokens=dispatch_tokens)

@@ -1,0 +1,59 @@
+"""`--repo` and `--env` filters: narrow the desired state before anything is read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from reconciler.desired import DesiredState
+from reconciler.errors import ReconcileError
+from reconciler.plan import Plan
+
+
+@dataclass(frozen=True)
+class Scope:
+    repos: tuple[str, ...] = ()
+    envs: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, repos: Sequence[str], envs: Sequence[str]) -> Scope:
+        return cls(tuple(r.lower() for r in repos), tuple(e.lower() for e in envs))
+
+    def narrow(self, desired: DesiredState) -> DesiredState:
+        """The desired state limited to the filters; an unknown name is an error."""
+        known = {r.name.lower() for r in desired.repositories}
+        unknown = [r for r in self.repos if desired.repository(r) is None]
+        if unknown:
+            raise ReconcileError(
+                f"--repo {unknown[0]!r} is not a repository of the config "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        wanted = {r.lower() for r in self.repos}
+        repos = [
+            r
+            for r in desired.repositories
+            if not wanted or r.name.lower() in wanted or r.full_name.lower() in wanted
+        ]
+        if self.envs:
+            env_names = {e.name.lower() for r in repos for e in r.environments}
+            missing = [e for e in self.envs if e not in env_names]
+            if missing:
+                raise ReconcileError(f"--env {missing[0]!r} is not an environment of the config")
+        return replace(desired, repositories=tuple(repos))
+
+    def restrict(self, plan: Plan) -> Plan:
+        """Drop what the --env filter leaves out (repository-level items included)."""
+        if not self.envs:
+            return plan
+
+        def keep(env: str | None) -> bool:
+            return env is not None and env.lower() in self.envs
+
+        return Plan.build(
+            (c for c in plan.changes if keep(c.environment)),
+            (f for f in plan.findings if f.environment is None or keep(f.environment)),
+            (u for u in plan.unmanaged if keep(u.environment)),
+        )
+
+
+EVERYTHING = Scope()

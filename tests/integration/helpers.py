@@ -1,0 +1,46 @@
+"""Shared helpers for the CLI integration tests against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.sandbox.runner import Sandbox
+
+ROOT_CONFIG = Path(__file__).resolve().parents[2] / "environments.yaml"
+SandboxFactory = Callable[..., Sandbox]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+CliRunner = Callable[..., CliResult]
+
+OWNER = "Alpha-Swarm-ai"
+PLATFORM = "alphaswarm_platform"
+ADMIN = "alphaswarm_admin"
+
+
+def writes(sandbox: Sandbox, since: int = 0) -> list[str]:
+    """The write requests the emulator has seen (after request number `since`)."""
+    return [f"{r.method} {r.path}" for r in sandbox.github.requests[since:] if r.method != "GET"]
+
+
+def plan_json(out: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def change_ids(doc: dict[str, Any]) -> list[str]:
+    return [c["id"] for c in doc["changes"]]
+
+
+def finding_codes(doc: dict[str, Any]) -> list[str]:
+    return sorted(f["code"] for f in doc["findings"])
