@@ -150,7 +150,21 @@ def _source_changes(old: DesiredState, new: DesiredState) -> list[Change]:
     return changes
 
 
-def desired_diff(old: DesiredState, new: DesiredState) -> Plan:
-    observed = replace(_as_observed(old), identities=_identities(old, new))
+def desired_diff(old: DesiredState | None, new: DesiredState) -> Plan:
+    """`old` None: the file is new (a pull request that adds it)."""
+    if old is None:
+        old = replace(new, repositories=())
+    observed = _as_observed(old)
+    # A repository new to the file is, for review, one with nothing in it yet.
+    added = {
+        r.full_name.lower(): ObservedRepository(full_name=r.full_name)
+        for r in new.repositories
+        if observed.repository(r.full_name) is None
+    }
+    observed = replace(
+        observed,
+        repositories={**observed.repositories, **added},
+        identities=_identities(old, new),
+    )
     plan = diff(_with_references(new), observed)
     return Plan.build([*plan.changes, *_source_changes(old, new)], (), plan.unmanaged)

@@ -101,8 +101,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from reconciler.render import render
     from reconciler.review import desired_diff
 
-    plan = desired_diff(load_desired(args.old), load_desired(args.new))
-    sys.stdout.write(render(plan, args.format, color=_color(args)))
+    # A pull request that adds the file has no old one: pass /dev/null (or a missing path).
+    new_file = args.old == Path(os.devnull) or not args.old.exists()
+    old = None if new_file else load_desired(args.old)
+    plan = desired_diff(old, load_desired(args.new))
+    title = f"reconcile diff: what {args.new.name} changes"
+    sys.stdout.write(render(plan, args.format, color=_color(args), title=title))
     return EXIT_OK
 
 

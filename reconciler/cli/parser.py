@@ -159,7 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare two environments.yaml files (e.g. a pull request's base and "
         "head) without reading GitHub or AWS. AWS references are shown as references.",
     )
-    diff.add_argument("old", type=Path, help="the old file (e.g. the base branch's)")
+    diff.add_argument(
+        "old",
+        type=Path,
+        help="the old file (e.g. the base branch's); /dev/null when the file is new",
+    )
     diff.add_argument("new", type=Path, help="the new file (e.g. the pull request's)")
     diff.add_argument(
         "--format", choices=("text", "json", "markdown"), default="text", help="output format"

@@ -12,12 +12,15 @@ from reconciler.render.text import render_text
 Format = Literal["text", "json", "markdown"]
 
 
-def render(plan: Plan, fmt: Format, *, color: bool) -> str:
-    """The plan in `fmt`; `color` only affects text (ANSI), never files or comments."""
+def render(plan: Plan, fmt: Format, *, color: bool, title: str = "reconcile plan") -> str:
+    """The plan in `fmt`; `color` only affects text (ANSI), never files or comments.
+
+    `title` heads the Markdown form (`reconcile diff` names itself there).
+    """
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, title=title)
     return render_text(plan, color=color)
 
 

@@ -48,9 +48,11 @@ class _Cut:
         return items[: self.per_repository], max(0, len(items) - self.per_repository)
 
 
-def render_markdown(plan: Plan, *, max_chars: int = MAX_CHARS) -> str:
+def render_markdown(
+    plan: Plan, *, max_chars: int = MAX_CHARS, title: str = "reconcile plan"
+) -> str:
     plan = masked(plan)
-    full = _render(plan, _Cut())
+    full = _render(plan, _Cut(), title)
     if len(full) <= max_chars:
         return full
     longest = max(
@@ -58,10 +60,10 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_CHARS) -> str:
         + [len(list(g)) for _, g in groupby(plan.changes, key=lambda c: c.repository)]
     )
     low, high = 0, longest
-    best = _render(plan, _Cut(0))
+    best = _render(plan, _Cut(0), title)
     while low <= high:  # the largest per-repository cut that still fits
         mid = (low + high) // 2
-        text = _render(plan, _Cut(mid))
+        text = _render(plan, _Cut(mid), title)
         if len(text) <= max_chars:
             best, low = text, mid + 1
         else:
@@ -72,8 +74,8 @@ def render_markdown(plan: Plan, *, max_chars: int = MAX_CHARS) -> str:
     return best[: best.rfind("\n", 0, max_chars - len(note))] + note
 
 
-def _render(plan: Plan, cut: _Cut) -> str:
-    parts = ["## reconcile plan", "", f"**{summary_line(plan)}**", ""]
+def _render(plan: Plan, cut: _Cut, title: str) -> str:
+    parts = [f"## {title}", "", f"**{summary_line(plan)}**", ""]
     details, left_out = _details(plan.changes, cut)
     findings, findings_left = _findings(plan.findings, cut)
     unmanaged, unmanaged_left = _unmanaged(plan.unmanaged, cut)
