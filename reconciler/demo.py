@@ -19,8 +19,10 @@ from reconciler.converge import apply_and_verify
 from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, connection_from_env
+from reconciler.plan import Plan
 from reconciler.planner import PlanResult, make_plan
 from reconciler.render import render
+from reconciler.render.summary import summary_line
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.runner import Sandbox
 
@@ -99,9 +101,24 @@ def _account(desired: DesiredState, env: str) -> str:
     return accounts.get(env, "123456789012")
 
 
-def _plan(conn: GitHubConnection, desired: DesiredState, color: bool) -> PlanResult:
+def _plan(
+    conn: GitHubConnection, desired: DesiredState, color: bool, *, first_repo_only: bool = False
+) -> PlanResult:
     result = make_plan(desired, conn)
-    print(render(result.plan, "text", color=color), end="")
+    shown = result.plan
+    if first_repo_only and len(desired.repositories) > 1:
+        # Every repository gets the same environments: one is enough to read.
+        first = desired.repositories[0].full_name
+        shown = Plan.build(
+            [c for c in shown.changes if c.repository == first],
+            [f for f in shown.findings if f.repository in (first, None)],
+        )
+        print(render(shown, "text", color=color).rsplit("\n\n", 1)[0])
+        others = len(result.plan.changes) - len(shown.changes)
+        print(f"\n  ... and {others} more changes in the other repositories.")
+        print(f"\n{summary_line(result.plan)}")
+        return result
+    print(render(shown, "text", color=color), end="")
     return result
 
 
@@ -132,7 +149,7 @@ def run_demo(config: Path, *, color: bool) -> int:
         conn = connection_from_env(os.environ, desired)
 
         n.title("plan against a fresh GitHub: everything is to create")
-        first = _plan(conn, desired, color)
+        first = _plan(conn, desired, color, first_repo_only=True)
         n.title("apply: write only that drift, then verify")
         _apply(first, conn)
         n.title("plan again: nothing left to do")
