@@ -1,0 +1,78 @@
+"""The architecture's rules, checked on the source: who may import what.
+
+- Only reconciler/github imports PyGithub; only reconciler/aws (and the
+  sandbox, which seeds moto) imports boto3/botocore.
+- The diff and the renderers are pure: no I/O libraries at all.
+- Plan and apply never import the sandbox.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
+IO_MODULES = {"github", "boto3", "botocore", "requests", "urllib3", "socket", "moto", "werkzeug"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(PACKAGE.parent).as_posix()
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_rel)
+def test_third_party_io_stays_at_the_edges(path: Path) -> None:
+    rel = _rel(path)
+    roots = {name.split(".")[0] for name in _imports(path)}
+    if "github" in roots:
+        assert rel.startswith("reconciler/github/"), f"{rel} imports PyGithub"
+    if roots & {"boto3", "botocore"}:
+        assert rel.startswith(("reconciler/aws/", "reconciler/sandbox/")), f"{rel} imports boto3"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _rel(p).startswith(("reconciler/diff/", "reconciler/render/"))],
+    ids=_rel,
+)
+def test_diff_and_render_are_pure(path: Path) -> None:
+    roots = {name.split(".")[0] for name in _imports(path)}
+    assert not roots & IO_MODULES, f"{_rel(path)} imports {roots & IO_MODULES}"
+    assert not {n for n in _imports(path) if n.startswith(("reconciler.github", "reconciler.aws"))}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in _modules()
+        if not _rel(p).startswith("reconciler/sandbox/")
+        # The demo runs against the sandbox; `reconcile sandbox` starts it (lazily).
+        and _rel(p) not in {"reconciler/demo.py", "reconciler/cli/commands.py"}
+    ],
+    ids=_rel,
+)
+def test_plan_and_apply_never_import_the_sandbox(path: Path) -> None:
+    assert not {n for n in _imports(path) if n.startswith("reconciler.sandbox")}, _rel(path)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_rel)
+def test_modules_stay_small(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 420, f"{_rel(path)} has {lines} lines: it is two things"
