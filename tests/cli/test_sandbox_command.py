@@ -1,0 +1,199 @@
+"""`reconcile sandbox` as a user runs it (issue 3): a real process, its printed
+exports, the tools a newcomer would point at it, and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import boto3
+import pytest
+import requests
+from integration.helpers import ADMIN, OWNER, ROOT_CONFIG
+
+ACCOUNTS = ("111111111111", "222222222222", "333333333333")
+READ_ROLE = "aqp-reconciler-read"
+EXPORTED = {
+    "GITHUB_API_URL",
+    "GITHUB_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+}
+STARTUP_LIMIT = 3.0  # seconds: the issue's own acceptance criterion
+STOP_LIMIT = 5.0
+# What werkzeug's request logging looks like: `127.0.0.1 - - [date] "GET /x HTTP/1.1" 200 -`
+REQUEST_NOISE = ('HTTP/1.1"', '] "GET ', '] "POST ', '] "PUT ', "werkzeug")
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None], sink: list[str]) -> None:
+    for line in stream:
+        sink.append(line)
+        lines.put(line)
+    lines.put(None)
+
+
+class SandboxProcess:
+    """`python -m reconciler sandbox -c environments.yaml`, its output read as it comes."""
+
+    def __init__(self, cwd: Path) -> None:
+        self._stdout: queue.Queue[str | None] = queue.Queue()
+        self._stderr: queue.Queue[str | None] = queue.Queue()
+        self.out: list[str] = []
+        self.err: list[str] = []
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=dict(os.environ),
+        )
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._threads = [
+            threading.Thread(target=_pump, args=(self.proc.stdout, self._stdout, self.out)),
+            threading.Thread(target=_pump, args=(self.proc.stderr, self._stderr, self.err)),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self.exports = self._read_exports(started)
+        self.startup = time.monotonic() - started
+
+    def _read_exports(self, started: float) -> dict[str, str]:
+        """The `export K=V` lines, complete once the block's closing comment arrives."""
+        exports: dict[str, str] = {}
+        while True:
+            left = started + STARTUP_LIMIT + 10 - time.monotonic()
+            try:
+                line = self._stdout.get(timeout=max(left, 0.01))
+            except queue.Empty:
+                raise AssertionError(f"no exports yet; stdout {self.out!r}") from None
+            if line is None:
+                raise AssertionError(f"sandbox exited early: {''.join(self.err)}")
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[key] = value
+            elif exports and line.startswith("#"):
+                return exports
+
+    def stop(self, signum: int) -> tuple[int, float]:
+        started = time.monotonic()
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=STOP_LIMIT * 2)
+        took = time.monotonic() - started
+        for thread in self._threads:
+            thread.join(timeout=STOP_LIMIT)
+        return code, took
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for thread in self._threads:
+            thread.join(timeout=STOP_LIMIT)
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[SandboxProcess]:
+    sandbox = SandboxProcess(tmp_path)
+    try:
+        yield sandbox
+    finally:
+        sandbox.kill()
+
+
+def _reconcile(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+def _assert_stopped_cleanly(sandbox: SandboxProcess, code: int, took: float) -> None:
+    err = "".join(sandbox.err)
+    assert code == 0, err
+    assert took < STOP_LIMIT
+    assert "sandbox stopped" in err
+    assert "Traceback" not in err and "Exception" not in err, err
+    noise = [line for line in err.splitlines() if any(n in line for n in REQUEST_NOISE)]
+    assert noise == [], "request logging on the console"
+
+
+def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
+    running: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert running.startup < STARTUP_LIMIT, f"exports after {running.startup:.2f} s"
+    assert set(running.exports) == EXPORTED
+    env = {**os.environ, **running.exports}
+    for key, value in running.exports.items():
+        monkeypatch.setenv(key, value)
+
+    validated = _reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
+    assert validated.returncode == 0, validated.stderr
+
+    url = f"{running.exports['GITHUB_API_URL']}/repos/{OWNER}/{ADMIN}"
+    token = running.exports["GITHUB_TOKEN"]
+    answer = requests.get(url, headers={"Authorization": f"token {token}"}, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json()["full_name"] == f"{OWNER}/{ADMIN}"
+    assert requests.get(url, timeout=10).status_code == 401
+
+    # boto3 reads AWS_ENDPOINT_URL, the keys and the region from the exports by itself.
+    sts = boto3.client("sts")
+    for account in ACCOUNTS:
+        creds = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/{READ_ROLE}", RoleSessionName="newcomer"
+        )["Credentials"]
+        iam = boto3.client(
+            "iam",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        role = iam.get_role(RoleName="aqp-gha-apply")["Role"]
+        assert role["Arn"] == f"arn:aws:iam::{account}:role/aqp-gha-apply"
+
+    planned = _reconcile(
+        "plan",
+        "-c",
+        str(ROOT_CONFIG),
+        "--format",
+        "json",
+        "--detailed-exitcode",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert planned.returncode == 2, planned.stderr
+    doc = json.loads(planned.stdout)
+    assert doc["changes"] and {c["action"] for c in doc["changes"]} == {"create"}
+    assert doc["summary"]["errors"] == 0, doc["findings"]
+
+    _assert_stopped_cleanly(running, *running.stop(signal.SIGINT))
+
+
+def test_sandbox_stops_on_sigterm(running: SandboxProcess) -> None:
+    assert running.startup < STARTUP_LIMIT, f"exports after {running.startup:.2f} s"
+    answer = requests.get(
+        f"{running.exports['GITHUB_API_URL']}/rate_limit",
+        headers={"Authorization": f"token {running.exports['GITHUB_TOKEN']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    _assert_stopped_cleanly(running, *running.stop(signal.SIGTERM))

@@ -1,0 +1,236 @@
+"""What every fault test checks afterwards: one clear outcome, convergence, no damage.
+
+Writes are told apart by the resource they touch (repository, environment,
+kind, name), read from the request the emulator received, so a POST whose
+answer was lost and its retry count as two writes to one resource.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from integration.helpers import ADMIN, OWNER, PLATFORM, CliResult, CliRunner
+
+from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.github.records import RequestRecord
+from reconciler.sandbox.runner import Sandbox
+
+# (repository, environment or None, resource, name), names folded to GitHub's case.
+ResourceKey = tuple[str, str | None, str, str]
+
+# What the root environments.yaml makes in each repository's prod environment.
+PROD_POLICIES = [("branch", "main"), ("tag", "v*")]
+ROLE_VARIABLES = ["AWS_DEPLOYER_ROLE_ARN", "AWS_PLAN_ROLE_ARN"]
+
+
+@dataclass(frozen=True)
+class Write:
+    method: str
+    path: str
+    status: int
+    resource: ResourceKey
+
+
+def resource_of(method: str, path: str, body: bytes) -> ResourceKey:
+    """The resource a write request acts on (raises on a path no write of ours uses)."""
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if len(parts) < 4 or parts[0] != "repos":
+        raise AssertionError(f"unexpected write {method} {path}")
+    repo = parts[2]
+    rest = parts[3:]
+    named = _body_name(body)
+    if rest[0] == "actions" and len(rest) >= 2:
+        kind = {"variables": "repository_variable", "secrets": "repository_secret"}[rest[1]]
+        name = rest[2] if len(rest) > 2 else named
+        return (repo, None, kind, name.upper())
+    if rest[0] == "environments" and len(rest) >= 2:
+        env = rest[1].lower()
+        if len(rest) == 2:
+            return (repo, env, "environment", env)
+        kind = {
+            "variables": "variable",
+            "secrets": "secret",
+            "deployment-branch-policies": "branch_policy",
+        }[rest[2]]
+        if kind == "branch_policy":
+            # Addressed by id after creation; by type and name (as in the plan) in the POST.
+            return (repo, env, kind, rest[3] if len(rest) > 3 else _policy_name(body))
+        name = rest[3] if len(rest) > 3 else named
+        return (repo, env, kind, name.upper())
+    raise AssertionError(f"unexpected write {method} {path}")
+
+
+def _body(body: bytes) -> dict[str, Any]:
+    try:
+        doc: Any = json.loads(body) if body else {}
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _body_name(body: bytes) -> str:
+    return str(_body(body).get("name", ""))
+
+
+def _policy_name(body: bytes) -> str:
+    doc = _body(body)
+    return f"{doc.get('type', 'branch')}:{doc.get('name', '')}"
+
+
+def change_key(change: dict[str, Any]) -> ResourceKey:
+    """The resource of a plan change, in `resource_of`'s terms."""
+    repo = str(change["repository"]).split("/", 1)[1]
+    env = change["environment"].lower() if change["environment"] else None
+    name = str(change["name"])
+    if change["resource"] == "environment":
+        name = name.lower()
+    elif change["resource"] != "branch_policy":
+        name = name.upper()
+    return (repo, env, str(change["resource"]), name)
+
+
+class WriteRecorder:
+    """Chained onto the emulator's `on_request` hook: keeps every write it sees."""
+
+    def __init__(self, emulator: GitHubEmulator) -> None:
+        self._previous = emulator.on_request
+        self._lock = threading.Lock()
+        self.writes: list[Write] = []
+        # Called after a write is recorded (the kill sweep's trigger).
+        self.after_write: Callable[[Write], None] | None = None
+        emulator.on_request = self
+
+    def __call__(self, record: RequestRecord) -> None:
+        if self._previous is not None:
+            self._previous(record)
+        if record.method == "GET":
+            return
+        path = urlsplit(record.url).path
+        write = Write(
+            record.method, path, record.status, resource_of(record.method, path, record.body)
+        )
+        with self._lock:
+            self.writes.append(write)
+        hook = self.after_write
+        if hook is not None:
+            hook(write)
+
+    def performed(self, since: int = 0) -> list[Write]:
+        """Writes GitHub carried out (2xx), from write number `since` on."""
+        with self._lock:
+            return [w for w in self.writes[since:] if 200 <= w.status < 300]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.writes)
+
+
+def assert_clear_outcome(result: CliResult) -> None:
+    """Success, or exit 1 with an `error:` line / a named failure, and never a traceback."""
+    assert "Traceback" not in result.out + result.err, result.err
+    assert result.code in (0, 1), result.out + result.err
+    if result.code == 1:
+        named = "failed:" in result.out or any(
+            line.startswith("error:") for line in result.err.splitlines()
+        )
+        assert named, result.out + result.err
+
+
+def one_error_line(result: CliResult) -> str:
+    """The single `error:` line of a failed run (there must be exactly one)."""
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.err
+    return errors[0]
+
+
+def final_plan(cli: CliRunner, *extra: str) -> dict[str, Any]:
+    """The plan after recovery: it must be empty (exit 0 with --detailed-exitcode)."""
+    result = cli("plan", "--format", "json", "--detailed-exitcode", *extra)
+    assert result.code == 0, result.out + result.err
+    doc: dict[str, Any] = json.loads(result.out)
+    assert doc["changes"] == []
+    return doc
+
+
+def assert_root_config_state(sandbox: Sandbox) -> None:
+    """The emulator holds what the root config declares, nothing twice.
+
+    Unmanaged items a test seeded (other environments, repository variables)
+    are checked by that test.
+    """
+    gh = sandbox.github
+    for repo in (PLATFORM, ADMIN):
+        assert {"dev", "prod", "staging"} <= set(gh.environment_names(OWNER, repo))
+        assert sorted(gh.branch_policies(OWNER, repo, "prod")) == PROD_POLICIES
+        for env in ("dev", "staging", "prod"):
+            assert sorted(gh.variables(OWNER, repo, env)) == ROLE_VARIABLES
+    assert gh.secret_names(OWNER, ADMIN, None) == ["PLATFORM_DISPATCH_TOKEN"]
+    assert gh.secret_names(OWNER, PLATFORM, None) == []
+
+
+def seed_unmanaged(sandbox: Sandbox) -> dict[str, Any]:
+    """Items the root config does not manage; returns their state to compare later."""
+    gh = sandbox.github
+    gh.put_environment(OWNER, PLATFORM, "qa", wait_timer=5)
+    gh.set_variable(OWNER, PLATFORM, "qa", "HAND_MADE", "keep me")
+    gh.set_variable(OWNER, ADMIN, None, "UNMANAGED_REPO_VAR", "keep me too")
+    return unmanaged_snapshot(sandbox)
+
+
+def unmanaged_snapshot(sandbox: Sandbox) -> dict[str, Any]:
+    gh = sandbox.github
+    return {
+        "qa": gh.environment_json(OWNER, PLATFORM, "qa"),
+        "qa_variables": gh.variables(OWNER, PLATFORM, "qa"),
+        "admin_variables": gh.variables(OWNER, ADMIN, None),
+        "platform_variables": gh.variables(OWNER, PLATFORM, None),
+    }
+
+
+_FRESH_PLAN: list[dict[str, Any]] = []
+
+
+def fresh_plan_changes(cli: CliRunner) -> list[dict[str, Any]]:
+    """The changes of the plan of a fresh root sandbox (with `seed_unmanaged` items).
+
+    That plan is the same for every test, so each process computes it once.
+    """
+    if not _FRESH_PLAN:
+        result = cli("plan", "--format", "json")
+        assert result.code == 0, result.out + result.err
+        _FRESH_PLAN.extend(json.loads(result.out)["changes"])
+    return list(_FRESH_PLAN)
+
+
+def fresh_planned_keys(cli: CliRunner) -> set[ResourceKey]:
+    return {change_key(c) for c in fresh_plan_changes(cli)}
+
+
+def assert_recovered(
+    recorder: WriteRecorder, planned: set[ResourceKey], *, max_writes: int = 2
+) -> None:
+    """Only planned resources were written, none created twice or written too often."""
+    touched = {w.resource for w in recorder.writes}
+    assert touched <= planned, f"writes outside the plan: {touched - planned}"
+    performed = recorder.performed()
+    too_often = {r: n for r, n in writes_per_resource(performed).items() if n > max_writes}
+    assert too_often == {}, "a planned change was written too often"
+    twice = {r: n for r, n in created_per_resource(performed).items() if n > 1}
+    assert twice == {}, "a resource was created twice"
+
+
+def writes_per_resource(writes: Iterable[Write]) -> Counter[ResourceKey]:
+    return Counter(w.resource for w in writes)
+
+
+def created_per_resource(writes: Iterable[Write]) -> Counter[ResourceKey]:
+    """How often each resource was newly created (a POST that GitHub answered 201)."""
+    return Counter(w.resource for w in writes if w.method == "POST" and w.status == 201)
