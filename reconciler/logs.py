@@ -29,10 +29,23 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping[str, An
     return event
 
 
+class _LiveStderr:
+    """Whatever sys.stderr is at the moment of writing, not at configure time."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(
     *, verbosity: int = 0, fmt: LogFormat | None = None, stream: TextIO | None = None
 ) -> None:
-    out = stream if stream is not None else sys.stderr
+    out: Any = stream if stream is not None else _LiveStderr()
     if fmt is None:
         fmt = "console" if out.isatty() else "json"
     level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
@@ -41,20 +54,32 @@ def configure(
         renderer = structlog.processors.JSONRenderer(sort_keys=True)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            renderer,
-        ],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
-    # Libraries log through the standard library; keep their noise at our level.
-    logging.basicConfig(level=max(level, logging.WARNING), stream=out, force=True)
+    # Libraries (urllib3, PyGithub) log through the standard library: render
+    # their lines like ours, so --log-format json stays JSON, and at our level.
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        )
+    )
+    logging.basicConfig(level=max(level, logging.WARNING), handlers=[handler], force=True)
+    # PyGithub installs a handler of its own on import; ours is the only one.
+    github_logger = logging.getLogger("github")
+    github_logger.handlers.clear()
+    github_logger.setLevel(max(level, logging.WARNING))
 
 
 def get_logger(name: str) -> Any:
