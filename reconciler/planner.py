@@ -81,10 +81,14 @@ def observe(
     conn: GitHubConnection,
     *,
     concurrency: int = 8,
+    aws_scope: DesiredState | None = None,
 ) -> ObservedState:
     """GitHub and AWS are read at the same time: neither depends on the other."""
+    aws_desired = aws_scope if aws_scope is not None else desired
     with ThreadPoolExecutor(max_workers=2) as pool:
-        aws_future = pool.submit(lambda: observe_aws(desired) if uses_aws(desired) else AwsFacts())
+        aws_future = pool.submit(
+            lambda: observe_aws(aws_desired) if uses_aws(aws_desired) else AwsFacts()
+        )
         repositories = observe_github(conn, desired, concurrency=concurrency)
         reviewers = {
             r for repo in desired.repositories for e in repo.environments for r in e.reviewers
@@ -148,8 +152,11 @@ def make_plan(
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
 ) -> PlanResult:
+    # AWS trusts are judged against every managed repository, not just the
+    # filtered ones: a role shared with a repository left out by --repo is fine.
+    everything = desired
     desired = scope.narrow(desired)
-    observed = observe(desired, conn, concurrency=concurrency)
+    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
     plan = diff(desired, observed)
     checks = reviewers_to_check(plan, desired)
     if checks:

@@ -42,17 +42,27 @@ class Scope:
         return replace(desired, repositories=tuple(repos))
 
     def restrict(self, plan: Plan) -> Plan:
-        """Drop what the --env filter leaves out (repository-level items included)."""
-        if not self.envs:
+        """Drop what the filters leave out (with --env, repository-level items too)."""
+        if not self.envs and not self.repos:
             return plan
 
+        def keep_repo(repo: str | None) -> bool:
+            if not self.repos or repo is None:
+                return True
+            folded = repo.lower()
+            return folded in self.repos or folded.rsplit("/", 1)[-1] in self.repos
+
         def keep(env: str | None) -> bool:
-            return env is not None and env.lower() in self.envs
+            return not self.envs or (env is not None and env.lower() in self.envs)
 
         return Plan.build(
-            (c for c in plan.changes if keep(c.environment)),
-            (f for f in plan.findings if f.environment is None or keep(f.environment)),
-            (u for u in plan.unmanaged if keep(u.environment)),
+            (c for c in plan.changes if keep_repo(c.repository) and keep(c.environment)),
+            (
+                f
+                for f in plan.findings
+                if keep_repo(f.repository) and (f.environment is None or keep(f.environment))
+            ),
+            (u for u in plan.unmanaged if keep_repo(u.repository) and keep(u.environment)),
         )
 
 

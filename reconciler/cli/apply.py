@@ -69,7 +69,9 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
             result, conn, scope=scope, audit_log=args.audit_log, concurrency=args.concurrency
         )
     print_report(plan, report, args.format)
-    return EXIT_OK if report.ok else EXIT_ERROR
+    # Error findings left after apply mean GitHub or AWS is still not right.
+    remaining_errors = report.remaining.errors if report.remaining else ()
+    return EXIT_OK if report.ok and not remaining_errors else EXIT_ERROR
 
 
 def print_report(plan: Plan, report: ApplyReport, fmt: str) -> None:

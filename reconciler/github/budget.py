@@ -22,7 +22,7 @@ class Budget:
 
 
 def primary_budget(conn: GitHubConnection) -> Budget:
-    data = get_json(conn, "/rate_limit", action="read the rate limit", permission="none")
+    data = get_json(conn, "/rate_limit", action="reading the rate limit", permission="none")
     core = data.get("resources", {}).get("core") or data.get("rate", {})
     return Budget(
         limit=int(core.get("limit", 0)),

@@ -48,7 +48,8 @@ class PacerConfig:
 
     @property
     def burst(self) -> int:
-        burst = self.burst_points or max(self.points_per_window // 6, self.write_cost)
+        # A tenth of the window: a long run then reaches 90% of the allowed rate.
+        burst = self.burst_points or max(self.points_per_window // 10, self.write_cost)
         return min(max(burst, self.write_cost), self.points_per_window)
 
     @property

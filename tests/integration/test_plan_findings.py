@@ -157,3 +157,11 @@ def test_plan_json_out_file_matches_stdout(
     out = tmp_path / "plan.json"
     result = cli("plan", "--format", "json", "--out", out)
     assert plan_json(result.out) == plan_json(out.read_text())
+
+
+def test_repo_filter_does_not_make_shared_roles_look_too_broad(
+    cli: CliRunner, sandbox: Sandbox
+) -> None:
+    converge(cli)
+    code, doc = plan(cli, sandbox, "--repo", PLATFORM)
+    assert (code, doc["changes"], doc["findings"]) == (0, [], [])
