@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from reconciler.export.command import resolve_target
 from reconciler.sandbox.github import GitHubEmulator
 
 OWNER = "acme"
-TOKEN = "ghp_export_test_token_0123456789abcdef"
+TOKEN = "test-token-export-" + secrets.token_hex(8)
 SECRET_VALUE = "s3cr3t-do-not-print"
 
 CONFIG = """\

@@ -3,12 +3,15 @@ tests/github is not a package, so that it cannot shadow PyGithub's `github`)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from reconciler.github import GitHubConnection, RetryPolicy
 from reconciler.sandbox.github import GitHubEmulator
 
-OWNER, REPO, TOKEN = "acme", "web", "ghp_reconcile_test_token_0123456789"
+OWNER, REPO = "acme", "web"
+# Generated per run: no credential-shaped literal lives in the repository.
+TOKEN = "test-token-" + secrets.token_hex(12)
 FULL = f"{OWNER}/{REPO}"
 
 # Tiny waits so retry tests take milliseconds.

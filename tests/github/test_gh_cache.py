@@ -8,6 +8,7 @@ run would.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,7 @@ from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.github.records import LoggedRequest
 
 REPOS = (REPO, "api", "worker")
-OTHER_TOKEN = "ghp_reconcile_other_token_9876543210"
+OTHER_TOKEN = "test-token-other-" + secrets.token_hex(12)
 
 
 def _seed(emu: GitHubEmulator) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import traceback
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,7 @@ TARGET_NAME = "platform"
 TARGET = f"{OWNER}/{TARGET_NAME}"
 HOME = f"{OWNER}/admin"  # where the secret lives
 SECRET = "PLATFORM_DISPATCH_TOKEN"
-DISPATCH_TOKEN = "github_pat_11DISPATCHxyz_0123456789abcdefSECRETVALUE"
+DISPATCH_TOKEN = "test-dispatch-token-" + secrets.token_hex(12)
 
 
 @pytest.fixture
