@@ -127,19 +127,8 @@ class GitHubWriter:
     def update_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
         answer = self._patch_answer(repo, env, name, value)
         if answer.status == 404:
-            action = f"creating variable {name} in {_where(repo, env)}"
-            created = self._send(
-                "POST",
-                _scope_path(repo, env, "variables"),
-                {"name": name, "value": value},
-                201,
-                409,
-                action=action,
-                permission=_VAR_PERMISSION,
-            )
-            if created.status == 409:
-                return self._patch_variable(repo, env, name, value)
-            return _result(created)
+            # Deleted since the plan was read: create it (409 there means PATCH again).
+            return self.create_variable(repo, env, name, value)
         return _result(answer)
 
     def _patch_answer(self, repo: str, env: str | None, name: str, value: str) -> Answer:
