@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from reconciler import logs
 from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
+from reconciler.interrupts import Interrupted
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -31,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReconcileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

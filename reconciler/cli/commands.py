@@ -132,10 +132,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def load_plan_file(path: Path) -> Plan:
+    """A saved plan, or one line saying why the file is not one (never a traceback)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Plan.from_json(data)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ReconcileError(f"cannot read plan file {path}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError) as exc:
+        raise ReconcileError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ReconcileError(
+            f"{path} is not a reconcile plan file: not UTF-8 text ({exc.reason})"
+        ) from None
+    try:
+        return Plan.from_json(json.loads(text))
+    except RecursionError:
+        raise ReconcileError(
+            f"{path} is not a reconcile plan file: its JSON is nested too deeply"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ReconcileError(
+            f"{path} is not a reconcile plan file: invalid JSON at line {exc.lineno} "
+            f"column {exc.colno} ({exc.msg})"
+        ) from None
+    except ValueError as exc:
         raise ReconcileError(f"{path} is not a reconcile plan file: {exc}") from None

@@ -2,8 +2,13 @@
 
 Writes are idempotent from the caller's point of view: a retried POST whose
 first answer was lost meets 409 (variable) or 303 (branch policy), which means
-the item exists. Secret plaintexts are sealed and dropped at once; they never
-enter a log line, an exception or any stored attribute.
+the item exists. A 409 is not taken on trust: the variable is read back and
+compared, and only a different value is patched, so a second apply running
+at the same time (or our own lost answer) costs one read instead of an
+overwrite; `WriteResult.note` tells the audit log which it was.
+
+Secret plaintexts are sealed and dropped at once; they never enter a log
+line, an exception or any stored attribute.
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ _SECRET_PERMISSION = "Secrets: write"
 class WriteResult:
     status: int
     request_id: str | None
+    note: str | None = None  # what happened beyond the status, for the audit log
 
 
-def _result(answer: Answer) -> WriteResult:
-    return WriteResult(answer.status, answer.request_id)
+def _result(answer: Answer, note: str | None = None) -> WriteResult:
+    return WriteResult(answer.status, answer.request_id, note)
 
 
 def _where(repo: str, env: str | None) -> str:
@@ -121,8 +127,34 @@ class GitHubWriter:
             permission=_VAR_PERMISSION,
         )
         if answer.status == 409:
-            return self._patch_variable(repo, env, name, value)
+            return self._settle_conflict(repo, env, name, value, answer)
         return _result(answer)
+
+    def _settle_conflict(
+        self, repo: str, env: str | None, name: str, value: str, conflict: Answer
+    ) -> WriteResult:
+        """After 409 on create: read the variable; patch only if its value differs."""
+        path = f"{_scope_path(repo, env, 'variables')}/{segment(name)}"
+        action = f"reading variable {name} in {_where(repo, env)} after 409 on create"
+        current = self._send("GET", path, None, 200, 404, action=action, permission=_VAR_PERMISSION)
+        if current.status == 200 and isinstance(current.data, dict):
+            if current.data.get("value") == value:
+                return _result(
+                    conflict, "already existed with this value (409 on create); not written again"
+                )
+        elif current.status == 404:
+            raise GitHubError(
+                "not_found",
+                f"variable {name} in {_where(repo, env)} answered 409 on create, then 404",
+                status=404,
+            )
+        patched = self._patch_variable(repo, env, name, value)
+        return WriteResult(
+            patched.status,
+            patched.request_id,
+            "existed with another value (409 on create), created since the plan was read; "
+            "overwritten with the configured value",
+        )
 
     def update_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
         answer = self._patch_answer(repo, env, name, value)

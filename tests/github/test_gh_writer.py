@@ -102,7 +102,7 @@ def test_variable_create_update_delete(
     assert writer.delete_variable(FULL, env, "ROLE_ARN").status == 404
 
 
-def test_create_of_an_existing_variable_becomes_a_patch(
+def test_create_of_a_variable_with_another_value_is_read_then_patched(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:
     emu.put_environment(OWNER, REPO, "prod")
@@ -112,8 +112,25 @@ def test_create_of_an_existing_variable_becomes_a_patch(
     result = GitHubWriter(conn).create_variable(FULL, "prod", "FLAG", "new")
 
     assert result.status == 204
+    assert result.note is not None and "another value" in result.note
     assert emu.variables(OWNER, REPO, "prod") == {"FLAG": "new"}
-    assert [(r.method, r.status) for r in emu.requests] == [("POST", 409), ("PATCH", 204)]
+    methods = [(r.method, r.status) for r in emu.requests]
+    assert methods == [("POST", 409), ("GET", 200), ("PATCH", 204)]
+
+
+def test_create_of_a_variable_that_already_has_the_value_writes_nothing_more(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    """Another apply (or our own lost answer) made it: one read, no PATCH over it."""
+    emu.put_environment(OWNER, REPO, "prod")
+    emu.set_variable(OWNER, REPO, "prod", "FLAG", "same")
+    emu.clear_requests()
+
+    result = GitHubWriter(conn).create_variable(FULL, "prod", "FLAG", "same")
+
+    assert result.status == 409
+    assert result.note is not None and "already existed with this value" in result.note
+    assert [(r.method, r.status) for r in emu.requests] == [("POST", 409), ("GET", 200)]
 
 
 def test_update_of_a_missing_variable_becomes_a_create(
