@@ -75,6 +75,7 @@ class _Signaller:
         self.pid = 0
         self.fired = False
         self.writes_at_signal = 0
+        self.records_at_signal: list[str] = []
 
     def started(self, pid: int) -> None:
         self.pid = pid
@@ -89,6 +90,7 @@ class _Signaller:
             self.fired = True
         self._started.wait(10)
         self.writes_at_signal = self._recorder.count()
+        self.records_at_signal = [line["status"] for line in audit_lines(self.audit)]
         os.kill(self.pid, self.signum)
         wait_for(lambda: has_status(self.audit, "interrupted"), "the interrupted audit record")
         if self.twice:
@@ -186,6 +188,8 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
     interrupted = next(line for line in lines if line["status"] == "interrupted")
     assert interrupted["signal"] == name
     if concurrency == 1:
+        # Each record was on disk before the next write started.
+        assert signaller.records_at_signal == ["ok"] * (k - 1)
         assert statuses == ["ok"] * (k - 1) + ["interrupted", "ok"]
 
     rerun = cli("apply", "--yes")

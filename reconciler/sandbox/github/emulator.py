@@ -335,6 +335,10 @@ class GitHubEmulator:
     def add_fault(self, rule: FaultRule) -> None:
         self._app.faults.add(rule)
 
+    def clear_faults(self) -> None:
+        """Retire every fault rule: GitHub works again."""
+        self._app.faults.clear()
+
     def set_latency(self, seconds: float) -> None:
         self._app.latency = seconds
 
