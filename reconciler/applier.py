@@ -238,10 +238,7 @@ class Applier:
             self._failures += 1
             failures = self._failures
         if failures >= FAILURE_LIMIT:
-            self._stop.set(
-                f"GitHub failed {failures} writes in a row (last: {exc}); "
-                "no further write was started"
-            )
+            self._stop.set(f"GitHub failed {failures} writes in a row (last: {exc})")
 
     def _count_success(self) -> None:
         with self._failures_lock:

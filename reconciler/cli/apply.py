@@ -120,7 +120,6 @@ def _run(
     with progress(f"Applying {len(plan.changes)} change(s)"):
         report = _write(result, conn, audit, guard, concurrency=args.concurrency)
     if report.stopped is None:
-        guard.message = "interrupted by {signal} while verifying"
         try:
             verify(report, result, conn, scope=scope, concurrency=args.concurrency)
         except Interrupted as exc:
@@ -167,7 +166,11 @@ def _write(
         )
 
     with guard.during_writes(on_stop, on_abort):
-        return apply_plan(result, conn, audit=audit, concurrency=concurrency, stop=stop)
+        report = apply_plan(result, conn, audit=audit, concurrency=concurrency, stop=stop)
+        guard.message = "interrupted by {signal} while verifying"
+    # A signal just after the last write still means: stop here, do not verify.
+    report.stopped, report.signum = stop.reason, stop.signum
+    return report
 
 
 def _exit_code(report: ApplyReport, guard: SignalGuard) -> int:

@@ -9,7 +9,8 @@ from reconciler import __version__
 
 _EPILOG = (
     "Exit codes: 0 success (for plan --detailed-exitcode: no drift), 1 error, "
-    "2 drift present (plan --detailed-exitcode only). Docs: docs/ in the repository."
+    "2 drift present (plan --detailed-exitcode only), 130/143 apply interrupted by "
+    "SIGINT/SIGTERM (no write started after the signal). Docs: docs/ in the repository."
 )
 
 
@@ -139,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow deleting more than 30%% of the managed items (prune safety threshold)",
     )
     apply.add_argument(
-        "--audit-log", type=Path, metavar="FILE", help="append one JSON line per write"
+        "--audit-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per write, synced before the next write (checked first)",
     )
 
     export = sub.add_parser(

@@ -106,17 +106,19 @@ def test_a_dropped_connection_is_retried(emu: GitHubEmulator, conn: GitHubConnec
     assert conn.counter.retries == 2
 
 
-def test_a_lost_response_to_a_variable_post_is_met_by_409_and_patched(
+def test_a_lost_response_to_a_variable_post_is_met_by_409_and_read_back(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:
+    """The first POST was performed: the retry's 409 is checked by a read, not patched over."""
     emu.add_fault(FaultRule("POST", r"/actions/variables$", times=1, kind="lose_response"))
     emu.clear_requests()
 
     result = GitHubWriter(conn).create_variable(FULL, None, "FLAG", "on")
 
-    assert result.status == 204
+    assert result.status == 409
+    assert result.note is not None and result.note.startswith("already existed with this value")
     assert emu.variables(OWNER, REPO, None) == {"FLAG": "on"}
-    assert [r.method for r in emu.requests if "variables" in r.path] == ["POST", "POST", "PATCH"]
+    assert [r.method for r in emu.requests if "variables" in r.path] == ["POST", "POST", "GET"]
 
 
 def test_a_lost_response_to_a_branch_policy_post_is_met_by_303(
