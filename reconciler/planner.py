@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.aws import observe_aws, secret_reader
+from reconciler.aws import observe_aws, observe_env_sources, secret_reader
 from reconciler.desired import (
     AwsSecretSource,
     DesiredSecret,
@@ -33,7 +33,7 @@ from reconciler.github import (
 )
 from reconciler.github.dispatch_check import check_dispatch_token, source_unreadable_finding
 from reconciler.logs import get_logger
-from reconciler.observed import AwsFacts, ObservedState
+from reconciler.observed import ObservedState
 from reconciler.plan import Finding, Plan
 from reconciler.scope import EVERYTHING, Scope
 
@@ -87,7 +87,11 @@ def observe(
     aws_desired = aws_scope if aws_scope is not None else desired
     with ThreadPoolExecutor(max_workers=2) as pool:
         aws_future = pool.submit(
-            lambda: observe_aws(aws_desired) if uses_aws(aws_desired) else AwsFacts()
+            lambda: (
+                observe_aws(aws_desired)
+                if uses_aws(aws_desired)
+                else observe_env_sources(aws_desired)
+            )
         )
         repositories = observe_github(conn, desired, concurrency=concurrency)
         reviewers = {

@@ -21,6 +21,8 @@ PARAMETER_SECURE = "aws.parameter_secure"
 SECRET_MISSING = "aws.secret_missing"
 # Not AWS, but checked in the same pass over secret sources (SPEC 3.6).
 SOURCE_MISSING = "secret.source_missing"
+SOURCE_EMPTY = "secret.source_empty"
+VALUE_TOO_LARGE = "secret.too_large"
 
 FINDING_CODES: tuple[str, ...] = (
     ACCOUNT_MISMATCH,
@@ -37,4 +39,6 @@ FINDING_CODES: tuple[str, ...] = (
     PARAMETER_SECURE,
     SECRET_MISSING,
     SOURCE_MISSING,
+    SOURCE_EMPTY,
+    VALUE_TOO_LARGE,
 )

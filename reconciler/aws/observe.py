@@ -21,6 +21,7 @@ from reconciler.aws.errors import summary as _summary
 from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
 from reconciler.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
+from reconciler.limits import MAX_VALUE_BYTES, value_bytes
 from reconciler.observed import AwsFacts, AwsFinding
 
 if TYPE_CHECKING:
@@ -82,15 +83,43 @@ def observe_aws(
     )
 
 
+def observe_env_sources(
+    desired: DesiredState, *, environ: Mapping[str, str] | None = None
+) -> AwsFacts:
+    """Only what `env:` secret sources show (no AWS call): for a file that needs no AWS."""
+    result = _Result()
+    _env_sources(collect(desired), os.environ if environ is None else environ, result)
+    return AwsFacts(source_changed_at=result.changed_at, findings=tuple(result.findings))
+
+
 def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) -> None:
+    """Presence, emptiness and size: all that can be known of a value that is local."""
     for source, uses in targets.env_sources.items():
         result.changed_at[source.describe()] = None
-        if source.variable not in environ:
+        names = f"source of {', '.join(sorted({u.name for u in uses}))}"
+        value = environ.get(source.variable)
+        if value is None:
             result.add(
                 "error",
                 codes.SOURCE_MISSING,
-                f"environment variable {source.variable} is not set in this run "
-                f"(source of {', '.join(sorted({u.name for u in uses}))})",
+                f"environment variable {source.variable} is not set in this run ({names})",
+                uses,
+            )
+        elif not value.strip():
+            # What a pull request from a fork sees: GitHub passes its secrets as "".
+            result.add(
+                "error",
+                codes.SOURCE_EMPTY,
+                f"environment variable {source.variable} is set but empty in this run "
+                f"({names}); an empty secret is never written",
+                uses,
+            )
+        elif value_bytes(value) > MAX_VALUE_BYTES:
+            result.add(
+                "error",
+                codes.VALUE_TOO_LARGE,
+                f"environment variable {source.variable} holds {value_bytes(value):,} bytes, "
+                f"over GitHub's limit of 48 KB ({MAX_VALUE_BYTES:,} bytes) per secret ({names})",
                 uses,
             )
 

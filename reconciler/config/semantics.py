@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.config import rules
+from reconciler.config import capacity, rules
 from reconciler.config.errors import ConfigError
 from reconciler.config.model import (
     Config,
@@ -21,6 +21,12 @@ from reconciler.config.model import (
     _SecretBase,
 )
 from reconciler.config.positions import Path_, SourceMap, describe
+from reconciler.limits import (
+    MAX_ENVIRONMENT_SECRETS,
+    MAX_ENVIRONMENT_VARIABLES,
+    MAX_REPOSITORY_SECRETS,
+    MAX_REPOSITORY_VARIABLES,
+)
 
 _ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
@@ -53,6 +59,10 @@ class _Checker:
     def fail_value(self, path: Path_, message: str) -> ConfigError:
         at = self.positions.value(path)
         return ConfigError(self.file, at.line, at.column, message)
+
+    def _raise(self, problem: capacity.Problem, *, at_value: bool = False) -> None:
+        if problem is not None:
+            raise (self.fail_value if at_value else self.fail_key)(*problem)
 
     def run(self) -> None:
         config = self.config
@@ -171,6 +181,8 @@ class _Checker:
         settings = config.repositories[repo]
         base: Path_ = ("repositories", repo)
         self._variable_names((*base, "variables"), settings.variables)
+        scope = f"repository '{repo}'"
+        values = {"owner": config.github.owner, "repo": repo}
         for name, value in settings.variables.items():
             path = (*base, "variables", name)
             if isinstance(value, VariableRef):
@@ -180,7 +192,13 @@ class _Checker:
                     "environment account; declare it under an environment instead",
                 )
             self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value")
+            filled = rules.fill(value, values)
+            self._raise(capacity.too_large(path, value, filled, scope), at_value=True)
+        own_variables = [(*base, "variables", n) for n in settings.variables]
+        self._raise(capacity.too_many(own_variables, MAX_REPOSITORY_VARIABLES, "variable", scope))
         self._secret_names((*base, "secrets"), settings.secrets)
+        own_secrets = [(*base, "secrets", n) for n in settings.secrets]
+        self._raise(capacity.too_many(own_secrets, MAX_REPOSITORY_SECRETS, "secret", scope))
         for name, secret in settings.secrets.items():
             self._repository_secret((*base, "secrets", name), secret)
         self._unique(
@@ -214,7 +232,13 @@ class _Checker:
         account = self.accounts.get(env.lower())
         top: list[tuple[Path_, Mapping[str, object]]] = [(("variables",), self.config.variables)]
         variables = top + [((*p, "variables"), self._env_at(p).variables) for p in layers]
-        for path, value in self._merge_names(variables, "variable"):
+        merged = self._merge_names(variables, "variable")
+        scope = f"environment '{env}' of repository '{repo}'"
+        limit = MAX_ENVIRONMENT_VARIABLES
+        self._raise(capacity.too_many([p for p, _ in merged], limit, "variable", scope))
+        values = {"owner": self.config.github.owner, "repo": repo, "env": env}
+        values["account_id"] = account or ""
+        for path, value in merged:
             if isinstance(value, VariableRef):
                 self._needs_account(path, env, account)
                 if value.iam_role is not None:
@@ -224,8 +248,14 @@ class _Checker:
                     self._text(sub, value.ssm_parameter, _ENV_PLACEHOLDERS, account, env)
             elif isinstance(value, str):
                 self._text(path, value, _ENV_PLACEHOLDERS, account, env)
-        secrets = [((*p, "secrets"), self._env_at(p).secrets) for p in layers]
-        for path, secret in self._merge_names(secrets, "secret"):
+                filled = rules.fill(value, values)
+                self._raise(capacity.too_large(path, value, filled, scope), at_value=True)
+        secrets = self._merge_names(
+            [((*p, "secrets"), self._env_at(p).secrets) for p in layers], "secret"
+        )
+        limit = MAX_ENVIRONMENT_SECRETS
+        self._raise(capacity.too_many([p for p, _ in secrets], limit, "secret", scope))
+        for path, secret in secrets:
             assert isinstance(secret, _SecretBase)
             self._secret_source(path, secret, _ENV_PLACEHOLDERS, account, env)
             self._dispatch(path, secret)

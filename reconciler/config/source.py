@@ -24,9 +24,17 @@ MAX_BYTES = 1024 * 1024
 # honest environments.yaml repeats that much through anchors.
 MAX_ALIAS_NODES = 10_000
 MAX_DEPTH = 64
+# Python refuses to convert (or print) integers past 4,300 decimal digits
+# (CVE-2020-10735), and converting is quadratic below that; no setting of
+# environments.yaml needs a number anywhere near this long.
+MAX_INT_DIGITS = 1000
 
 _TAG = "tag:yaml.org,2002:"
 _LEADING_WS = re.compile(r"^[ \t]*")
+# A lone UTF-16 surrogate (written as a "\\ud800" escape) is no character:
+# it cannot be encoded as UTF-8, so no request, log line or file could hold it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_PAIR = re.compile(r"([\ud800-\udbff])([\udc00-\udfff])")
 
 
 def read_tree(path: Path) -> tuple[Any, SourceMap]:
@@ -211,6 +219,7 @@ class _Converter:
 
     def _key(self, node: Node, path: Path_) -> str:
         if isinstance(node, ScalarNode) and node.tag == f"{_TAG}str":
+            self._refuse_surrogates(node, f"a key in {describe(path)}" if path else "a key")
             return str(node.value)
         where = "at the top level" if not path else f"in {describe(path)}"
         if isinstance(node, ScalarNode):
@@ -224,13 +233,14 @@ class _Converter:
         self.positions.raw[path] = text
         tag = node.tag
         if tag == f"{_TAG}str":
+            self._refuse_surrogates(node, describe(path))
             return text
         if tag == f"{_TAG}null":
             return None
         if tag == f"{_TAG}bool":
             return text.lower() in ("true", "yes", "on", "y")
         if tag == f"{_TAG}int":
-            return _parse_int(text)
+            return self._int(node, path, text)
         if tag == f"{_TAG}float":
             return _parse_float(text)
         if tag == f"{_TAG}timestamp":
@@ -239,6 +249,39 @@ class _Converter:
         raise self.fail(
             _position(node), f"{describe(path)} uses the YAML tag '{tag}', which is not supported"
         )
+
+    def _refuse_surrogates(self, node: ScalarNode, what: str) -> None:
+        text = str(node.value)
+        found = _SURROGATE.search(text)
+        if found is None:
+            return
+        escape = f"\\u{ord(found.group(0)):04x}"
+        pair = _SURROGATE_PAIR.search(text)
+        if pair is not None:
+            joined = (pair.group(1) + pair.group(2)).encode("utf-16", "surrogatepass")
+            code = ord(joined.decode("utf-16"))
+            hint = (
+                f"; a surrogate pair written as two escapes is not joined in YAML: "
+                f"write \\U{code:08X} or the character itself"
+            )
+        else:
+            hint = "; remove the escape or write the character itself"
+        raise self.fail(
+            _position(node),
+            f"{what} holds the escape {escape}, a lone UTF-16 surrogate that is not a "
+            f"Unicode character and cannot be sent to GitHub{hint}",
+        )
+
+    def _int(self, node: ScalarNode, path: Path_, text: str) -> int:
+        digits = len(text.replace("_", "").lstrip("+-"))
+        if digits > MAX_INT_DIGITS:
+            raise self.fail(
+                _position(node),
+                f"{describe(path)} is a number of {digits:,} digits, longer than the "
+                f"{MAX_INT_DIGITS:,} digits a number may have here; if it is meant as text, "
+                "put it in quotes",
+            )
+        return _parse_int(text)
 
 
 def _parse_int(text: str) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reconciler.desired import Reviewer
-from reconciler.github.calls import expect, paginate, repo_path, segment, send
+from reconciler.github.calls import Shape, expect, paginate, repo_path, segment, send
 from reconciler.github.connection import AppCredentials, GitHubConnection
 from reconciler.observed import Identities, TeamInfo, UserInfo
 
@@ -36,7 +36,14 @@ def _team(conn: GitHubConnection, org: str, slug: str) -> TeamInfo | None:
         return team
     base = f"/orgs/{segment(org)}/teams/{segment(slug)}"
     action = f"looking up team {org}/{slug}"
-    answer = send(conn, "GET", base, action=action, permission=_TEAM_PERMISSION)
+    answer = send(
+        conn,
+        "GET",
+        base,
+        shape=Shape(fields=("slug", "id")),
+        action=action,
+        permission=_TEAM_PERMISSION,
+    )
     if answer.status == 404:
         team = None
     else:
@@ -48,6 +55,7 @@ def _team(conn: GitHubConnection, org: str, slug: str) -> TeamInfo | None:
             item_key=None,
             action=f"listing members of team {org}/{slug}",
             permission=_TEAM_PERMISSION,
+            fields=("login",),
         )
         logins = tuple(str(m["login"]) for m in members)
         team = TeamInfo(slug=str(data["slug"]), id=int(data["id"]), members=logins)
@@ -62,7 +70,14 @@ def _user(conn: GitHubConnection, login: str) -> UserInfo | None:
         user: UserInfo | None = value
         return user
     action = f"looking up user {login}"
-    answer = send(conn, "GET", f"/users/{segment(login)}", action=action, permission="none")
+    answer = send(
+        conn,
+        "GET",
+        f"/users/{segment(login)}",
+        shape=Shape(fields=("login", "id")),
+        action=action,
+        permission="none",
+    )
     if answer.status == 404:
         user = None
     else:
@@ -103,6 +118,7 @@ def _teams_of_repository(conn: GitHubConnection, full: str) -> set[str]:
         item_key=None,
         action=f"listing teams with access to {full}",
         permission="Administration: read",
+        fields=("slug",),
     )
     return {str(t["slug"]).lower() for t in items}
 
@@ -167,7 +183,9 @@ def authenticated_actor(conn: GitHubConnection) -> str:
         return str(value)
     action = "reading the authenticated user"
     data = expect(
-        send(conn, "GET", "/user", action=action, permission="none"),
+        send(
+            conn, "GET", "/user", shape=Shape(fields=("login",)), action=action, permission="none"
+        ),
         200,
         action=action,
         permission="none",

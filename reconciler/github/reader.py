@@ -50,6 +50,7 @@ def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, Obser
         item_key="variables",
         action=f"listing variables of {where}",
         permission="Variables: read",
+        fields=("name",),
     )
     return {
         v["name"]: ObservedVariable(v["name"], str(v.get("value", "")), _when(v.get("updated_at")))
@@ -65,6 +66,7 @@ def _secrets(conn: GitHubConnection, path: str, where: str) -> dict[str, Observe
         item_key="secrets",
         action=f"listing secrets of {where}",
         permission="Secrets: read",
+        fields=("name",),
     )
     return {s["name"]: ObservedSecret(s["name"], _when(s.get("updated_at"))) for s in items}
 
@@ -100,6 +102,7 @@ def _branch_policies(
         item_key="branch_policies",
         action=f"listing deployment branch policies of {where}",
         permission="Administration: read",
+        fields=("id", "name"),
     )
     policies = []
     for p in items:
@@ -152,6 +155,7 @@ def observe_repository(conn: GitHubConnection, owner: str, name: str) -> Observe
                 item_key="environments",
                 action=f"listing environments of {full}",
                 permission="Actions: read (or Administration: read)",
+                fields=("name",),
             )
         )
     except GitHubError as exc:

@@ -30,7 +30,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.response import BaseHTTPResponse
 
-from reconciler.github.cache import CachedAnswer, ConditionalCache
+from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER, CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
 from reconciler.github.pacer import Pacer
 
@@ -163,6 +163,7 @@ class PacedAdapter(HTTPAdapter):
         url = request.url or ""
         path = urlsplit(url).path
         cache = self.cache
+        reload = request.headers.pop(RELOAD_HEADER, None) is not None
         # A caller's own If-None-Match expects its own 304: leave that exchange alone.
         if (
             cache is None
@@ -172,7 +173,11 @@ class PacedAdapter(HTTPAdapter):
         ):
             cache = None
         accept = str(request.headers.get("Accept", ""))
-        kept = cache.lookup(url, accept) if cache is not None else None
+        kept = None
+        if cache is not None and reload:
+            cache.discard(url, accept)
+        elif cache is not None:
+            kept = cache.lookup(url, accept)
         if kept is not None:
             request.headers["If-None-Match"] = kept.etag
         with self.pacer.slot(method):
@@ -207,6 +212,7 @@ def _revive(kept: CachedAnswer, answer: requests.Response) -> requests.Response:
     for name in ("Content-Encoding", "Transfer-Encoding"):
         headers.pop(name, None)
     headers["Content-Length"] = str(len(kept.body))
+    headers[REVIVED_HEADER] = "1"
     revived = requests.Response()
     revived.status_code = 200
     revived.reason = "OK"

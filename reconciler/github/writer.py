@@ -18,12 +18,15 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from typing import Any
 
+from nacl.exceptions import CryptoError as NaclError
 from nacl.public import PublicKey, SealedBox
 
 from reconciler.desired import BranchPattern, DesiredEnvironment
-from reconciler.github.calls import Answer, expect, repo_path, segment, send
+from reconciler.github.calls import Answer, Shape, expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.github.errors import GitHubError
+from reconciler.github.errors import GitHubError, detached
+from reconciler.github.redaction import scrubbed
+from reconciler.limits import MAX_VALUE_BYTES
 from reconciler.observed import Identities
 
 _ENV_PERMISSION = "Administration: write"
@@ -78,6 +81,40 @@ def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[st
         else None
     )
     return body
+
+
+def secret_bytes(plaintext: str, what: str) -> bytes:
+    """The value as GitHub stores it (UTF-8), refused before any request when GitHub
+    would refuse it or hold something else; messages never quote the value."""
+    data: bytes | None
+    try:
+        data = plaintext.encode("utf-8")
+    except UnicodeEncodeError:
+        # An environment variable holding bytes that are not UTF-8 reaches
+        # Python as lone surrogates; the exception would carry the whole value.
+        data = None
+    if data is None:
+        raise GitHubError("validation", f"{what}: the value is not valid UTF-8 text; not written")
+    if not data.strip():
+        raise GitHubError("validation", f"{what}: the value is empty; not written")
+    if len(data) > MAX_VALUE_BYTES:
+        raise GitHubError(
+            "validation",
+            f"{what}: the value is {len(data):,} bytes, over GitHub's limit of 48 KB "
+            f"({MAX_VALUE_BYTES:,} bytes) per secret; not written",
+        )
+    return data
+
+
+def _seal(key: str, data: bytes, where: str) -> bytes:
+    try:
+        box = SealedBox(PublicKey(b64decode(key, validate=True)))
+    except (ValueError, TypeError, NaclError):
+        raise GitHubError(
+            "server", f"the secrets public key GitHub gave for {where} is not a valid key"
+        ) from None
+    sealed: bytes = box.encrypt(data)
+    return sealed
 
 
 class GitHubWriter:
@@ -202,26 +239,39 @@ class GitHubWriter:
         if cached is not None:
             return cached
         action = f"reading the secrets public key of {_where(repo, env)}"
-        data = self._send(
+        path = f"{_scope_path(repo, env, 'secrets')}/public-key"
+        answer = send(
+            self._conn,
             "GET",
-            f"{_scope_path(repo, env, 'secrets')}/public-key",
-            None,
-            200,
+            path,
+            shape=Shape(fields=("key_id", "key")),
             action=action,
             permission=_SECRET_PERMISSION,
-        ).data
+        )
+        data = expect(answer, 200, action=action, permission=_SECRET_PERMISSION).data
         key = (str(data["key_id"]), str(data["key"]))
         with self._keys_lock:
             self._keys[scope] = key
         return key
 
     def put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteResult:
+        failure: GitHubError | None = None
+        try:
+            return self._put_secret(repo, env, name, plaintext)
+        except GitHubError as exc:
+            # GitHub or a proxy in between may echo part of a request; this is
+            # the last guard between the value and the report, logs and audit.
+            failure = scrubbed(exc, plaintext)
+        raise detached(failure)
+
+    def _put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteResult:
         path = f"{_scope_path(repo, env, 'secrets')}/{segment(name)}"
         action = f"writing secret {name} in {_where(repo, env)}"
+        data = secret_bytes(plaintext, f"secret {name} in {_where(repo, env)}")
         answer: Answer | None = None
         for fresh in (False, True):
             key_id, key = self._public_key(repo, env, fresh=fresh)
-            sealed = SealedBox(PublicKey(b64decode(key))).encrypt(plaintext.encode("utf-8"))
+            sealed = _seal(key, data, _where(repo, env))
             body = {"encrypted_value": b64encode(sealed).decode("ascii"), "key_id": key_id}
             answer = send(
                 self._conn, "PUT", path, body=body, action=action, permission=_SECRET_PERMISSION
