@@ -17,10 +17,10 @@ from reconciler.config.model import (
     EnvironmentOverride,
     RepositorySecret,
     SharedEnvironment,
-    VariableRef,
     _SecretBase,
 )
 from reconciler.config.positions import Path_, SourceMap, describe
+from reconciler.config.value_model import VariableRef
 
 _ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
