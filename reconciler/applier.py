@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Protocol
 
+from reconciler import findings as codes
 from reconciler.audit import AuditLog, AuditWriteError
 from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
 from reconciler.errors import ReconcileError
@@ -319,9 +320,12 @@ def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
 
     None stands for "every": a finding without a repository blocks its
     environment everywhere, one without an environment its whole repository.
+    A reviewer whose access apply's own credentials could not verify blocks
+    too: GitHub would drop it silently if it had none.
     """
     scopes: dict[tuple[str | None, str | None], str] = {}
-    for finding in plan.errors:
+    unverified = [f for f in plan.findings if f.code == codes.REVIEWER_ACCESS_UNVERIFIED]
+    for finding in [*plan.errors, *unverified]:
         repo = finding.repository.lower() if finding.repository else None
         env = finding.environment.lower() if finding.environment else None
         scopes.setdefault((repo, env), finding.code)
@@ -335,5 +339,6 @@ def _blocked_reason(
     env = change.environment.lower() if change.environment else None
     for key in ((repo, env), (repo, None), (None, env), (None, None)):
         if key in blocked:
-            return f"blocked by error finding {blocked[key]}"
+            kind = "warning" if blocked[key] == codes.REVIEWER_ACCESS_UNVERIFIED else "error"
+            return f"blocked by {kind} finding {blocked[key]}"
     return None

@@ -19,13 +19,18 @@ class IamRoleRef:
 
     role_name: str
     account_id: str
+    # Job contexts beyond the environment the role is meant to trust, as
+    # subject suffixes per managed repository (`also_trusted`), e.g. "pull_request".
+    also_trusted: tuple[str, ...] = ()
 
     @property
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
 
     def describe(self) -> str:
-        return f"iam_role:{self.role_name}@{self.account_id}"
+        # `reconcile diff` shows a widened trust as a changed reference.
+        extra = f" also_trusted:{','.join(self.also_trusted)}" if self.also_trusted else ""
+        return f"iam_role:{self.role_name}@{self.account_id}{extra}"
 
 
 @dataclass(frozen=True)

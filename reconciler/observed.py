@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from reconciler.subjects import SubjectTemplate
+
 BranchPolicyType = Literal["all", "protected", "custom"]
 
 
@@ -95,6 +97,17 @@ class UserInfo:
 
 
 @dataclass(frozen=True)
+class Unverified:
+    """A reviewer's access these credentials may not check (GitHub's reason)."""
+
+    reason: str
+
+
+# A reviewer's access to a repository: yes, no, or cannot tell with these credentials.
+Access = bool | Unverified
+
+
+@dataclass(frozen=True)
 class Identities:
     """Reviewer lookups, once per run. A key missing from both maps is unknown."""
 
@@ -127,6 +140,8 @@ class ObservedState:
     repositories: Mapping[str, ObservedRepository]  # folded full name -> repository
     identities: Identities = field(default_factory=Identities)
     aws: AwsFacts = field(default_factory=AwsFacts)
+    # folded "owner/repo" -> its OIDC subject template, for repositories using IAM roles
+    subjects: Mapping[str, SubjectTemplate] = field(default_factory=dict)
 
     def repository(self, full_name: str) -> ObservedRepository | None:
         return self.repositories.get(full_name.lower())

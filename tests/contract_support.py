@@ -16,6 +16,8 @@ Rules beyond the schema, matching GitHub's documented behaviour:
 - a 304 is allowed on any GET (conditional requests) and must have no body;
 - every response carries the x-ratelimit-* and x-github-request-id headers, and
   a GET 200 an ETag;
+- operations reconcile uses that the subset omits are added from
+  `contract_supplement.py` (see docs/emulator-fidelity.md);
 - GitHub's id-based alias URLs (`/repositories/{id}/...`,
   `/organizations/{org_id}/team/{team_id}/...`) validate as their named paths.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from contract_supplement import supplement
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -58,7 +61,7 @@ def spec_path() -> Path:
 def load_spec() -> dict[str, Any]:
     with spec_path().open(encoding="utf-8") as handle:
         spec: dict[str, Any] = json.load(handle)
-    return spec
+    return supplement(spec)
 
 
 @cache

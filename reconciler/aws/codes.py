@@ -14,6 +14,7 @@ ROLE_MISSING = "aws.role_missing"
 TRUST_MISMATCH = "aws.trust_mismatch"
 TRUST_TOO_BROAD = "aws.trust_too_broad"
 TRUST_UNREADABLE = "aws.trust_unreadable"
+SUBJECT_UNPREDICTABLE = "aws.subject_unpredictable"
 OIDC_PROVIDER_MISSING = "aws.oidc_provider_missing"
 OIDC_AUDIENCE_MISSING = "aws.oidc_audience_missing"
 PARAMETER_MISSING = "aws.parameter_missing"
@@ -33,6 +34,7 @@ FINDING_CODES: tuple[str, ...] = (
     TRUST_MISMATCH,
     TRUST_TOO_BROAD,
     TRUST_UNREADABLE,
+    SUBJECT_UNPREDICTABLE,
     OIDC_PROVIDER_MISSING,
     OIDC_AUDIENCE_MISSING,
     PARAMETER_MISSING,

@@ -20,15 +20,19 @@ from reconciler.aws.errors import finding_code as _finding_code
 from reconciler.aws.errors import summary as _summary
 from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
+from reconciler.aws.trust_check import judge_trust
 from reconciler.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
 from reconciler.limits import MAX_VALUE_BYTES, value_bytes
 from reconciler.observed import AwsFacts, AwsFinding
+from reconciler.subjects import SubjectTemplate
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 T = TypeVar("T")
 Severity = Literal["error", "warning"]
+# Folded "owner/repo" -> that repository's OIDC subject template, asked for lazily.
+SubjectLookup = Callable[[], Mapping[str, SubjectTemplate]]
 
 
 class _Missing(Exception):
@@ -53,12 +57,19 @@ def observe_aws(
     environ: Mapping[str, str] | None = None,
     concurrency: int = 4,
     on_client: ClientHook | None = None,
+    subjects: SubjectLookup | None = None,
 ) -> AwsFacts:
     """Read what the desired state refers to in AWS; problems become findings.
+
+    `subjects` gives each repository's OIDC subject template (folded
+    "owner/repo" -> template; GitHub's default for any other). It is called
+    only once a trust policy is to be judged, so GitHub can still be reading
+    the templates while AWS is read.
 
     Raises `AwsError` (one line) only when AWS cannot be reached at all:
     no credentials, no region, an unreachable endpoint.
     """
+    lookup: SubjectLookup = subjects if subjects is not None else dict
     env = os.environ if environ is None else environ
     targets = collect(desired)
     result = _Result()
@@ -68,7 +79,7 @@ def observe_aws(
         workers = max(1, min(concurrency, len(targets.accounts)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
             futures = [
-                pool.submit(_account, sessions, account, work)
+                pool.submit(_account, sessions, account, work, lookup)
                 for account, work in targets.accounts.items()
             ]
             parts = [f.result() for f in futures]
@@ -124,7 +135,9 @@ def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) 
             )
 
 
-def _account(sessions: AwsSessions, account: str | None, work: AccountTargets) -> _Result:
+def _account(
+    sessions: AwsSessions, account: str | None, work: AccountTargets, subjects: SubjectLookup
+) -> _Result:
     result = _Result()
     try:
         sessions.check(account)
@@ -132,7 +145,7 @@ def _account(sessions: AwsSessions, account: str | None, work: AccountTargets) -
         result.add("error", exc.code, str(exc), work.usages())
         return result
     if work.roles and account is not None:
-        _roles(sessions, account, work.roles, result)
+        _roles(sessions, account, work.roles, result, subjects)
     ctx = _Account(sessions, account, result)
     for ref, uses in work.parameters.items():
         _parameter(ctx, ref, uses)
@@ -165,7 +178,11 @@ def _call(
 
 
 def _roles(
-    sessions: AwsSessions, account: str, roles: dict[RoleTarget, list[Usage]], result: _Result
+    sessions: AwsSessions,
+    account: str,
+    roles: dict[RoleTarget, list[Usage]],
+    result: _Result,
+    subjects: SubjectLookup,
 ) -> None:
     iam = sessions.iam(account)
     provider = trust.provider_arn(account)
@@ -189,7 +206,7 @@ def _roles(
         else:
             _provider_audience(iam, account, provider, every_use, result)
     for role, uses in roles.items():
-        _role(iam, account, role, uses, result)
+        _role(iam, account, role, uses, result, subjects)
 
 
 def _provider_audience(
@@ -214,8 +231,13 @@ def _provider_audience(
         )
 
 
-def _role(
-    client: IAMClient, account: str, role: RoleTarget, uses: list[Usage], result: _Result
+def _role(  # noqa: PLR0917 - one role's whole context
+    client: IAMClient,
+    account: str,
+    role: RoleTarget,
+    uses: list[Usage],
+    result: _Result,
+    subjects: SubjectLookup,
 ) -> None:
     variables = ", ".join(sorted({u.name for u in uses}))
     try:
@@ -246,54 +268,8 @@ def _role(
             uses,
         )
         return
-    _trust_findings(statements, account, role, uses, result)
-
-
-def _trust_findings(
-    statements: tuple[trust.Statement, ...],
-    account: str,
-    role: RoleTarget,
-    uses: list[Usage],
-    result: _Result,
-) -> None:
-    provider = trust.provider_arn(account)
-    env_uses = [u for u in uses if u.environment is not None]
-    # Repository-level variables carry no environment, so there is no single
-    # subject to check them against; only existence is verified for them.
-    allowed = {
-        trust.environment_subject(u.owner, u.repo, u.environment)
-        for u in env_uses
-        if u.environment is not None
-    }
-    for use in env_uses:
-        assert use.environment is not None
-        subject = trust.environment_subject(use.owner, use.repo, use.environment)
-        if not trust.admits(statements, provider, subject):
-            result.add(
-                "error",
-                codes.TRUST_MISMATCH,
-                f"role {role.role_name} in account {account} does not trust {subject} "
-                f"through {provider} with aud {trust.AUDIENCE} "
-                f"(sts:AssumeRoleWithWebIdentity), so {use.name} cannot be used",
-                [use],
-            )
-    guarded = [u for u in env_uses if u.required_approvals >= 1]
-    if not guarded:
-        return
-    probes = trust.probe_subjects((u.owner, u.repo, u.environment or "") for u in env_uses)
-    excess = trust.excess_subjects(statements, provider, allowed, probes)
-    if not excess:
-        return
-    shown = ", ".join(excess[:5]) + (f" and {len(excess) - 5} more" if len(excess) > 5 else "")
-    for use in guarded:
-        severity: Severity = "error" if use.required_approvals >= 2 else "warning"
-        result.add(
-            severity,
-            codes.TRUST_TOO_BROAD,
-            f"role {role.role_name} in account {account} ({use.name}) also trusts {shown}; "
-            "a job that skips this environment's reviewers could assume it",
-            [use],
-        )
+    for verdict in judge_trust(statements, account, role, uses, subjects()):
+        result.add(verdict.severity, verdict.code, verdict.message, verdict.uses)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from reconciler.config.model import (
     EnvironmentOverride,
     RepositorySecret,
     SharedEnvironment,
-    VariableRef,
     _SecretBase,
 )
+from reconciler.config.value_model import VariableRef
 from reconciler.desired import (
     AwsSecretSource,
     AwsSettings,
@@ -154,7 +154,11 @@ def _variable(
         return rules.fill(value, values)
     assert account is not None, "semantics guarantees an account for AWS references"
     if value.iam_role is not None:
-        return IamRoleRef(role_name=rules.fill(value.iam_role, values), account_id=account)
+        return IamRoleRef(
+            role_name=rules.fill(value.iam_role, values),
+            account_id=account,
+            also_trusted=tuple(value.also_trusted or ()),
+        )
     assert value.ssm_parameter is not None
     return SsmParameterRef(path=rules.fill(value.ssm_parameter, values), account_id=account)
 

@@ -17,10 +17,10 @@ from reconciler.config.model import (
     EnvironmentOverride,
     RepositorySecret,
     SharedEnvironment,
-    VariableRef,
     _SecretBase,
 )
 from reconciler.config.positions import Path_, SourceMap, describe
+from reconciler.config.value_model import VariableRef
 from reconciler.limits import (
     MAX_ENVIRONMENT_SECRETS,
     MAX_ENVIRONMENT_VARIABLES,

@@ -23,10 +23,13 @@ ErrorKind = Literal[
 class GitHubError(ReconcileError):
     """A GitHub API failure explained in one line; `kind` and `status` for callers."""
 
-    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, *, status: int | None = None, detail: str = ""
+    ) -> None:
         super().__init__(" ".join(message.split()))
         self.kind: ErrorKind = kind
         self.status = status
+        self.detail = detail  # GitHub's own `message`, when it gave one
 
 
 class RepositoryNotFound(GitHubError):
@@ -92,6 +95,7 @@ def from_status(
             f"GitHub refused {action} (403{said}); the credentials likely lack the "
             f"{permission} permission",
             status=status,
+            detail=message,
         )
     if status == 404:
         return GitHubError("not_found", f"not found while {action} (404{said})", status=status)

@@ -62,6 +62,12 @@ class Sandbox:
         assert self._seed is not None, "start() the sandbox first"
         return self._seed.token
 
+    @property
+    def read_token(self) -> str:
+        """A token that may read every repository and write nothing."""
+        assert self._seed is not None, "start() the sandbox first"
+        return self._seed.read_token
+
     def env(self) -> dict[str, str]:
         return {"GITHUB_API_URL": self.github.url, "GITHUB_TOKEN": self.token, **self.aws.env()}
 
@@ -92,7 +98,12 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
         print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
-        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
+        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)")
+        print(
+            "# A read-only token, as the nightly drift check should have: "
+            f"export GITHUB_TOKEN={sandbox.read_token}",
+            flush=True,
+        )
         try:
             while not stop.wait(0.5):
                 pass

@@ -2,7 +2,8 @@
 
 The owner, every repository, every referenced team (two members each, with
 push access to every managed repository) and user (a collaborator on each),
-and one admin token. Environments, variables and secrets are NOT created:
+one admin token, and one read-only token (what a plan or the nightly drift
+check should run with). Environments, variables and secrets are NOT created:
 the sandbox starts as a fresh GitHub, and `reconcile apply` fills it.
 """
 
@@ -16,11 +17,13 @@ from reconciler.desired import DesiredState
 from reconciler.sandbox.github import GitHubEmulator
 
 ADMIN_LOGIN = "sandbox-admin"
+READER_LOGIN = "sandbox-reader"
 
 
 @dataclass(frozen=True)
 class GitHubSeed:
     token: str
+    read_token: str  # may read every repository, write nothing
     # secret name -> a token the emulator accepts, for secrets with a dispatch check
     dispatch_tokens: dict[str, str]
 
@@ -47,6 +50,8 @@ def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
             emulator.add_collaborator(owner, repo.name, login, "write")
     token = "sandbox_" + _random.token_hex(16)
     emulator.add_token(token, login=ADMIN_LOGIN, write=True)
+    read_token = "sandbox_read_" + _random.token_hex(16)
+    emulator.add_token(read_token, login=READER_LOGIN, write=False)
     dispatch_tokens: dict[str, str] = {}
     for repo in desired.repositories:
         for name, secret in repo.secrets.items():
@@ -61,4 +66,4 @@ def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
                 expires_at=datetime.now(UTC) + timedelta(days=90),
             )
             dispatch_tokens[name] = dispatch_token
-    return GitHubSeed(token=token, dispatch_tokens=dispatch_tokens)
+    return GitHubSeed(token=token, read_token=read_token, dispatch_tokens=dispatch_tokens)

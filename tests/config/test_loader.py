@@ -41,7 +41,7 @@ def test_root_environments_yaml_is_the_runbook_setup() -> None:
             apply_role = env.variables["AWS_DEPLOYER_ROLE_ARN"]
             plan_role = env.variables["AWS_PLAN_ROLE_ARN"]
             assert apply_role == IamRoleRef("aqp-gha-apply", env.account_id)
-            assert plan_role == IamRoleRef("aqp-gha-plan", env.account_id)
+            assert plan_role == IamRoleRef("aqp-gha-plan", env.account_id, ("pull_request",))
     admin = desired.repository("alphaswarm_admin")
     assert admin is not None
     token = admin.secrets["PLATFORM_DISPATCH_TOKEN"]

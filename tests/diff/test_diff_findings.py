@@ -16,8 +16,10 @@ from reconciler.observed import (
     ObservedSecret,
     ObservedVariable,
     TeamInfo,
+    Unverified,
 )
 from reconciler.plan import Action, Finding, Resource, Severity, Unmanaged
+from reconciler.subjects import SubjectTemplate
 
 from .builders import REPO, base_state, replace_desired_environment, team, user
 from .converged import observed_from, replace_environment, replace_repository
@@ -202,7 +204,7 @@ def test_every_finding_code_is_exported() -> None:
     exported = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
     assert exported == set(codes.GITHUB_FINDING_CODES)
     assert all(c.startswith("github.") for c in codes.GITHUB_FINDING_CODES)
-    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 8
+    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 10
 
 
 def test_reviewers_to_check_only_lists_added_reviewers() -> None:
@@ -241,6 +243,30 @@ def test_access_findings_name_team_and_repository() -> None:
     assert found[0].repository == REPO
     assert "team:platform-approvers" in found[0].message and REPO in found[0].message
     assert access_findings({}) == []
+
+
+def test_access_these_credentials_cannot_verify_is_a_warning() -> None:
+    reason = "Must have push access to view collaborator permission."
+    found = access_findings({(REPO, "user:octocat"): Unverified(reason)})
+    assert _codes(tuple(found)) == [(Severity.WARNING, codes.REVIEWER_ACCESS_UNVERIFIED)]
+    assert reason in found[0].message and "user:octocat" in found[0].message
+
+
+def test_an_unreadable_subject_template_is_a_warning() -> None:
+    desired = base_state()
+    owner, name = REPO.split("/")
+    problem = "GitHub refused reading the OIDC subject template of it (403)"
+    observed = replace(
+        observed_from(desired),
+        subjects={
+            REPO.lower(): SubjectTemplate(owner, name, problem=problem),
+            "o/fine": SubjectTemplate("o", "fine"),
+        },
+    )
+    plan = diff(desired, observed)
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.OIDC_TEMPLATE_UNREADABLE)]
+    assert plan.findings[0].repository == REPO
+    assert problem in plan.findings[0].message
 
 
 def test_unmanaged_values_have_stable_shape() -> None:

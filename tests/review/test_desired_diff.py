@@ -42,8 +42,26 @@ def test_a_role_change_is_shown_as_references(
     doc = _diff(tmp_path, capsys, ROOT.read_text().replace("aqp-gha-plan", "aqp-gha-readonly"))
     assert len(doc["changes"]) == 6
     change = doc["changes"][0]
-    assert change["before"] == {"value": "iam_role:aqp-gha-plan@111111111111"}
-    assert change["after"] == {"value": "iam_role:aqp-gha-readonly@111111111111"}
+    assert change["before"] == {
+        "value": "iam_role:aqp-gha-plan@111111111111 also_trusted:pull_request"
+    }
+    assert change["after"] == {
+        "value": "iam_role:aqp-gha-readonly@111111111111 also_trusted:pull_request"
+    }
+
+
+def test_widening_a_roles_trust_is_a_visible_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = "also_trusted: [pull_request]"
+    assert declared in ROOT.read_text()
+    text = ROOT.read_text().replace(declared, 'also_trusted: [pull_request, "ref:refs/heads/main"]')
+    doc = _diff(tmp_path, capsys, text)
+    assert len(doc["changes"]) == 6  # the plan role in 3 environments of 2 repositories
+    assert {c["name"] for c in doc["changes"]} == {"AWS_PLAN_ROLE_ARN"}
+    assert doc["changes"][0]["after"]["value"].endswith(
+        "also_trusted:pull_request,ref:refs/heads/main"
+    )
 
 
 def test_a_secret_source_change_is_an_update_without_values(

@@ -122,6 +122,31 @@ def test_reviewers_without_access_are_silently_dropped(emu: GitHubEmulator, api:
     ]
 
 
+def test_nested_teams_inherit_access_and_members(emu: GitHubEmulator, api: Api) -> None:
+    """A child team inherits its parent's repositories (the team-repo check and the
+    reviewers GitHub keeps say so), the repository's team list names only teams
+    granted directly, and a parent's member list includes its child teams' members."""
+    oncall = emu.add_team(OWNER, "ops-oncall", ["erin"], parent="ops")
+    assert api("GET", f"/orgs/{OWNER}/teams/ops-oncall/repos/{OWNER}/{REPO}").status_code == 204
+    assert [t["slug"] for t in api("GET", f"{R}/teams").json()] == ["ops"]
+    members = api("GET", f"/orgs/{OWNER}/teams/ops/members").json()
+    assert sorted(m["login"] for m in members) == ["alice", "bob", "erin"]
+    response = api(
+        "PUT", f"{R}/environments/prod", json={"reviewers": [{"type": "Team", "id": oncall}]}
+    )
+    kept = response.json()["protection_rules"][0]["reviewers"]
+    assert [r["reviewer"]["slug"] for r in kept] == ["ops-oncall"]
+    # erin reaches the repository through the parent team
+    assert api("GET", f"{R}/collaborators/erin/permission").json()["permission"] == "write"
+
+
+def test_collaborator_permission_needs_push_access(emu: GitHubEmulator, api: Api) -> None:
+    emu.add_token("reader-token", login="dave", write=False)
+    refused = api.as_token("reader-token")("GET", f"{R}/collaborators/carol/permission")
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "Must have push access to view collaborator permission."
+
+
 def test_deleting_an_environment_deletes_its_contents(emu: GitHubEmulator, api: Api) -> None:
     emu.put_environment(OWNER, REPO, "prod", deployment_branch_policy=(False, True))
     emu.set_variable(OWNER, REPO, "prod", "A", "1")

@@ -18,6 +18,7 @@ from reconciler.sandbox.github.state import (
     Account,
     App,
     BranchPolicy,
+    OidcSubject,
     Repo,
     Secret,
     Team,
@@ -82,8 +83,14 @@ class GitHubEmulator:
     def add_user(self, login: str) -> int:
         return self._account(login, "User")
 
-    def add_team(self, org: str, slug: str, members: Sequence[str] = ()) -> int:
+    def add_team(
+        self, org: str, slug: str, members: Sequence[str] = (), *, parent: str | None = None
+    ) -> int:
+        """A team; `parent` (an existing team's slug) makes it a child team that
+        inherits the parent's repository access."""
         with self._world.lock:
+            if parent is not None:
+                self._world.require_team(org, parent)
             self.add_org(org)
             for member in members:
                 self.add_user(member)
@@ -100,6 +107,8 @@ class GitHubEmulator:
             for member in members:
                 if member.lower() not in {m.lower() for m in team.members}:
                     team.members.append(member)
+            if parent is not None:
+                team.parent = parent.lower()
             return team.id
 
     def add_repo(self, owner: str, name: str) -> int:
@@ -136,6 +145,25 @@ class GitHubEmulator:
             self.add_user(login)
             target = self._world.require_repo(owner, repo)
             target.collaborators[login.lower()] = normalize_permission(permission)
+
+    def set_oidc_subject(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        use_default: bool = True,
+        include_claim_keys: Sequence[str] | None = None,
+        immutable: bool = False,
+    ) -> None:
+        """Like PUT /repos/{owner}/{repo}/actions/oidc/customization/sub, plus the
+        immutable-subject opt-in."""
+        with self._world.lock:
+            keys = list(include_claim_keys) if include_claim_keys is not None else None
+            self._world.require_repo(owner, repo).oidc = OidcSubject(use_default, keys, immutable)
+
+    def set_org_oidc_subject(self, org: str, include_claim_keys: Sequence[str]) -> None:
+        with self._world.lock:
+            self._world.require_account(org).oidc_claim_keys = list(include_claim_keys)
 
     def add_token(
         self,

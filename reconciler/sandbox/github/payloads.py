@@ -139,8 +139,18 @@ def team(base: str, world: World, t: Team, permission: str = "pull") -> JSON:
         "repositories_url": f"{api}/repos",
         "type": "organization",
         "organization_id": org_id,
-        "parent": None,
+        "parent": _parent(base, world, t),
     }
+
+
+def _parent(base: str, world: World, t: Team) -> JSON | None:
+    lineage = world.lineage(t)
+    if len(lineage) < 2:
+        return None
+    body = team(base, world, lineage[1])
+    for key in ("permissions", "parent", "organization_id", "notification_setting"):
+        body.pop(key, None)
+    return body
 
 
 def team_full(base: str, world: World, t: Team) -> JSON:

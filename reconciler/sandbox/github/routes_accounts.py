@@ -41,7 +41,7 @@ def team_members(ctx: Ctx) -> Reply:
     role = ctx.query.get("role", "all")
     if role not in {"all", "member", "maintainer"}:
         raise ApiError(422, "Validation Failed", errors=[{"field": "role", "code": "invalid"}])
-    members = [] if role == "maintainer" else list(team.members)
+    members = [] if role == "maintainer" else ctx.world.team_members(team)
     accounts = [a for a in (ctx.world.account(m) for m in members) if a is not None]
     ctx.link_path = f"/organizations/{org.id}/team/{team.id}/members"
     page, link = paginate(ctx, accounts, 30, 100)
@@ -52,7 +52,8 @@ def team_members(ctx: Ctx) -> Reply:
 def team_repo(ctx: Ctx) -> Reply:
     team = _team(ctx)
     repo = ctx.world.repo(ctx.params["owner"], ctx.params["repo"])
-    permission = team.repos.get(repo.full_name.lower()) if repo is not None else None
+    # GitHub documents that this check also answers for access inherited from a parent team.
+    permission = ctx.world.team_permission(team, repo) if repo is not None else None
     if repo is None or permission is None:
         raise ApiError(404, "Not Found", body=False)
     if REPOSITORY_MEDIA_TYPE in ctx.headers.get("accept", ""):

@@ -33,7 +33,7 @@ def reviewer_has_access(world: World, repo: Repo, reviewer: Reviewer) -> bool:
     """GitHub keeps only reviewers who can see the repository, silently dropping the rest."""
     if reviewer.type == "Team":
         team = world.team_by_id(reviewer.id)
-        return team is not None and repo.full_name.lower() in team.repos
+        return team is not None and world.team_permission(team, repo) is not None
     account = world.account_by_id(reviewer.id)
     return account is not None and world.user_permission(repo, account.login) is not None
 

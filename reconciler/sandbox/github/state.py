@@ -43,6 +43,8 @@ class Account:
     type: str  # "User" | "Organization" | "Bot"
     created_at: datetime
     owners: set[str] = field(default_factory=set)  # org owners, lower-case logins
+    # The organization's OIDC subject template (include_claim_keys); None: never set.
+    oidc_claim_keys: list[str] | None = None
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Team:
     created_at: datetime
     members: list[str] = field(default_factory=list)  # logins as spelled
     repos: dict[str, str] = field(default_factory=dict)  # "owner/repo" lower -> permission
+    parent: str | None = None  # lower-case slug of the parent team in the same org
 
 
 @dataclass
@@ -111,6 +114,15 @@ class Environment:
 
 
 @dataclass
+class OidcSubject:
+    """A repository's OIDC subject claim setting (GET .../actions/oidc/customization/sub)."""
+
+    use_default: bool = True
+    claim_keys: list[str] | None = None  # its own include_claim_keys; None: not set
+    immutable: bool = False  # owner and repository ids in the `repo` part of the subject
+
+
+@dataclass
 class Repo:
     id: int
     owner: str  # as spelled
@@ -121,6 +133,7 @@ class Repo:
     environments: dict[str, Environment] = field(default_factory=dict)  # name lower -> env
     variables: dict[str, Variable] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
+    oidc: OidcSubject = field(default_factory=OidcSubject)
 
     @property
     def full_name(self) -> str:
@@ -231,6 +244,35 @@ class World:
 
     # access ------------------------------------------------------------------
 
+    def lineage(self, team: Team) -> list[Team]:
+        """The team, its parent, the parent's parent...: a child inherits their access."""
+        chain = [team]
+        while chain[-1].parent is not None and len(chain) <= len(self.teams):
+            parent = self.teams.get((chain[-1].org.lower(), chain[-1].parent))
+            if parent is None or parent in chain:
+                break
+            chain.append(parent)
+        return chain
+
+    def team_permission(self, team: Team, repo: Repo) -> str | None:
+        """A team's role on a repository, its own or inherited from a parent team."""
+        perm: str | None = None
+        for link in self.lineage(team):
+            perm = higher(perm, link.repos.get(repo.full_name.lower()))
+        return perm
+
+    def team_members(self, team: Team) -> list[str]:
+        """GitHub's member list of a team includes the members of its child teams."""
+        members = list(team.members)
+        seen = {m.lower() for m in members}
+        for other in self.teams.values():
+            if other is not team and team in self.lineage(other)[1:]:
+                for member in other.members:
+                    if member.lower() not in seen:
+                        seen.add(member.lower())
+                        members.append(member)
+        return members
+
     def user_permission(self, repo: Repo, login: str) -> str | None:
         """The highest role a user holds on a repository, from every source GitHub merges."""
         key = login.lower()
@@ -240,9 +282,8 @@ class World:
             perm = "admin"
         perm = higher(perm, repo.collaborators.get(key))
         for team in self.teams.values():
-            granted = team.repos.get(repo.full_name.lower())
-            if granted and key in {m.lower() for m in team.members}:
-                perm = higher(perm, granted)
+            if key in {m.lower() for m in team.members}:
+                perm = higher(perm, self.team_permission(team, repo))
         return perm
 
     def token_permission(self, repo: Repo, token: Token) -> str | None:
