@@ -136,6 +136,9 @@ class DesiredEnvironment:
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
     secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
     account_id: str | None = None
+    # GitHub's can_admins_bypass; None: not managed (required_approvals 0 and
+    # not declared), so whatever GitHub holds is left as it is.
+    admins_bypass: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ PROTECTION_WEAKENED = "github.protection_weakened"
 UNMANAGED_RULES = "github.unmanaged_rules"
 EXTRA_BRANCH_POLICY = "github.extra_branch_policy"
 REVIEWER_NO_ACCESS = "github.reviewer_no_access"
+ADMINS_BYPASS_UNKNOWN = "github.admins_bypass_unknown"
+PLAN_UNSUPPORTED = "github.plan_unsupported"
 
 GITHUB_FINDING_CODES: tuple[str, ...] = (
     REPOSITORY_MISSING,
@@ -25,4 +27,6 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     UNMANAGED_RULES,
     EXTRA_BRANCH_POLICY,
     REVIEWER_NO_ACCESS,
+    ADMINS_BYPASS_UNKNOWN,
+    PLAN_UNSUPPORTED,
 )

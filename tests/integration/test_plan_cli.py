@@ -75,6 +75,7 @@ def _put_env(sb: Sandbox, repo: str, env: str, **changes: object) -> None:
         "deployment_branch_policy": (
             (policy["protected_branches"], policy["custom_branch_policies"]) if policy else None
         ),
+        "can_admins_bypass": doc.get("can_admins_bypass"),
     }
     settings.update(changes)
     sb.github.put_environment(OWNER, repo, env, **settings)  # type: ignore[arg-type]
