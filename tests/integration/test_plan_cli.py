@@ -152,6 +152,10 @@ SINGLE_DRIFTS: dict[str, tuple[Callable[[Sandbox], None], str]] = {
         _flip_self_review,
         "alpha-swarm-ai/alphaswarm_admin/prod/environment/prod/update",
     ),
+    "admins' bypass switched on by hand": (
+        lambda sb: sb.github.set_admins_bypass(OWNER, ADMIN, "prod", True),
+        "alpha-swarm-ai/alphaswarm_admin/prod/environment/prod/update",
+    ),
     "wait_timer changed": (
         _wait_timer,
         "alpha-swarm-ai/alphaswarm_admin/staging/environment/staging/update",
