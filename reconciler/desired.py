@@ -140,6 +140,17 @@ class DesiredEnvironment:
     # not declared), so whatever GitHub holds is left as it is.
     admins_bypass: bool | None = None
 
+    @property
+    def enterprise_rules(self) -> str | None:
+        """In words, the rules that need GitHub Enterprise on a private repository."""
+        if self.required_approvals == 2:
+            return "4-eyes (required reviewers)"
+        if self.reviewers:
+            return "required reviewers"
+        if self.wait_timer > 0:
+            return "a wait timer"
+        return None
+
 
 @dataclass(frozen=True)
 class DesiredRepository:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Literal
 
 from reconciler import findings as codes
-from reconciler.desired import DesiredEnvironment, DesiredState
+from reconciler.desired import DesiredState
 from reconciler.observed import RepositoryBilling
 from reconciler.plan import Action, Change, Finding, Plan, Resource, Severity
 
@@ -49,17 +49,6 @@ def tier(info: RepositoryBilling) -> Tier:
     return "no_environments" if name == "free" else "no_protection"
 
 
-def _protection(env: DesiredEnvironment) -> str | None:
-    """What the environment needs GitHub Enterprise for, in words; None: nothing."""
-    if env.required_approvals == 2:
-        return "4-eyes (required reviewers)"
-    if env.reviewers:
-        return "required reviewers"
-    if env.wait_timer > 0:
-        return "a wait timer"
-    return None
-
-
 def billing_findings(
     plan: Plan, desired: DesiredState, billing: Mapping[str, RepositoryBilling]
 ) -> list[Finding]:
@@ -79,13 +68,14 @@ def billing_findings(
                 "GitHub Free, which has no environments on private or internal repositories "
                 "(make it public or upgrade the plan)"
             )
-        elif level == "no_protection" and (needs := _protection(env)) is not None:
+        elif level == "no_protection" and (needs := env.enterprise_rules) is not None:
             plan_name = f"the {info.plan} plan" if info.plan else "a personal account's plan"
             message = (
-                f"environment {env.name} needs {needs}, which GitHub offers on private and "
-                f"internal repositories only with GitHub Enterprise; {where} on {plan_name}, "
-                f"so {needs} cannot be enforced on {change.repository} on this plan "
-                "(make it public or move the organization to GitHub Enterprise)"
+                f"environment {env.name}: {needs} cannot be enforced on {change.repository} "
+                f"on this plan; it is a {info.visibility} repository on {plan_name}, and GitHub "
+                "offers required reviewers and wait timers on private and internal "
+                "repositories only with GitHub Enterprise (make it public or move the "
+                "organization to GitHub Enterprise)"
             )
         if message is not None:
             found.append(

@@ -105,7 +105,7 @@ _UNPERMITTED_KEY = re.compile(r"""["']?([A-Za-z_]+)["']? is not a permitted key"
 
 
 def environment_write_error(
-    status: int, data: Any, *, environment: str, repository: str
+    status: int, data: Any, *, environment: str, repository: str, needs: str | None = None
 ) -> GitHubError | None:
     """The answers to an environment PUT that mean "this server or plan cannot", explained.
 
@@ -128,9 +128,10 @@ def environment_write_error(
     if status == 422 and "billing plan" in lowered:
         return GitHubError(
             "validation",
-            f"GitHub refused the required reviewers or wait timer of {where}{said}: 4-eyes "
-            f"cannot be enforced on {repository} on this plan; on private and internal "
-            "repositories these rules need GitHub Enterprise (or make the repository public)",
+            f"GitHub refused writing {where}{said}: {needs or 'its protection rules'} cannot be "
+            f"enforced on {repository} on this plan; on private and internal repositories "
+            "required reviewers and wait timers need GitHub Enterprise (or make the "
+            "repository public)",
             status=status,
         )
     if status == 404:

@@ -126,7 +126,11 @@ class GitHubWriter:
         action = f"writing environment {env.name} of {repo_full_name}"
         answer = send(self._conn, "PUT", path, body=body, action=action, permission=_ENV_PERMISSION)
         explained = environment_write_error(
-            answer.status, answer.data, environment=env.name, repository=repo_full_name
+            answer.status,
+            answer.data,
+            environment=env.name,
+            repository=repo_full_name,
+            needs=env.enterprise_rules,
         )
         if explained is not None:
             raise explained

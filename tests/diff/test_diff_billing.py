@@ -54,7 +54,7 @@ def test_which_environments_the_plan_cannot_have(
 def test_the_finding_says_why_in_one_sentence() -> None:
     desired, fresh = _fresh_plan()
     (found,) = billing_findings(fresh, desired, _billing("private", "Organization", "team"))
-    assert found.message.startswith("environment prod needs 4-eyes (required reviewers)")
+    assert found.message.startswith("environment prod: 4-eyes (required reviewers) cannot")
     assert f"4-eyes (required reviewers) cannot be enforced on {REPO} on this plan" in found.message
     assert "the team plan" in found.message
     assert "\n" not in found.message

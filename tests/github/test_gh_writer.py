@@ -109,7 +109,7 @@ def test_the_bypass_is_always_sent_where_managed_and_kept_where_not(
 @pytest.mark.parametrize(
     ("plan", "says"),
     [
-        ("team", "4-eyes cannot be enforced on acme/web on this plan"),
+        ("team", "4-eyes (required reviewers) cannot be enforced on acme/web on this plan"),
         ("free", "private on GitHub Free, where environments are not available"),
     ],
 )
