@@ -33,7 +33,7 @@ from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, 
 from reconciler.errors import ReconcileError
 from reconciler.interrupts import StopSwitch, block_stop_signals
 from reconciler.logs import get_logger
-from reconciler.observed import Identities, ObservedState
+from reconciler.observed import Identities, ObservedEnvironment, ObservedState
 from reconciler.plan import Action, Change, Plan, Resource
 
 _log = get_logger("reconcile.apply")
@@ -58,7 +58,11 @@ class Writer(Protocol):
     """The GitHub writes apply needs; `reconciler.github.writer` provides them."""
 
     def put_environment(
-        self, repo: str, env: DesiredEnvironment, identities: Identities
+        self,
+        repo: str,
+        env: DesiredEnvironment,
+        identities: Identities,
+        current: ObservedEnvironment | None = None,
     ) -> WriteOutcome: ...
 
     def delete_environment(self, repo: str, name: str) -> WriteOutcome: ...
@@ -252,8 +256,13 @@ class Applier:
             case Resource.ENVIRONMENT, Action.DELETE:
                 return w.delete_environment(repo, name)
             case Resource.ENVIRONMENT, _:
+                # What GitHub holds tells the writer which settings it must clear.
+                live_repo = self._observed.repository(repo)
                 return w.put_environment(
-                    repo, self._desired_env(repo, name), self._observed.identities
+                    repo,
+                    self._desired_env(repo, name),
+                    self._observed.identities,
+                    live_repo.environment(name) if live_repo else None,
                 )
             case Resource.BRANCH_POLICY, Action.CREATE:
                 assert env is not None

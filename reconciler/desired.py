@@ -141,6 +141,20 @@ class DesiredEnvironment:
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
     secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
     account_id: str | None = None
+    # GitHub's can_admins_bypass; None: not managed (required_approvals 0 and
+    # not declared), so whatever GitHub holds is left as it is.
+    admins_bypass: bool | None = None
+
+    @property
+    def enterprise_rules(self) -> str | None:
+        """In words, the rules that need GitHub Enterprise on a private repository."""
+        if self.required_approvals == 2:
+            return "4-eyes (required reviewers)"
+        if self.reviewers:
+            return "required reviewers"
+        if self.wait_timer > 0:
+            return "a wait timer"
+        return None
 
 
 @dataclass(frozen=True)

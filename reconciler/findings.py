@@ -17,6 +17,8 @@ EXTRA_BRANCH_POLICY = "github.extra_branch_policy"
 REVIEWER_NO_ACCESS = "github.reviewer_no_access"
 REVIEWER_ACCESS_UNVERIFIED = "github.reviewer_access_unverified"
 OIDC_TEMPLATE_UNREADABLE = "github.oidc_template_unreadable"
+ADMINS_BYPASS_UNKNOWN = "github.admins_bypass_unknown"
+PLAN_UNSUPPORTED = "github.plan_unsupported"
 
 GITHUB_FINDING_CODES: tuple[str, ...] = (
     REPOSITORY_MISSING,
@@ -29,4 +31,6 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     REVIEWER_NO_ACCESS,
     REVIEWER_ACCESS_UNVERIFIED,
     OIDC_TEMPLATE_UNREADABLE,
+    ADMINS_BYPASS_UNKNOWN,
+    PLAN_UNSUPPORTED,
 )

@@ -69,6 +69,9 @@ class ObservedEnvironment:
     # Custom (app) deployment protection rules and other rules we do not manage;
     # kept so the plan can warn before a write would affect them.
     other_rules: tuple[str, ...] = ()
+    # GitHub's can_admins_bypass. None: GitHub's answer did not say (older
+    # GitHub Enterprise Server); never read as false.
+    can_admins_bypass: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,21 @@ class Identities:
 
     teams: Mapping[str, TeamInfo] = field(default_factory=dict)  # folded slug -> team
     users: Mapping[str, UserInfo] = field(default_factory=dict)  # folded login -> user
+
+
+@dataclass(frozen=True)
+class RepositoryBilling:
+    """What decides which environment rules GitHub lets a repository have.
+
+    Read only for repositories the plan would write an environment to.
+    """
+
+    full_name: str
+    visibility: str  # "public" | "private" | "internal"
+    owner_type: str  # "Organization" | "User"
+    # The owner's GitHub plan ("free", "team", "enterprise", ...) where the
+    # credentials may see it (an organization shows it to its owners only).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,19 @@ from reconciler.desired import (
     SsmParameterRef,
     SsmSecretSource,
 )
-from reconciler.diff import access_findings, diff, reviewers_to_check
+from reconciler.diff import (
+    access_findings,
+    billing_findings,
+    billing_to_check,
+    diff,
+    reviewers_to_check,
+)
 from reconciler.errors import ReconcileError
 from reconciler.github import (
     GitHubConnection,
     check_reviewer_access,
     observe_github,
+    repository_billing,
     resolve_identities,
 )
 from reconciler.github.dispatch_check import check_dispatch_token, source_unreadable_finding
@@ -178,6 +185,10 @@ def make_plan(
     desired = scope.narrow(desired)
     observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
     plan = diff(desired, observed)
+    # GitHub's plan decides which environment rules a private repository may have.
+    billed = billing_to_check(plan)
+    if billed:
+        plan = plan.with_findings(billing_findings(plan, desired, repository_billing(conn, billed)))
     checks = reviewers_to_check(plan, desired)
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)

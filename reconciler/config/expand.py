@@ -104,6 +104,10 @@ def _environment(  # noqa: PLR0917 - the environment's full context
     assert approvals is not None, "semantics guarantees required_approvals"
     reviewers = _last(layers, lambda layer: layer.reviewers) or []
     self_review = _last(layers, lambda layer: layer.prevent_self_review)
+    bypass = _last(layers, lambda layer: layer.admins_bypass)
+    if bypass is None and approvals >= 1:
+        # GitHub's own default is true: an administrator could skip the review.
+        bypass = False
     branches = _last(layers, lambda layer: layer.deployment_branches)
     tags = _last(layers, lambda layer: layer.deployment_tags)
     patterns: tuple[BranchPattern, ...] | None = None
@@ -134,6 +138,7 @@ def _environment(  # noqa: PLR0917 - the environment's full context
         variables=variables,
         secrets=secrets,
         account_id=account,
+        admins_bypass=bypass,
     )
 
 

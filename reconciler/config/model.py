@@ -221,6 +221,13 @@ class _EnvironmentFields(_Model):
     wait_timer: int | None = Field(
         default=None, description="Minutes to wait before a job may start, 0..43200; default 0."
     )
+    admins_bypass: bool | None = Field(
+        default=None,
+        description=(
+            "Administrators may bypass the protection rules (GitHub's can_admins_bypass); "
+            "default false with reviewers, left as it is without."
+        ),
+    )
     deployment_branches: list[Pattern] | None = Field(
         default=None, description="Branch name patterns allowed to deploy (fnmatch style)."
     )

@@ -161,6 +161,13 @@ class _Checker:
                 f"{label} has required_approvals 2 (4-eyes), which needs "
                 "prevent_self_review true so that two distinct people are involved",
             )
+        bypass = self._merged(layers, "admins_bypass")
+        if count == 2 and bypass is not None and bypass[0] is True:
+            raise self.fail_value(
+                bypass[1],
+                f"{label} has required_approvals 2 (4-eyes), so admins_bypass cannot be true: "
+                "a repository administrator could then deploy with no approval at all",
+            )
 
     def _merged(self, layers: list[Path_], field: str) -> tuple[object, Path_] | None:
         found: tuple[object, Path_] | None = None

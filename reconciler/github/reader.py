@@ -3,6 +3,9 @@
 Cost of one repository with E environments, C of them with custom branch
 policies, when every list fits one page: 3 + 2*E + C requests. Nothing else:
 no GET of the repository, no per-item GETs (the list answers carry all we use).
+The one exception: an environment whose list entry lacks `can_admins_bypass`
+(a field GitHub's OpenAPI description leaves out) is read once more on its
+own, and where that answer lacks it too the value stays unknown.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from reconciler.desired import DesiredState
-from reconciler.github.calls import paginate, repo_path, segment
+from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
 from reconciler.observed import (
@@ -111,6 +114,20 @@ def _branch_policies(
     return tuple(policies)
 
 
+def _admins_bypass(conn: GitHubConnection, env_path: str, where: str, raw: Any) -> bool | None:
+    value = raw.get("can_admins_bypass")
+    if isinstance(value, bool):
+        return value
+    single = get_json(
+        conn,
+        env_path,
+        action=f"reading {where}",
+        permission="Actions: read (or Administration: read)",
+    )
+    value = single.get("can_admins_bypass") if isinstance(single, dict) else None
+    return value if isinstance(value, bool) else None
+
+
 def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
     name = str(raw["name"])
     where = f"environment {name} of {full}"
@@ -140,6 +157,7 @@ def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> Obse
         variables=_variables(conn, f"{env_path}/variables", where),
         secrets=_secrets(conn, f"{env_path}/secrets", where),
         other_rules=tuple(other),
+        can_admins_bypass=_admins_bypass(conn, env_path, where, raw),
     )
 
 

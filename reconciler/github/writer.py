@@ -24,10 +24,10 @@ from nacl.public import PublicKey, SealedBox
 from reconciler.desired import BranchPattern, DesiredEnvironment
 from reconciler.github.calls import Answer, Shape, expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.github.errors import GitHubError, detached
+from reconciler.github.errors import GitHubError, detached, environment_write_error
 from reconciler.github.redaction import scrubbed
 from reconciler.limits import MAX_VALUE_BYTES
-from reconciler.observed import Identities
+from reconciler.observed import Identities, ObservedEnvironment
 
 _ENV_PERMISSION = "Administration: write"
 _VAR_PERMISSION = "Variables: write"
@@ -56,8 +56,39 @@ def _scope_path(repo: str, env: str | None, kind: str) -> str:
     return f"{repo_path(repo)}/environments/{segment(env)}/{kind}"
 
 
-def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[str, Any]:
-    """The PUT body for an environment; unknown reviewers are refused, not dropped."""
+def environment_body(
+    env: DesiredEnvironment, identities: Identities, current: ObservedEnvironment | None = None
+) -> dict[str, Any]:
+    """The PUT body for an environment; unknown reviewers are refused, not dropped.
+
+    It names only the protection settings the environment uses, plus those GitHub
+    holds now (`current`) and must clear: on a private repository below GitHub
+    Enterprise, GitHub refuses a body that so much as names reviewers or a wait
+    timer, even empty or 0, so an unprotected environment must not carry them.
+    """
+    reviewers = _reviewer_ids(env, identities)
+    body: dict[str, Any] = {}
+    if reviewers or (current is not None and current.reviewers):
+        body["reviewers"] = reviewers
+    if reviewers:
+        body["prevent_self_review"] = env.prevent_self_review
+    if env.wait_timer > 0 or (current is not None and current.wait_timer > 0):
+        body["wait_timer"] = env.wait_timer
+    bypass = env.admins_bypass
+    if bypass is None and current is not None and current.can_admins_bypass is False:
+        # Not managed, but a PUT that leaves it out turns the bypass back on.
+        bypass = False
+    if bypass is not None:
+        body["can_admins_bypass"] = bypass
+    body["deployment_branch_policy"] = (
+        {"protected_branches": False, "custom_branch_policies": True}
+        if env.branch_patterns is not None
+        else None
+    )
+    return body
+
+
+def _reviewer_ids(env: DesiredEnvironment, identities: Identities) -> list[dict[str, Any]]:
     reviewers = []
     for reviewer in env.reviewers:
         folded = reviewer.name.lower()
@@ -72,15 +103,7 @@ def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[st
                 f"reviewer {reviewer} of environment {env.name} does not exist on GitHub",
             )
         reviewers.append({"type": "Team" if reviewer.kind == "team" else "User", "id": ident})
-    body: dict[str, Any] = {"wait_timer": env.wait_timer, "reviewers": reviewers}
-    if reviewers:
-        body["prevent_self_review"] = env.prevent_self_review
-    body["deployment_branch_policy"] = (
-        {"protected_branches": False, "custom_branch_policies": True}
-        if env.branch_patterns is not None
-        else None
-    )
-    return body
+    return reviewers
 
 
 def secret_bytes(plaintext: str, what: str) -> bytes:
@@ -134,14 +157,27 @@ class GitHubWriter:
     # environments
 
     def put_environment(
-        self, repo_full_name: str, env: DesiredEnvironment, identities: Identities
+        self,
+        repo_full_name: str,
+        env: DesiredEnvironment,
+        identities: Identities,
+        current: ObservedEnvironment | None = None,
     ) -> WriteResult:
+        """`current`: the environment as the plan read it, None when it is new."""
         path = f"{repo_path(repo_full_name)}/environments/{segment(env.name)}"
-        body = environment_body(env, identities)
+        body = environment_body(env, identities, current)
         action = f"writing environment {env.name} of {repo_full_name}"
-        return _result(
-            self._send("PUT", path, body, 200, action=action, permission=_ENV_PERMISSION)
+        answer = send(self._conn, "PUT", path, body=body, action=action, permission=_ENV_PERMISSION)
+        explained = environment_write_error(
+            answer.status,
+            answer.data,
+            environment=env.name,
+            repository=repo_full_name,
+            needs=env.enterprise_rules,
         )
+        if explained is not None:
+            raise explained
+        return _result(expect(answer, 200, action=action, permission=_ENV_PERMISSION))
 
     def delete_environment(self, repo: str, name: str) -> WriteResult:
         path = f"{repo_path(repo)}/environments/{segment(name)}"

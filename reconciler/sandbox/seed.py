@@ -1,10 +1,12 @@
 """Seed the GitHub emulator from a desired state: what a real org would have.
 
-The owner, every repository, every referenced team (two members each, with
-push access to every managed repository) and user (a collaborator on each),
-one admin token, and one read-only token (what a plan or the nightly drift
-check should run with). Environments, variables and secrets are NOT created:
-the sandbox starts as a fresh GitHub, and `reconcile apply` fills it.
+The owner (an organization on GitHub Enterprise, so private repositories may
+have every environment rule), every repository (private), every referenced
+team (two members each, with push access to every managed repository) and
+user (a collaborator on each), one token of an organization owner, and one
+read-only token (what a plan or the nightly drift check should run with).
+Environments, variables and secrets are NOT created: the sandbox starts as a
+fresh GitHub, and `reconcile apply` fills it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ class GitHubSeed:
 
 def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
     owner = desired.owner
-    emulator.add_org(owner)
-    emulator.add_user(ADMIN_LOGIN)
+    # An organization owner, as the person setting environments up usually is:
+    # it may see the organization's plan.
+    emulator.add_org(owner, owners=[ADMIN_LOGIN])
     for repo in desired.repositories:
         emulator.add_repo(owner, repo.name)
     teams: set[str] = set()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
 
@@ -61,15 +64,78 @@ def test_put_environment_without_reviewers_clears_them_and_the_policy(
     writer = GitHubWriter(conn)
     writer.put_environment(FULL, _prod(), identities)
     plain = _prod(reviewers=(), prevent_self_review=False, wait_timer=0, branch_patterns=None)
+    # GitHub keeps a setting a PUT leaves out: the writer must know what to clear.
+    current = observe_repository(conn, OWNER, REPO).environment("prod")
 
-    writer.put_environment(FULL, plain, identities)
+    writer.put_environment(FULL, plain, identities, current)
 
     body = emu.environment_json(OWNER, REPO, "prod")
     assert body is not None
     assert body["deployment_branch_policy"] is None
-    assert [r["type"] for r in body["protection_rules"]] in ([], ["wait_timer"])
+    assert body["protection_rules"] == []
     observed = observe_repository(conn, OWNER, REPO).environment("prod")
     assert observed is not None and observed.reviewers == () and observed.wait_timer == 0
+
+
+def test_an_unprotected_environment_names_no_protection_setting(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    dev = _prod(name="dev", required_approvals=0, reviewers=(), prevent_self_review=False)
+    dev = replace(dev, wait_timer=0, branch_patterns=None)
+    seen: list[bytes] = []
+    emu.on_request = lambda rec: seen.append(rec.body)
+
+    GitHubWriter(conn).put_environment(FULL, dev, Identities())
+
+    assert [json.loads(b) for b in seen] == [{"deployment_branch_policy": None}]
+
+
+def test_the_bypass_is_always_sent_where_managed_and_kept_where_not(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
+) -> None:
+    writer = GitHubWriter(conn)
+    writer.put_environment(FULL, _prod(admins_bypass=False), identities)
+    assert emu.environment_json(OWNER, REPO, "prod")["can_admins_bypass"] is False  # type: ignore[index]
+    # Not managed (required_approvals 0, not declared): the writer puts back what it read.
+    dev = _prod(name="dev", required_approvals=0, reviewers=(), prevent_self_review=False)
+    writer.put_environment(FULL, dev, identities)
+    emu.set_admins_bypass(OWNER, REPO, "dev", False)
+    current = observe_repository(conn, OWNER, REPO).environment("dev")
+    assert current is not None and current.can_admins_bypass is False
+    writer.put_environment(FULL, replace(dev, wait_timer=9), identities, current)
+    assert emu.environment_json(OWNER, REPO, "dev")["can_admins_bypass"] is False  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("plan", "says"),
+    [
+        ("team", "4-eyes (required reviewers) cannot be enforced on acme/web on this plan"),
+        ("free", "private on GitHub Free, where environments are not available"),
+    ],
+)
+def test_a_plan_without_the_rules_is_one_clear_line(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities, plan: str, says: str
+) -> None:
+    emu.set_plan(OWNER, plan)
+    with pytest.raises(GitHubError) as caught:
+        GitHubWriter(conn).put_environment(FULL, _prod(), identities)
+    text = str(caught.value)
+    assert says in text and "environment prod of acme/web" in text
+    assert "\n" not in text
+    assert emu.environment_names(OWNER, REPO) == []
+
+
+def test_an_older_server_without_the_bypass_key_names_its_limit(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
+) -> None:
+    emu.forget_environment_keys("can_admins_bypass")
+    with pytest.raises(GitHubError) as caught:
+        GitHubWriter(conn).put_environment(FULL, _prod(admins_bypass=False), identities)
+    text = str(caught.value)
+    assert "does not know the environment setting can_admins_bypass" in text
+    assert "older GitHub Enterprise Server" in text
+    assert caught.value.status == 422
+    assert emu.environment_names(OWNER, REPO) == []
 
 
 def test_put_environment_refuses_an_unresolved_reviewer(conn: GitHubConnection) -> None:

@@ -36,6 +36,29 @@ def test_identical_files_change_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert (doc["changes"], doc["unmanaged"], doc["findings"]) == ([], [], [])
 
 
+def test_admins_bypass_changes_are_environment_updates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = ROOT.read_text().replace(
+        "    reviewers: [team:platform-approvers]\n",
+        "    reviewers: [team:platform-approvers]\n    admins_bypass: true\n",
+        1,
+    )
+    text = text.replace(
+        "    required_approvals: 0\n", "    required_approvals: 0\n    admins_bypass: false\n", 1
+    )
+    doc = _diff(tmp_path, capsys, text)
+    changes = {
+        (c["environment"], json.dumps(c["before"]), json.dumps(c["after"])) for c in doc["changes"]
+    }
+    # staging turned on (was the default off); dev now managed (GitHub's default was on).
+    assert changes == {
+        ("staging", '{"admins_bypass": false}', '{"admins_bypass": true}'),
+        ("dev", '{"admins_bypass": true}', '{"admins_bypass": false}'),
+    }
+    assert len(doc["changes"]) == 4  # both repositories
+
+
 def test_a_role_change_is_shown_as_references(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -51,6 +51,8 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
         "prevent_self_review": True,
         "reviewers": [{"type": "Team", "id": ops}, {"type": "User", "id": carol}],
         "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+        # Real GitHub takes it though the description does not (emulator-fidelity.md).
+        "can_admins_bypass": False,
     }
     assert api("PUT", E, json=body).status_code == 200
     assert api("PUT", E, json={"wait_timer": 99999}).status_code == 422

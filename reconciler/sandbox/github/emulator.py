@@ -83,6 +83,17 @@ class GitHubEmulator:
     def add_user(self, login: str) -> int:
         return self._account(login, "User")
 
+    def set_plan(self, login: str, plan: str) -> None:
+        """The GitHub plan of an organization or user: free, pro, team or enterprise.
+
+        Below enterprise, environments of private and internal repositories refuse
+        required reviewers and wait timers (422); on free they cannot be written (404).
+        """
+        if plan not in {"free", "pro", "team", "enterprise"}:
+            raise ValueError(f"unknown plan {plan!r}")
+        with self._world.lock:
+            self._world.require_account(login).plan = plan
+
     def add_team(
         self, org: str, slug: str, members: Sequence[str] = (), *, parent: str | None = None
     ) -> int:
@@ -111,13 +122,16 @@ class GitHubEmulator:
                 team.parent = parent.lower()
             return team.id
 
-    def add_repo(self, owner: str, name: str) -> int:
-        """A private repository; an unknown owner is created as an organization."""
+    def add_repo(self, owner: str, name: str, *, visibility: str = "private") -> int:
+        """A repository (private unless told); an unknown owner is created as an organization."""
+        if visibility not in {"public", "private", "internal"}:
+            raise ValueError(f"unknown visibility {visibility!r}")
         with self._world.lock:
             if self._world.account(owner) is None:
                 self.add_org(owner)
             existing = self._world.repo(owner, name)
             if existing is not None:
+                existing.visibility = visibility
                 return existing.id
             repo = Repo(
                 self._world.new_id(),
@@ -125,6 +139,7 @@ class GitHubEmulator:
                 name,
                 self._world.now(),
                 KeyPair(),
+                visibility=visibility,
             )
             self._world.repos[repo.full_name.lower()] = repo
             return repo.id
@@ -218,21 +233,43 @@ class GitHubEmulator:
         prevent_self_review: bool = False,
         reviewers: Sequence[tuple[str, int]] = (),
         deployment_branch_policy: tuple[bool, bool] | None = None,
+        can_admins_bypass: bool | None = None,
     ) -> None:
-        """Like PUT environment, bypassing HTTP; reviewers are ("User"|"Team", id)."""
+        """Like a PUT environment naming every setting, bypassing HTTP and the plan check.
+
+        Reviewers are ("User"|"Team", id). `can_admins_bypass` None leaves it out of
+        the PUT, which (as on GitHub) sets it back to true.
+        """
         body: dict[str, Any] = {
             "wait_timer": wait_timer,
             "prevent_self_review": prevent_self_review,
+            "reviewers": [{"type": kind, "id": ident} for kind, ident in reviewers],
+            "deployment_branch_policy": None,
         }
-        if reviewers:
-            body["reviewers"] = [{"type": kind, "id": ident} for kind, ident in reviewers]
         if deployment_branch_policy is not None:
             body["deployment_branch_policy"] = {
                 "protected_branches": deployment_branch_policy[0],
                 "custom_branch_policies": deployment_branch_policy[1],
             }
+        if can_admins_bypass is not None:
+            body["can_admins_bypass"] = can_admins_bypass
         with self._world.lock:
-            apply_settings(self._world, self._world.require_repo(owner, repo), name, body)
+            repository = self._world.require_repo(owner, repo)
+            apply_settings(self._world, repository, name, body, check_plan=False)
+
+    def set_admins_bypass(self, owner: str, repo: str, env: str, value: bool) -> None:
+        """What a person does with the environment's bypass checkbox in GitHub's UI."""
+        with self._world.lock:
+            self._world.require_env(owner, repo, env).can_admins_bypass = value
+
+    def forget_environment_keys(self, *keys: str) -> None:
+        """Behave like an older GitHub Enterprise Server that predates these PUT keys.
+
+        A PUT naming one is refused with 422 "... is not a permitted key."; with
+        can_admins_bypass among them, answers no longer carry that field.
+        """
+        with self._world.lock:
+            self._world.legacy_environment_keys.update(keys)
 
     def delete_environment(self, owner: str, repo: str, name: str) -> None:
         with self._world.lock:
@@ -375,6 +412,11 @@ class GitHubEmulator:
     ) -> None:
         self._app.primary.configure(limit, remaining, reset_in)
 
+    def disable_rate_limiting(self) -> None:
+        """A GitHub Enterprise Server with rate limiting off: no x-ratelimit-* headers,
+        and GET /rate_limit answers 404 "Rate limiting is not enabled."."""
+        self._app.primary.configure(5000, None, 3600, enabled=False)
+
     def enable_secondary_limit(
         self, points_per_window: int = 900, window_seconds: float = 60.0, max_concurrent: int = 100
     ) -> None:
@@ -393,6 +435,7 @@ class GitHubEmulator:
                 "tokens",
                 "apps",
                 "dispatches",
+                "legacy_environment_keys",
             ):
                 setattr(self._world, name, getattr(fresh, name))
         self._app.faults.clear()

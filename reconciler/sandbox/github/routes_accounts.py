@@ -28,7 +28,12 @@ def _team(ctx: Ctx) -> Team:
 
 
 def get_org(ctx: Ctx) -> Reply:
-    return Reply(200, payloads.organization(ctx.base, _org(ctx)))
+    org = _org(ctx)
+    token = ctx.token
+    sees_plan = token is not None and (
+        token.login.lower() in org.owners or token.installation_owner == org.login.lower()
+    )
+    return Reply(200, payloads.organization(ctx.base, org, with_plan=sees_plan))
 
 
 def get_team(ctx: Ctx) -> Reply:
@@ -81,6 +86,9 @@ def get_authenticated_user(ctx: Ctx) -> Reply:
 
 
 def rate_limit(ctx: Ctx) -> Reply:
+    if ctx.rate is None:
+        # GitHub Enterprise Server with rate limiting off (actions/stale#1227).
+        raise ApiError(404, "Rate limiting is not enabled.")
     limit, remaining, reset, used = ctx.rate
     core = {"limit": limit, "remaining": remaining, "reset": reset, "used": used}
     other = {"limit": 5000, "remaining": 5000, "reset": reset, "used": 0}

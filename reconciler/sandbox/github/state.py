@@ -45,6 +45,10 @@ class Account:
     owners: set[str] = field(default_factory=set)  # org owners, lower-case logins
     # The organization's OIDC subject template (include_claim_keys); None: never set.
     oidc_claim_keys: list[str] | None = None
+    # GitHub plan: "free", "pro", "team" or "enterprise". Below enterprise, private
+    # and internal repositories lack required reviewers and wait timers; on free
+    # they have no environments at all.
+    plan: str = "enterprise"
 
 
 @dataclass
@@ -111,6 +115,7 @@ class Environment:
     variables: dict[str, Variable] = field(default_factory=dict)  # upper-case name -> value
     secrets: dict[str, Secret] = field(default_factory=dict)
     rule_ids: dict[str, int] = field(default_factory=dict)  # protection rule type -> stable id
+    can_admins_bypass: bool = True  # GitHub's default, and what a PUT without it sets
 
 
 @dataclass
@@ -130,6 +135,7 @@ class Repo:
     created_at: datetime
     keys: KeyPair
     collaborators: dict[str, str] = field(default_factory=dict)  # login lower -> permission
+    visibility: str = "private"  # "public" | "private" | "internal"
     environments: dict[str, Environment] = field(default_factory=dict)  # name lower -> env
     variables: dict[str, Variable] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
@@ -170,6 +176,9 @@ class World:
     tokens: dict[str, Token] = field(default_factory=dict)
     apps: dict[int, App] = field(default_factory=dict)
     dispatches: list[Dispatch] = field(default_factory=list)
+    # Environment keys this server predates, as an older GitHub Enterprise Server:
+    # a PUT naming one is refused, and answers leave can_admins_bypass out.
+    legacy_environment_keys: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
@@ -241,6 +250,13 @@ class World:
         if env is None:
             return self.require_repo(owner, name).secrets
         return self.require_env(owner, name, env).secrets
+
+    def plan_of(self, repo: Repo) -> str:
+        """The plan that governs a repository's environments; public ones get everything."""
+        if repo.visibility == "public":
+            return "enterprise"
+        owner = self.account(repo.owner)
+        return owner.plan if owner is not None else "free"
 
     # access ------------------------------------------------------------------
 
