@@ -11,12 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import logs
+from reconciler.cli.exits import ExitCode
 from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_DRIFT = 2
+EXIT_OK = ExitCode.OK
+EXIT_ERROR = ExitCode.ERROR
+EXIT_DRIFT = ExitCode.DRIFT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     return code
 
 

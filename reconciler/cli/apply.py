@@ -7,10 +7,11 @@ import json
 import sys
 
 from reconciler.applier import ApplyReport
+from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
 from reconciler.plan import Plan
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR = ExitCode.OK, ExitCode.ERROR
 
 
 def _same_changes(saved: Plan, fresh: Plan) -> list[str]:

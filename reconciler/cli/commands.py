@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
 from reconciler.plan import Plan
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from reconciler.desired import DesiredState
     from reconciler.github import GitHubConnection
 
-EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_DRIFT = ExitCode.OK, ExitCode.ERROR, ExitCode.DRIFT
 
 
 def _color(args: argparse.Namespace) -> bool:
