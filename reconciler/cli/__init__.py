@@ -30,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = handler(args)
     except ReconcileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.report():
+            print(line, file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

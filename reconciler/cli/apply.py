@@ -29,7 +29,7 @@ def _confirm(count: int) -> None:
 
 def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     from reconciler.applier import check_prune_threshold
-    from reconciler.cli.commands import connect, load_plan_file
+    from reconciler.cli.commands import connect, load_plan_file, what_changed
     from reconciler.config import load_desired
     from reconciler.converge import apply_and_verify
     from reconciler.planner import make_plan
@@ -47,9 +47,10 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     if saved is not None:
         differing = _same_changes(saved, plan)
         if differing:
+            changed = what_changed(args.plan_file, args.config, desired, scope)
             raise ReconcileError(
-                f"the saved plan {args.plan_file} is stale: live state changed since it was "
-                f"made ({len(differing)} change(s) differ, e.g. {differing[0]}); "
+                f"the saved plan {args.plan_file} is stale: {changed} "
+                f"({len(differing)} change(s) differ, e.g. {differing[0]}); "
                 "run `reconcile plan --out FILE` again"
             )
     if args.format != "json":

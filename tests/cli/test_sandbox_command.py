@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,14 +48,14 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None], sink: list[str]) -> N
 class SandboxProcess:
     """`python -m reconciler sandbox -c environments.yaml`, its output read as it comes."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, *extra: str) -> None:
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: queue.Queue[str | None] = queue.Queue()
         self.out: list[str] = []
         self.err: list[str] = []
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG)],
+            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -197,3 +198,34 @@ def test_sandbox_stops_on_sigterm(running: SandboxProcess) -> None:
     )
     assert answer.status_code == 200
     _assert_stopped_cleanly(running, *running.stop(signal.SIGTERM))
+
+
+def test_sandbox_serves_on_the_port_asked_for(tmp_path: Path, closed_port: int) -> None:
+    sandbox = SandboxProcess(tmp_path, "--port", str(closed_port))
+    try:
+        assert sandbox.exports["GITHUB_API_URL"] == f"http://127.0.0.1:{closed_port}"
+        _assert_stopped_cleanly(sandbox, *sandbox.stop(signal.SIGINT))
+    finally:
+        sandbox.kill()
+
+
+def test_sandbox_on_a_busy_port_is_an_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _reconcile(
+            "sandbox",
+            "-c",
+            str(ROOT_CONFIG),
+            "--port",
+            str(port),
+            env=dict(os.environ),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: cannot start the sandbox on port {port}: it is in use by another program; "
+        "choose another --port, or leave --port out for any free port"
+    ]
