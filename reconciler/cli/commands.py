@@ -140,6 +140,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return run_sandbox(config_file(args), port=args.port)
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    from reconciler.cli.completion import completion_script
+    from reconciler.cli.parser import build_parser
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from reconciler import logs
     from reconciler.demo import run_demo

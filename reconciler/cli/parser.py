@@ -210,6 +210,16 @@ def build_parser() -> Parser:
     )
     sandbox.add_argument("--port", type=int, default=0, help="GitHub emulator port (default any)")
 
+    completion = sub.add_parser(
+        "completion",
+        parents=[_common(network=False, config=False)],
+        help="print the shell completion script for bash or zsh",
+        description="Print a completion script for reconcile. "
+        'bash: add `eval "$(reconcile completion bash)"` to ~/.bashrc. '
+        'zsh: add `eval "$(reconcile completion zsh)"` to ~/.zshrc, after compinit.',
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+
     sub.add_parser(
         "demo",
         parents=[_common(network=False)],

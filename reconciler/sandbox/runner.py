@@ -105,11 +105,10 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
         print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a sandbox ends, even right after it printed the exports
     finally:
         sandbox.stop()
     print("sandbox stopped", file=sys.stderr)

@@ -4,32 +4,16 @@ an unreachable GitHub fails at once with one line."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner
+from integration.helpers import ROOT_CONFIG, CliRunner, run_reconcile
 
 from reconciler.cli.exits import EXIT_CODES, ExitCode
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def _reconcile(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -41,6 +25,7 @@ def _reconcile(
         ["plan", "--detailed-exitcode", "--concurrency", "0"],
         ["plna", "--detailed-exitcode"],
         ["schema", "-c", "environments.yaml"],
+        ["diff", "-c", "environments.yaml", "old.yaml", "new.yaml"],
         [],
     ],
     ids=[
@@ -50,11 +35,12 @@ def _reconcile(
         "concurrency-0",
         "typo-command",
         "schema-c",
+        "diff-c",
         "none",
     ],
 )
 def test_a_mistyped_command_line_exits_1_not_2(args: list[str], tmp_path: Path) -> None:
-    proc = _reconcile(*args, cwd=tmp_path)
+    proc = run_reconcile(*args, cwd=tmp_path)
     assert proc.returncode == ExitCode.ERROR, proc.stderr
     assert proc.stdout == ""
     assert proc.stderr.startswith("usage: reconcile"), proc.stderr
@@ -62,7 +48,7 @@ def test_a_mistyped_command_line_exits_1_not_2(args: list[str], tmp_path: Path) 
 
 
 def test_concurrency_says_what_it_needs(tmp_path: Path) -> None:
-    proc = _reconcile("plan", "--concurrency", "0", cwd=tmp_path)
+    proc = run_reconcile("plan", "--concurrency", "0", cwd=tmp_path)
     assert "argument --concurrency: 0 is less than 1" in proc.stderr
 
 
@@ -103,7 +89,9 @@ def test_unreachable_github_is_one_line_and_no_retries(tmp_path: Path, closed_po
         "AWS_EC2_METADATA_DISABLED": "true",
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
-    proc = _reconcile("plan", "-c", str(ROOT_CONFIG), "--detailed-exitcode", cwd=tmp_path, env=env)
+    proc = run_reconcile(
+        "plan", "-c", str(ROOT_CONFIG), "--detailed-exitcode", cwd=tmp_path, env=env
+    )
     assert proc.returncode == ExitCode.ERROR
     assert proc.stderr.splitlines() == [
         f"error: cannot reach {env['GITHUB_API_URL']} while reading the rate limit: "

@@ -19,7 +19,7 @@ from typing import IO
 import boto3
 import pytest
 import requests
-from integration.helpers import ADMIN, OWNER, ROOT_CONFIG
+from integration.helpers import ADMIN, OWNER, ROOT_CONFIG, run_reconcile
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 READ_ROLE = "aqp-reconciler-read"
@@ -115,18 +115,6 @@ def running(tmp_path: Path) -> Iterator[SandboxProcess]:
         sandbox.kill()
 
 
-def _reconcile(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
-
-
 def _assert_stopped_cleanly(sandbox: SandboxProcess, code: int, took: float) -> None:
     err = "".join(sandbox.err)
     assert code == 0, err
@@ -146,7 +134,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     for key, value in running.exports.items():
         monkeypatch.setenv(key, value)
 
-    validated = _reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
+    validated = run_reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
 
     url = f"{running.exports['GITHUB_API_URL']}/repos/{OWNER}/{ADMIN}"
@@ -171,7 +159,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
         role = iam.get_role(RoleName="aqp-gha-apply")["Role"]
         assert role["Arn"] == f"arn:aws:iam::{account}:role/aqp-gha-apply"
 
-    planned = _reconcile(
+    planned = run_reconcile(
         "plan",
         "-c",
         str(ROOT_CONFIG),
@@ -214,7 +202,7 @@ def test_sandbox_on_a_busy_port_is_an_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = _reconcile(
+        done = run_reconcile(
             "sandbox",
             "-c",
             str(ROOT_CONFIG),
