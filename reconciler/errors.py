@@ -7,3 +7,7 @@ it as `error: <message>` and exits 1, never with a traceback.
 
 class ReconcileError(Exception):
     """A problem with input, credentials or a remote service, explained in one line."""
+
+    def report(self) -> list[str]:
+        """The lines the CLI prints on standard error for this error."""
+        return [f"error: {self}"]

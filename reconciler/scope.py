@@ -35,10 +35,14 @@ class Scope:
             if not wanted or r.name.lower() in wanted or r.full_name.lower() in wanted
         ]
         if self.envs:
-            env_names = {e.name.lower() for r in repos for e in r.environments}
+            env_names = {e.name.lower(): e.name for r in repos for e in r.environments}
             missing = [e for e in self.envs if e not in env_names]
             if missing:
-                raise ReconcileError(f"--env {missing[0]!r} is not an environment of the config")
+                where = "of the config" if not self.repos else "of the repositories chosen"
+                raise ReconcileError(
+                    f"--env {missing[0]!r} is not an environment {where} "
+                    f"(known: {', '.join(sorted(env_names.values()))})"
+                )
         return replace(desired, repositories=tuple(repos))
 
     def covers(self, repository: str, environment: str | None) -> bool:

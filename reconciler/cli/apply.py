@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.applier import ApplyReport
 from reconciler.cli.apply_report import print_errors, print_report
+from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
 from reconciler.interrupts import (
     Interrupted,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from reconciler.github import GitHubConnection
     from reconciler.planner import PlanResult
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR = ExitCode.OK, ExitCode.ERROR
 
 
 def _same_changes(saved: Plan, fresh: Plan) -> list[str]:
@@ -81,7 +82,7 @@ def _run(
     color: bool,
 ) -> int:
     from reconciler.audit import AuditLog
-    from reconciler.cli.commands import connect
+    from reconciler.cli.commands import connect, what_changed
     from reconciler.converge import verify
     from reconciler.github import authenticated_actor
     from reconciler.planner import make_plan
@@ -98,9 +99,10 @@ def _run(
     if saved is not None:
         differing = _same_changes(saved, plan)
         if differing:
+            changed = what_changed(args.plan_file, args.config, desired, scope)
             raise ReconcileError(
-                f"the saved plan {args.plan_file} is stale: live state changed since it was "
-                f"made ({len(differing)} change(s) differ, e.g. {differing[0]}); "
+                f"the saved plan {args.plan_file} is stale: {changed} "
+                f"({len(differing)} change(s) differ, e.g. {differing[0]}); "
                 "run `reconcile plan --out FILE` again"
             )
     if args.format != "json":

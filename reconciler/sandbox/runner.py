@@ -6,6 +6,7 @@ Used by `reconcile sandbox` (prints exports, runs until Ctrl-C), by
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from reconciler.desired import AwsSecretSource, DesiredState
+from reconciler.errors import ReconcileError
 from reconciler.sandbox.aws import AwsSandbox
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.seed import GitHubSeed, seed_github
@@ -94,7 +96,17 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
     desired = load_desired(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with Sandbox(desired, port=port) as sandbox:
+    sandbox = Sandbox(desired, port=port)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ReconcileError(
+            f"cannot start the sandbox on port {port}: it is in use by another program; "
+            "choose another --port, or leave --port out for any free port"
+        ) from None
+    try:
         print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
@@ -104,10 +116,11 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
             f"export GITHUB_TOKEN={sandbox.read_token}",
             flush=True,
         )
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a sandbox ends, even right after it printed the exports
+    finally:
+        sandbox.stop()
     print("sandbox stopped", file=sys.stderr)
     return 0
