@@ -270,10 +270,11 @@ class _Checker:
                 if value.ssm_parameter is not None:
                     sub = (*path, "ssm_parameter")
                     self._text(sub, value.ssm_parameter, _ENV_PLACEHOLDERS, account, env)
-            elif isinstance(value, str):
-                if self._text(path, value, _ENV_PLACEHOLDERS, account, env):
-                    filled = rules.fill(value, values)
-                    self._report(capacity.too_large(path, value, filled, scope), at_value=True)
+            elif isinstance(value, str) and self._text(
+                path, value, _ENV_PLACEHOLDERS, account, env
+            ):
+                filled = rules.fill(value, values)
+                self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         secrets = self._merge_names(
             [((*p, "secrets"), self._env_at(p).secrets) for p in layers], "secret"
         )
