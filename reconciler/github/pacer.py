@@ -140,7 +140,8 @@ class RequestCounter:
         self, method: str, path: str, status: int, *, retry: bool = False, at: float | None = None
     ) -> None:
         """`at` is when the request was let through; by default, now."""
-        event = RequestEvent(self._clock() if at is None else at, method.upper(), path, status, retry)
+        stamp = self._clock() if at is None else at
+        event = RequestEvent(stamp, method.upper(), path, status, retry)
         with self._lock:
             self._events.append(event)
 
@@ -215,12 +216,9 @@ class Pacer:
         with self._lock:
             now = self._clock()
             start = max(now, self._next_start)
-            weights = [window.weight(method, points) for window in self._windows]
-            start = max(
-                (w.earliest(start, weight) for w, weight in zip(self._windows, weights, strict=True)),
-                default=start,
-            )
-            for window, weight in zip(self._windows, weights, strict=True):
+            weighed = [(window, window.weight(method, points)) for window in self._windows]
+            start = max((window.earliest(start, weight) for window, weight in weighed), default=start)
+            for window, weight in weighed:
                 window.add(start, weight)
             self._next_start = start
             if self._remaining is not None:
