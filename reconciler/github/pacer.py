@@ -217,7 +217,7 @@ class Pacer:
             now = self._clock()
             start = max(now, self._next_start)
             weighed = [(window, window.weight(method, points)) for window in self._windows]
-            start = max((window.earliest(start, weight) for window, weight in weighed), default=start)
+            start = max((w.earliest(start, weight) for w, weight in weighed), default=start)
             for window, weight in weighed:
                 window.add(start, weight)
             self._next_start = start
