@@ -9,19 +9,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reconciler import logs
 from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
+
+if TYPE_CHECKING:
+    from reconciler.github import TransportSettings
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_DRIFT = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | None = None) -> int:
+    """`transport`: how GitHub requests are paced and retried (tests pass
+    `TransportSettings.for_tests()`); None reads it from the environment, which is
+    production's settings unless a RECONCILE_TEST_* variable is set."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.transport = transport
     logs.configure(verbosity=args.verbose, fmt=args.log_format)
     from reconciler.cli import commands
 
