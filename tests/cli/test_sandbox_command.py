@@ -18,7 +18,7 @@ from typing import IO
 import boto3
 import pytest
 import requests
-from integration.helpers import ADMIN, OWNER, ROOT_CONFIG
+from integration.helpers import ADMIN, FIXTURE_CONFIG, OWNER
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 READ_ROLE = "aqp-reconciler-read"
@@ -54,7 +54,7 @@ class SandboxProcess:
         self.err: list[str] = []
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG)],
+            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(FIXTURE_CONFIG)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -145,7 +145,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     for key, value in running.exports.items():
         monkeypatch.setenv(key, value)
 
-    validated = _reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
+    validated = _reconcile("validate", "-c", str(FIXTURE_CONFIG), env=env, cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
 
     url = f"{running.exports['GITHUB_API_URL']}/repos/{OWNER}/{ADMIN}"
@@ -173,7 +173,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     planned = _reconcile(
         "plan",
         "-c",
-        str(ROOT_CONFIG),
+        str(FIXTURE_CONFIG),
         "--format",
         "json",
         "--detailed-exitcode",

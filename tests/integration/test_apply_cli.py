@@ -10,7 +10,7 @@ import pytest
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import ADMIN, OWNER, PLATFORM, ROOT_CONFIG, CliRunner, SandboxFactory, writes
+from .helpers import ADMIN, FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, writes
 from .test_plan_cli import SINGLE_DRIFTS, converge, plan
 
 SOURCE_ACCOUNT = "333333333333"
@@ -85,7 +85,7 @@ def _unmanaged_items(sandbox: Sandbox) -> None:
 
 
 def _prune_config(tmp_path: Path) -> Path:
-    text = ROOT_CONFIG.read_text().replace("prune: false", "prune: true")
+    text = FIXTURE_CONFIG.read_text().replace("prune: false", "prune: true")
     path = tmp_path / "environments.yaml"
     path.write_text(text)
     return path

@@ -7,14 +7,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from isolation import FIXTURE_CONFIG
 
 from reconciler.cli import main
 
-ROOT = Path(__file__).resolve().parents[2] / "environments.yaml"
-
 
 def _diff(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_text: str, old: Path = ROOT
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_text: str, old: Path = FIXTURE_CONFIG
 ) -> dict:
     new = tmp_path / "new.yaml"
     new.write_text(new_text)
@@ -32,14 +31,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_identical_files_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text())
+    doc = _diff(tmp_path, capsys, FIXTURE_CONFIG.read_text())
     assert (doc["changes"], doc["unmanaged"], doc["findings"]) == ([], [], [])
 
 
 def test_a_role_change_is_shown_as_references(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text().replace("aqp-gha-plan", "aqp-gha-readonly"))
+    doc = _diff(
+        tmp_path, capsys, FIXTURE_CONFIG.read_text().replace("aqp-gha-plan", "aqp-gha-readonly")
+    )
     assert len(doc["changes"]) == 6
     change = doc["changes"][0]
     assert change["before"] == {"value": "iam_role:aqp-gha-plan@111111111111"}
@@ -49,7 +50,7 @@ def test_a_role_change_is_shown_as_references(
 def test_a_secret_source_change_is_an_update_without_values(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = ROOT.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "alphaswarm/platform-dispatch-token", "alphaswarm/platform-dispatch-token-v2"
     )
     doc = _diff(tmp_path, capsys, text)
@@ -62,7 +63,7 @@ def test_a_secret_source_change_is_an_update_without_values(
 
 
 def test_a_new_file_is_all_creates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text(), old=Path("/dev/null"))
+    doc = _diff(tmp_path, capsys, FIXTURE_CONFIG.read_text(), old=Path("/dev/null"))
     assert {c["action"] for c in doc["changes"]} == {"create"}
     assert doc["summary"]["create"] == 23
 
@@ -70,7 +71,7 @@ def test_a_new_file_is_all_creates(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_a_reviewer_change_is_an_environment_update(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = ROOT.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "reviewers: [team:platform-approvers]", "reviewers: [team:platform-approvers, user:octocat]"
     )
     doc = _diff(tmp_path, capsys, text)
