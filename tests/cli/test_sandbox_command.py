@@ -37,6 +37,14 @@ STOP_LIMIT = 5.0
 REQUEST_NOISE = ('HTTP/1.1"', '] "GET ', '] "POST ', '] "PUT ', "werkzeug")
 
 
+# `python -m reconciler`, with Ctrl-C handled as in a terminal even when the tests run
+# as a background job (which ignores SIGINT, and its children inherit that).
+_AT_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('reconciler', run_name='__main__', alter_sys=True)"
+)
+
+
 def _pump(stream: IO[str], lines: queue.Queue[str | None], sink: list[str]) -> None:
     for line in stream:
         sink.append(line)
@@ -54,7 +62,7 @@ class SandboxProcess:
         self.err: list[str] = []
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(FIXTURE_CONFIG)],
+            [sys.executable, "-c", _AT_A_TERMINAL, "sandbox", "-c", str(FIXTURE_CONFIG)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
