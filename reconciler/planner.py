@@ -167,6 +167,7 @@ def dispatch_findings(desired: DesiredState, conn: GitHubConnection) -> list[Fin
             environment=environment,
             warn_days=secret.check.expiry_warning_days,
             now=datetime.now(UTC),
+            transport=conn.transport,
         )
         del token
     return findings
