@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Literal
 
-from reconciler.desired import DesiredState
 from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
-from reconciler.observed import (
+from reconciler.model.desired import DesiredState
+from reconciler.model.observed import (
     BranchPolicyType,
     ObservedBranchPolicy,
     ObservedEnvironment,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 
 NO_CHANGES = "No changes. GitHub matches environments.yaml."
 

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from reconciler.desired import BranchPattern, DesiredState
 from reconciler.diff import diff
-from reconciler.observed import (
+from reconciler.model.desired import BranchPattern, DesiredState
+from reconciler.model.observed import (
     ObservedBranchPolicy,
     ObservedReviewer,
     ObservedSecret,
     ObservedState,
     ObservedVariable,
 )
-from reconciler.plan import SENSITIVE, Action, Resource
+from reconciler.model.plan import SENSITIVE, Action, Resource
 
 from .builders import (
     REPO,
@@ -368,7 +368,7 @@ def test_unreadable_ssm_parameter_gives_no_change() -> None:
 
 
 def test_env_secret_source_is_checked_for_presence_only() -> None:
-    from reconciler.desired import DesiredSecret, EnvSecretSource
+    from reconciler.model.desired import DesiredSecret, EnvSecretSource
 
     secret = DesiredSecret("TOKEN", EnvSecretSource("TOKEN"))
     desired = replace_desired_environment(base_state(), "dev", secrets={"TOKEN": secret})

@@ -26,7 +26,7 @@ from typing import Any
 
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
-from reconciler.plan import Change
+from reconciler.model.plan import Change
 
 _log = get_logger("reconcile.audit")
 
