@@ -91,7 +91,7 @@ def _run(
     from reconciler.render import render
     from reconciler.scope import Scope
 
-    conn = connect(args, desired)
+    conn = connect(args, desired, actor_first=True)
     scope = Scope.of(args.repo, args.env)
     with progress("Reading GitHub and AWS"):
         result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency)
