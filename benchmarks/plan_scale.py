@@ -37,6 +37,7 @@ from typing import Any
 
 from measure import PhaseResult, max_rss_bytes, measuring, summarize
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
+from startup import measure_startup, startup_table
 
 from reconciler import logs
 from reconciler.config import load_desired
@@ -251,12 +252,15 @@ def main(argv: list[str] | None = None) -> int:
                 work=Path(tmp),
             )
             print(markdown_table(results[-4:]), file=sys.stderr, flush=True)
+    startup = measure_startup()
     info = machine()
     print(f"Machine: {info['nproc']} x {info['cpu']}, Python {info['python']}, {info['date']}\n")
     print(markdown_table(results))
     largest = max((r for r in results if r.name == "plan"), key=lambda r: r.repositories)
     print(f"Converged plan at N = {largest.repositories}, requests by endpoint:\n")
     print(endpoint_table(largest))
+    print("Start-up (median process time of 5 runs):\n")
+    print(startup_table(startup))
     args.json_path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "machine": info,
@@ -268,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         # The high-water mark of the whole run: every size, emulator and moto included.
         "process_max_rss_mib": round(max_rss_bytes() / 2**20, 1),
+        "startup": [
+            {"what": s.name, "command": s.command, "cpu_seconds": round(s.cpu_seconds, 3)}
+            for s in startup
+        ],
         "results": [r.to_json() | {"paced_seconds": round(paced_seconds(r), 1)} for r in results],
     }
     args.json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

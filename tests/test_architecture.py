@@ -146,3 +146,34 @@ def test_the_layer_rule_catches_a_backward_import(tmp_path: Path) -> None:
         "reconciler.run.planning",
         "reconciler.run.planning.make_plan",
     ]
+
+
+_HEAVY = ("github", "boto3", "botocore", "requests", "moto", "reconciler.sandbox")
+_CHECK_IMPORTS = """
+import atexit, sys
+sys.argv = ["reconcile", *sys.argv[1:]]
+atexit.register(lambda: print("LOADED", *sorted(m for m in {heavy} if m in sys.modules)))
+from reconciler.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--version"], ["validate", "-c", "tests/data/good/alphaswarm.yaml"]],
+    ids=["version", "validate"],
+)
+def test_version_and_validate_import_no_client(argv: list[str]) -> None:
+    """Issue 14: start-up stays quick; PyGithub, boto3 and the sandbox load only for
+    commands that talk to GitHub or AWS (benchmarks/startup.py measures the time)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = _CHECK_IMPORTS.format(heavy=repr(set(_HEAVY)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "LOADED", loaded

@@ -91,7 +91,7 @@ def _run(
     from reconciler.run.prune_guard import check_prune_threshold
     from reconciler.run.scope import Scope
 
-    conn = connect(args, desired)
+    conn = connect(args, desired, actor_first=True)
     scope = Scope.of(args.repo, args.env)
     with progress("Reading GitHub and AWS"):
         result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency)

@@ -58,15 +58,29 @@ def transport_settings(args: argparse.Namespace) -> TransportSettings:
     return given if given is not None else settings_from_env(os.environ)
 
 
-def connect(args: argparse.Namespace, desired: DesiredState) -> GitHubConnection:
-    """The GitHub connection of SPEC section 2, with the cache and budget options."""
-    from reconciler.github import connection_from_env, ensure_budget, resolve_cache_dir
+def connect(
+    args: argparse.Namespace, desired: DesiredState, *, actor_first: bool = False
+) -> GitHubConnection:
+    """The GitHub connection of SPEC section 2, with the cache and budget options.
+
+    `actor_first`: read who we are (apply's audit log needs it) before the
+    budget check, whose answer's headers then tell the budget without a
+    `GET /rate_limit`.
+    """
+    from reconciler.github import (
+        authenticated_actor,
+        connection_from_env,
+        ensure_budget,
+        resolve_cache_dir,
+    )
     from reconciler.run.planning import estimate_requests
 
     cache_dir = resolve_cache_dir(args.cache_dir, disabled=args.no_cache, environ=os.environ)
     conn = connection_from_env(
         os.environ, desired, cache_dir=cache_dir, transport=transport_settings(args)
     )
+    if actor_first:
+        authenticated_actor(conn)
     ensure_budget(conn, estimate_requests(desired), wait=args.wait_for_rate_limit)
     return conn
 

@@ -15,13 +15,12 @@ from typing import Literal
 
 from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredState
-from reconciler.model.observed import RepositoryBilling
+from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
 from reconciler.model.plan import Action, Change, Finding, Plan, Resource, Severity
 
 Tier = Literal["no_environments", "no_protection", "everything", "unknown"]
 
 # GitHub Enterprise Cloud organizations report "enterprise"; older accounts "business_plus".
-_ENTERPRISE_PLANS = ("enterprise", "business_plus")
 
 
 def _environment_writes(plan: Plan) -> Iterator[Change]:
@@ -43,10 +42,9 @@ def tier(info: RepositoryBilling) -> Tier:
         return "no_protection"
     if info.plan is None:
         return "unknown"
-    name = info.plan.lower()
-    if any(word in name for word in _ENTERPRISE_PLANS):
+    if is_enterprise_plan(info.plan):
         return "everything"
-    return "no_environments" if name == "free" else "no_protection"
+    return "no_environments" if info.plan.lower() == "free" else "no_protection"
 
 
 def billing_findings(

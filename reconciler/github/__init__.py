@@ -17,7 +17,7 @@ from reconciler.github.identities import (
     resolve_identities,
 )
 from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
-from reconciler.github.reader import observe_github, observe_repository
+from reconciler.github.reader import Rereads, observe_github, observe_repository, reread_repository
 from reconciler.github.settings import RetryPolicy, TransportSettings, settings_from_env
 from reconciler.github.writer import GitHubWriter, WriteResult
 
@@ -32,6 +32,7 @@ __all__ = [
     "PacerConfig",
     "RepositoryNotFound",
     "RequestCounter",
+    "Rereads",
     "RetryPolicy",
     "TokenCredentials",
     "TransportSettings",
@@ -46,6 +47,7 @@ __all__ = [
     "observe_repository",
     "primary_budget",
     "repository_billing",
+    "reread_repository",
     "resolve_cache_dir",
     "resolve_identities",
     "settings_from_env",

@@ -1,8 +1,11 @@
 """Which GitHub plan governs a repository's environments: its visibility and owner's plan.
 
-Asked only for repositories the plan would write an environment to: one GET
-of the repository each, and one GET of its organization per run (the plan is
-shown to organization owners only; for anyone else it stays unknown).
+Asked only for repositories the plan would write an environment to. The
+organization of the config is read first, once per run (its plan is shown to
+organization owners only; for anyone else it stays unknown): on GitHub
+Enterprise every environment rule is allowed whatever a repository's
+visibility, so its repositories are not read at all. Otherwise each
+repository is read once (its visibility and owner).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Iterable
 
 from reconciler.github.calls import expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.model.observed import RepositoryBilling
+from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
 
 
 def _organization_plan(conn: GitHubConnection, org: str) -> str | None:
@@ -34,21 +37,31 @@ def _organization_plan(conn: GitHubConnection, org: str) -> str | None:
 
 
 def repository_billing(
-    conn: GitHubConnection, full_names: Iterable[str]
+    conn: GitHubConnection, full_names: Iterable[str], owner: str | None = None
 ) -> dict[str, RepositoryBilling]:
-    """By folded full name; a repository GitHub does not show is left out."""
+    """By folded full name; a repository GitHub does not show is left out.
+
+    `owner`: the config's owner, whose plan is read first (see the module).
+    """
     found: dict[str, RepositoryBilling] = {}
-    for full in sorted({name.lower(): name for name in full_names}.values(), key=str.lower):
+    names = sorted({name.lower(): name for name in full_names}.values(), key=str.lower)
+    org_plan = _organization_plan(conn, owner) if owner is not None else None
+    if owner is not None and is_enterprise_plan(org_plan):
+        # The visibility is not read: no visibility limits an Enterprise plan.
+        for full in [n for n in names if n.partition("/")[0].lower() == owner.lower()]:
+            found[full.lower()] = RepositoryBilling(full, "unread", "Organization", org_plan)
+        names = [n for n in names if n.lower() not in found]
+    for full in names:
         action = f"reading repository {full}"
         answer = send(conn, "GET", repo_path(full), action=action, permission="Metadata: read")
         if answer.status == 404:
             continue
         data = expect(answer, 200, action=action, permission="Metadata: read").data
         visibility = str(data.get("visibility") or ("private" if data.get("private") else "public"))
-        owner = data.get("owner") or {}
-        owner_type = str(owner.get("type") or "")
+        account = data.get("owner") or {}
+        owner_type = str(account.get("type") or "")
         plan = None
         if visibility != "public" and owner_type == "Organization":
-            plan = _organization_plan(conn, str(owner.get("login") or full.partition("/")[0]))
+            plan = _organization_plan(conn, str(account.get("login") or full.partition("/")[0]))
         found[full.lower()] = RepositoryBilling(full, visibility, owner_type, plan)
     return found

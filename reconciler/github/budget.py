@@ -1,4 +1,9 @@
-"""The primary rate-limit budget, read before a run (GET /rate_limit is free).
+"""The primary rate-limit budget, checked before a run.
+
+Every GitHub answer carries the budget in its x-ratelimit headers; only when
+no answer has told it yet is `GET /rate_limit` (free) asked, so a run makes
+at most one such request and `reconcile apply`, whose first request is the
+audit log's `GET /user`, none.
 
 A GitHub Enterprise Server with rate limiting turned off answers GET
 /rate_limit with 404 "Rate limiting is not enabled." (actions/stale#1227):
@@ -28,6 +33,14 @@ class Budget:
 
 def primary_budget(conn: GitHubConnection) -> Budget | None:
     """The core budget now; None where the server does not limit requests."""
+    known = conn.pacer.primary_known()
+    if known is not None:
+        remaining, limit, reset = known
+        return Budget(
+            limit=limit if limit is not None else remaining,
+            remaining=remaining,
+            reset_at=datetime.fromtimestamp(int(reset), UTC),
+        )
     action = "reading the rate limit"
     answer = send(conn, "GET", "/rate_limit", action=action, permission="none")
     if answer.status == 404:

@@ -205,6 +205,7 @@ class Pacer:
         self._next_start = float("-inf")
         self._remaining: int | None = None
         self._reset_at: float | None = None
+        self._limit: int | None = None
 
     @contextmanager
     def slot(self, method: str) -> Iterator[float]:
@@ -240,6 +241,7 @@ class Pacer:
             return
         remaining = headers.get("x-ratelimit-remaining")
         reset = headers.get("x-ratelimit-reset")
+        limit = headers.get("x-ratelimit-limit")
         if remaining is None or reset is None:
             return
         try:
@@ -247,6 +249,8 @@ class Pacer:
         except ValueError:
             return
         with self._lock:
+            if limit is not None and limit.isdigit():
+                self._limit = int(limit)
             if self._reset_at is None or reset_at != self._reset_at:
                 self._remaining, self._reset_at = value, reset_at
             else:
@@ -257,6 +261,13 @@ class Pacer:
     def primary_remaining(self) -> int | None:
         with self._lock:
             return self._remaining
+
+    def primary_known(self) -> tuple[int, int | None, float] | None:
+        """(remaining, limit, reset epoch) as the last responses told, or None before any."""
+        with self._lock:
+            if self._remaining is None or self._reset_at is None:
+                return None
+            return self._remaining, self._limit, self._reset_at
 
     def _wait_for_primary(self) -> None:
         with self._lock:

@@ -6,12 +6,15 @@ no GET of the repository, no per-item GETs (the list answers carry all we use).
 The one exception: an environment whose list entry lacks `can_admins_bypass`
 (a field GitHub's OpenAPI description leaves out) is read once more on its
 own, and where that answer lacks it too the value stays unknown.
+
+Apply's verification reads again only what it wrote (`reread_repository`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -128,9 +131,9 @@ def _admins_bypass(conn: GitHubConnection, env_path: str, where: str, raw: Any) 
     return value if isinstance(value, bool) else None
 
 
-def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
+def _settings(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
+    """An environment's own settings from its list entry; no lists of its contents."""
     name = str(raw["name"])
-    where = f"environment {name} of {full}"
     env_path = f"{base}/environments/{segment(name)}"
     reviewers: tuple[ObservedReviewer, ...] = ()
     prevent_self_review = False
@@ -145,27 +148,60 @@ def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> Obse
             wait_timer = int(rule.get("wait_timer") or 0)
         if kind not in _MANAGED_RULES:
             other.append(kind)
-    policy_type = _branch_policy_type(raw.get("deployment_branch_policy"))
-    policies = _branch_policies(conn, env_path, where) if policy_type == "custom" else ()
     return ObservedEnvironment(
         name=name,
         reviewers=reviewers,
         prevent_self_review=prevent_self_review,
         wait_timer=wait_timer,
-        branch_policy=policy_type,
-        branch_policies=policies,
-        variables=_variables(conn, f"{env_path}/variables", where),
-        secrets=_secrets(conn, f"{env_path}/secrets", where),
+        branch_policy=_branch_policy_type(raw.get("deployment_branch_policy")),
         other_rules=tuple(other),
-        can_admins_bypass=_admins_bypass(conn, env_path, where, raw),
+        can_admins_bypass=_admins_bypass(conn, env_path, f"environment {name} of {full}", raw),
     )
 
 
-def observe_repository(conn: GitHubConnection, owner: str, name: str) -> ObservedRepository:
-    full = f"{owner}/{name}"
-    base = repo_path(full)
+def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
+    env = _settings(conn, base, full, raw)
+    return _with_contents(conn, base, full, env, Rereads.everything(env.name))
+
+
+def _with_contents(
+    conn: GitHubConnection,
+    base: str,
+    full: str,
+    env: ObservedEnvironment,
+    parts: Rereads,
+    *,
+    before: ObservedEnvironment | None = None,
+) -> ObservedEnvironment:
+    """`env` with its policies, variables and secrets: read where `parts` says, else kept."""
+    key = env.name.lower()
+    where = f"environment {env.name} of {full}"
+    env_path = f"{base}/environments/{segment(env.name)}"
+    policies: tuple[ObservedBranchPolicy, ...] = ()
+    if env.branch_policy == "custom":
+        if key in parts.branch_policies:
+            policies = _branch_policies(conn, env_path, where)
+        elif before is not None:
+            policies = before.branch_policies
+    return replace(
+        env,
+        branch_policies=policies,
+        variables=(
+            _variables(conn, f"{env_path}/variables", where)
+            if key in parts.variables
+            else (before.variables if before else {})
+        ),
+        secrets=(
+            _secrets(conn, f"{env_path}/secrets", where)
+            if key in parts.secrets
+            else (before.secrets if before else {})
+        ),
+    )
+
+
+def _environment_list(conn: GitHubConnection, base: str, full: str) -> list[Any]:
     try:
-        environments = list(
+        return list(
             paginate(
                 conn,
                 f"{base}/environments",
@@ -180,12 +216,66 @@ def observe_repository(conn: GitHubConnection, owner: str, name: str) -> Observe
         if exc.status == 404:
             raise RepositoryNotFound(full) from None
         raise
+
+
+def observe_repository(conn: GitHubConnection, owner: str, name: str) -> ObservedRepository:
+    full = f"{owner}/{name}"
+    base = repo_path(full)
+    environments = _environment_list(conn, base, full)
     observed = {str(e["name"]): _environment(conn, base, full, e) for e in environments}
     return ObservedRepository(
         full_name=full,
         environments=observed,
         variables=_variables(conn, f"{base}/actions/variables", full),
         secrets=_secrets(conn, f"{base}/actions/secrets", full),
+    )
+
+
+@dataclass(frozen=True)
+class Rereads:
+    """What to read again of one repository (apply's verification: what it wrote).
+
+    Sets hold folded environment names; "" stands for the repository itself.
+    """
+
+    environments: bool = False  # the environment list, with each one's settings
+    variables: frozenset[str] = frozenset()
+    secrets: frozenset[str] = frozenset()
+    branch_policies: frozenset[str] = frozenset()
+
+    @classmethod
+    def everything(cls, env: str) -> Rereads:
+        names = frozenset({env.lower()})
+        return cls(True, names, names, names)
+
+
+def reread_repository(
+    conn: GitHubConnection, before: ObservedRepository, parts: Rereads
+) -> ObservedRepository:
+    """`before` with the parts in `parts` read again from GitHub; the rest kept as it was."""
+    full = before.full_name
+    base = repo_path(full)
+    if parts.environments:
+        settings = [_settings(conn, base, full, e) for e in _environment_list(conn, base, full)]
+    else:
+        settings = list(before.environments.values())
+    environments = {
+        env.name: _with_contents(conn, base, full, env, parts, before=before.environment(env.name))
+        for env in settings
+    }
+    return ObservedRepository(
+        full_name=full,
+        environments=environments,
+        variables=(
+            _variables(conn, f"{base}/actions/variables", full)
+            if "" in parts.variables
+            else before.variables
+        ),
+        secrets=(
+            _secrets(conn, f"{base}/actions/secrets", full)
+            if "" in parts.secrets
+            else before.secrets
+        ),
     )
 
 

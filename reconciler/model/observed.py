@@ -118,6 +118,14 @@ class Identities:
     users: Mapping[str, UserInfo] = field(default_factory=dict)  # folded login -> user
 
 
+# GitHub plans (by word in their name) that allow every environment rule everywhere.
+ENTERPRISE_PLANS = ("enterprise", "business_plus")
+
+
+def is_enterprise_plan(plan: str | None) -> bool:
+    return plan is not None and any(word in plan.lower() for word in ENTERPRISE_PLANS)
+
+
 @dataclass(frozen=True)
 class RepositoryBilling:
     """What decides which environment rules GitHub lets a repository have.
@@ -126,7 +134,9 @@ class RepositoryBilling:
     """
 
     full_name: str
-    visibility: str  # "public" | "private" | "internal"
+    # "public" | "private" | "internal"; "unread" on an Enterprise plan, where
+    # no visibility limits a rule, so it is not asked.
+    visibility: str
     owner_type: str  # "Organization" | "User"
     # The owner's GitHub plan ("free", "team", "enterprise", ...) where the
     # credentials may see it (an organization shows it to its owners only).

@@ -189,7 +189,9 @@ def make_plan(
     # GitHub's plan decides which environment rules a private repository may have.
     billed = billing_to_check(plan)
     if billed:
-        plan = plan.with_findings(billing_findings(plan, desired, repository_billing(conn, billed)))
+        plan = plan.with_findings(
+            billing_findings(plan, desired, repository_billing(conn, billed, desired.owner))
+        )
     checks = reviewers_to_check(plan, desired)
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)

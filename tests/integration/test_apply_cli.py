@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,42 @@ def test_fresh_apply_makes_github_match_the_file(cli: CliRunner, sandbox: Sandbo
     secret = sandbox.github.secret_value(OWNER, ADMIN, None, "PLATFORM_DISPATCH_TOKEN")
     assert secret == sandbox.aws.secret_value(SOURCE_ACCOUNT, SOURCE_ID)
     assert sandbox.github.secret_value(OWNER, PLATFORM, None, "PLATFORM_DISPATCH_TOKEN") is None
+
+
+def test_first_apply_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
+    """Every request of the fixture config's first apply, accounted for
+    (docs/performance.md, "The first apply of the root file")."""
+    result = cli("apply", "--yes", "--no-cache")
+    assert result.code == 0, result.out + result.err
+    requests = [f"{r.method} {r.path}" for r in sandbox.github.requests]
+    actor = 1  # GET /user: the audit log's actor; its headers also tell the budget
+    plan_reads = 2 * 4  # per repository: environments, variables, secrets, subject template
+    identities = 2 + 1  # team + its members, one user: once per run
+    plan_tier = 1  # the organization's plan (Enterprise: no repository visibility read)
+    access = 2 * 2  # the team's and the user's access to each repository (issue 10)
+    dispatch_check = 1  # the handoff token asked of GitHub, once (not again to verify)
+    writes_ = 6 + 4 + 12 + 1  # environments, branch/tag policies, variables, the secret
+    public_key = 1  # to encrypt the repository secret
+    # Only what was written is read again: each repository's environment list,
+    # its 3 environments' variables, prod's policies; the admin repository's secrets.
+    verify = 2 * (1 + 3 + 1) + 1
+    print(f"first apply of the fixture config: {len(requests)} GitHub requests")
+    assert requests.count("GET /rate_limit") == 0
+    assert (
+        len(requests)
+        == 53
+        == (
+            actor
+            + plan_reads
+            + identities
+            + plan_tier
+            + access
+            + dispatch_check
+            + writes_
+            + public_key
+            + verify
+        )
+    ), sorted(Counter(requests).items())
 
 
 def test_second_apply_writes_nothing(cli: CliRunner, sandbox: Sandbox) -> None:
