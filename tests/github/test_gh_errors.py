@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from gh_support import FULL, OWNER, REPO, TOKEN, ConnFactory
@@ -66,10 +65,13 @@ def test_unreachable_api_is_a_network_error() -> None:
     conn = GitHubConnection(
         TokenCredentials(TOKEN), api_url=f"http://127.0.0.1:{port}", retry=retry, timeout=2
     )
-    started = time.monotonic()
     with pytest.raises(GitHubError) as caught:
         observe_repository(conn, OWNER, REPO)
-    assert time.monotonic() - started < 5
+    # Nothing listens there: one attempt, no retry and so no wait.
+    assert [(e.path, e.status) for e in conn.counter.events] == [
+        (f"/repos/{OWNER}/{REPO}/environments", 0)
+    ]
+    assert conn.counter.retries == 0
     text = _one_line_without_token(caught.value)
     assert caught.value.kind == "network"
     assert text.startswith(f"cannot reach http://127.0.0.1:{port} while listing environments")
@@ -80,10 +82,12 @@ def test_primary_limit_far_from_reset_fails_with_a_clear_error(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:
     emu.set_primary_limit(10, remaining=0, reset_in=3600)
-    started = time.monotonic()
+    emu.clear_requests()
     with pytest.raises(GitHubError) as caught:
         observe_repository(conn, OWNER, REPO)
-    assert time.monotonic() - started < 2
+    # Fails on the first answer instead of waiting an hour for the reset: one request, no retry.
+    assert [(r.method, r.status) for r in emu.requests] == [("GET", 403)]
+    assert conn.counter.retries == 0
     assert caught.value.kind == "rate_limit"
     _one_line_without_token(caught.value)
 

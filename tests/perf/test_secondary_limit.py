@@ -10,11 +10,18 @@ server hold a little more than the pacer sent in one of its own windows
 On GitHub's 60 s window the same jitter is a hundredth of a point. The pacer
 is a sliding window too, so a run of many windows gets 260 of the server's
 270 points per window.
+
+What the run shows here holds on any machine: no 403, no retry, the request
+count, and no span of one window holding more than the pacer's points. How
+much of the allowed rate the run gets depends on the machine's speed (a
+starved emulator leaves the windows unfilled), so it is measured by
+benchmarks/pacing.py; that the pacer never waits longer than its windows need
+is tested on a fake clock in tests/github/test_gh_pacer.py.
 """
 
 from __future__ import annotations
 
-import time
+from bisect import bisect_left
 from pathlib import Path
 
 import pytest
@@ -37,7 +44,7 @@ PACER = PacerConfig(
 )
 
 
-def test_a_100_repository_plan_keeps_under_the_secondary_limit_at_85_percent_of_it(
+def test_a_100_repository_plan_keeps_under_the_secondary_limit(
     make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
     shape = ScaleShape(100, aws_roles=False, dispatch_secret=False)
@@ -51,10 +58,8 @@ def test_a_100_repository_plan_keeps_under_the_secondary_limit_at_85_percent_of_
     sandbox.github.enable_secondary_limit(points_per_window=SERVER_POINTS, window_seconds=WINDOW)
     sandbox.github.clear_requests()
 
-    started = time.monotonic()
     conn = connect(desired, pacer=Pacer(PACER))
     result = make_plan(desired, conn, concurrency=8)
-    elapsed = time.monotonic() - started
     conn.close()
 
     assert result.plan.changes == ()
@@ -64,6 +69,8 @@ def test_a_100_repository_plan_keeps_under_the_secondary_limit_at_85_percent_of_
     assert len(served) == converged_plan_requests(shape) + 1  # and GET /rate_limit
     sent = points(conn.counter.events, PACER)
     assert sent == len(served)  # all GETs: one point each
-    share = sent / (elapsed * SERVER_POINTS / WINDOW)
-    assert share >= 0.85, f"{sent} points in {elapsed:.1f} s is {share:.0%} of the allowed rate"
-    assert elapsed < 20
+    # The pacer's own schedule (each request stamped with the start it was given):
+    # no window-long span holds more than its points (all GETs: a start is a point).
+    starts = sorted(event.at for event in conn.counter.events)
+    fullest = max(bisect_left(starts, at + WINDOW) - index for index, at in enumerate(starts))
+    assert fullest <= PACER.points_per_window
