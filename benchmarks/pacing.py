@@ -24,9 +24,9 @@ from scale_config import ScaleShape, write_scale_config
 
 from reconciler import logs
 from reconciler.config import load_desired
-from reconciler.converge import apply_and_verify
 from reconciler.github import Pacer, PacerConfig, connection_from_env, ensure_budget
-from reconciler.planner import estimate_requests, make_plan
+from reconciler.run.converge import apply_and_verify
+from reconciler.run.planning import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
 
 SERVER_POINTS, WINDOW = 270, 3.0

@@ -62,9 +62,10 @@ class PacerConfig:
 
     @classmethod
     def unpaced(cls) -> PacerConfig:
-        """No secondary-limit pacing, for runs against the local emulator: a window
-        no run fills. Concurrency and the primary budget are kept as they are."""
-        return cls(points_per_window=10**9)
+        """No secondary-limit pacing, for runs against the local emulator: no points
+        or content windows. Concurrency (writes one at a time included) and the
+        primary budget are kept as they are."""
+        return cls(points_per_window=10**9, writes_per_minute=None, writes_per_hour=None)
 
     def cost(self, method: str) -> int:
         return self.write_cost if is_write(method) else self.read_cost
