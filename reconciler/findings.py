@@ -1,4 +1,4 @@
-"""Finding codes the GitHub side of the plan can raise.
+"""Finding codes the GitHub side of the plan, and the review diff, can raise.
 
 The codes are part of the external contract (plan JSON, docs, CI greps), so
 they live here as constants rather than as string literals at each use.
@@ -15,6 +15,8 @@ PROTECTION_WEAKENED = "github.protection_weakened"
 UNMANAGED_RULES = "github.unmanaged_rules"
 EXTRA_BRANCH_POLICY = "github.extra_branch_policy"
 REVIEWER_NO_ACCESS = "github.reviewer_no_access"
+# Raised by `reconcile diff` only: a property of the edit, not of live state.
+PRUNE_ENABLED = "review.prune_enabled"
 
 GITHUB_FINDING_CODES: tuple[str, ...] = (
     REPOSITORY_MISSING,
@@ -26,3 +28,5 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     EXTRA_BRANCH_POLICY,
     REVIEWER_NO_ACCESS,
 )
+
+REVIEW_FINDING_CODES: tuple[str, ...] = (PROTECTION_WEAKENED, PRUNE_ENABLED)

@@ -33,7 +33,7 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     from reconciler.converge import apply_and_verify
     from reconciler.planner import make_plan
     from reconciler.progress import progress
-    from reconciler.render import render
+    from reconciler.render import Wording, render
     from reconciler.scope import Scope
 
     desired = load_desired(args.config)
@@ -51,11 +51,12 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
                 f"made ({len(differing)} change(s) differ, e.g. {differing[0]}); "
                 "run `reconcile plan --out FILE` again"
             )
+    wording = Wording.plan(desired.source)
     if args.format != "json":
-        sys.stdout.write(render(plan, args.format, color=color))
+        sys.stdout.write(render(plan, args.format, color=color, wording=wording))
     if not plan.changes:
         if args.format == "json":
-            print_report(plan, ApplyReport(remaining=plan), "json")
+            print_report(plan, ApplyReport(remaining=plan), "json", desired.source)
         if plan.errors:
             print("Nothing to apply, but the plan has errors (see findings).", file=sys.stderr)
             return EXIT_ERROR
@@ -68,13 +69,14 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
         report = apply_and_verify(
             result, conn, scope=scope, audit_log=args.audit_log, concurrency=args.concurrency
         )
-    print_report(plan, report, args.format)
+    print_report(plan, report, args.format, desired.source)
     # Error findings left after apply mean GitHub or AWS is still not right.
     remaining_errors = report.remaining.errors if report.remaining else ()
     return EXIT_OK if report.ok and not remaining_errors else EXIT_ERROR
 
 
-def print_report(plan: Plan, report: ApplyReport, fmt: str) -> None:
+def print_report(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None:
+    """The outcome of apply; `source` names the config GitHub was made to match."""
     remaining = report.remaining or Plan()
     if fmt == "json":
         doc = {
@@ -100,4 +102,4 @@ def print_report(plan: Plan, report: ApplyReport, fmt: str) -> None:
         for change in remaining.changes:
             print(f"  {change.id}: {change.reason}")
     else:
-        print("Verified: GitHub now matches environments.yaml.")
+        print(f"Verified: GitHub now matches {source}.")

@@ -68,7 +68,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from reconciler.config import load_desired
     from reconciler.planner import make_plan
     from reconciler.progress import progress
-    from reconciler.render import render
+    from reconciler.render import Wording, render
     from reconciler.scope import Scope
 
     desired = load_desired(args.config)
@@ -77,7 +77,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         result = make_plan(
             desired, conn, scope=Scope.of(args.repo, args.env), concurrency=args.concurrency
         )
-    sys.stdout.write(render(result.plan, args.format, color=_color(args)))
+    wording = Wording.plan(desired.source)
+    sys.stdout.write(render(result.plan, args.format, color=_color(args), wording=wording))
     if args.out:
         _write_text(args.out, result.plan.dumps())
     if args.detailed_exitcode and result.plan.has_drift:
@@ -98,15 +99,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from reconciler.config import load_desired
-    from reconciler.render import render
+    from reconciler.render import Wording, render
     from reconciler.review import desired_diff
 
     # A pull request that adds the file has no old one: pass /dev/null (or a missing path).
     new_file = args.old == Path(os.devnull) or not args.old.exists()
     old = None if new_file else load_desired(args.old)
     plan = desired_diff(old, load_desired(args.new))
-    title = f"reconcile diff: what {args.new.name} changes"
-    sys.stdout.write(render(plan, args.format, color=_color(args), title=title))
+    wording = Wording.review(str(args.old), str(args.new))
+    sys.stdout.write(render(plan, args.format, color=_color(args), wording=wording))
     return EXIT_OK
 
 

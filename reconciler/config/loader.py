@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def load_config(path: Path) -> Config:
 
 def load_desired(path: Path) -> DesiredState:
     """load_config, then expand to repositories x environments."""
-    return expand(load_config(path))
+    return replace(expand(load_config(path)), source=str(path))
 
 
 def _check_shape(file: str, data: Any, positions: SourceMap) -> None:
