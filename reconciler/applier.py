@@ -24,7 +24,7 @@ from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, 
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
 from reconciler.observed import Identities, ObservedState
-from reconciler.plan import Action, Change, Plan, Resource
+from reconciler.plan import UNKNOWN, Action, Change, Plan, Resource
 
 _log = get_logger("reconcile.apply")
 
@@ -237,7 +237,11 @@ class Applier:
 
 
 def _value(change: Change) -> str:
-    return str((change.after or {})["value"])
+    value = str((change.after or {})["value"])
+    if value == UNKNOWN:
+        # A plan made while AWS was unreadable; the marker must never reach GitHub.
+        raise ReconcileError(f"the value of {change.name} is not known: AWS was not readable")
+    return value
 
 
 def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:

@@ -19,6 +19,7 @@ from reconciler.desired import (
     AwsSecretSource,
     DesiredSecret,
     DesiredState,
+    EnvSecretSource,
     IamRoleRef,
     SsmParameterRef,
     SsmSecretSource,
@@ -112,13 +113,21 @@ def _checked_secrets(
                     yield repo.full_name, env.name, name, secret
 
 
-def dispatch_findings(desired: DesiredState, conn: GitHubConnection) -> list[Finding]:
+def dispatch_findings(
+    desired: DesiredState, conn: GitHubConnection, aws: AwsFacts | None = None
+) -> list[Finding]:
     """The handoff token check: the secret's value, read from its source, asked of GitHub.
 
-    The value lives only in this frame; it is never logged or stored.
+    The value lives only in this frame; it is never logged or stored. A source
+    in an AWS account that could not be read is skipped: the AWS finding says why.
     """
     findings: list[Finding] = []
-    checked = list(_checked_secrets(desired))
+    aws = aws if aws is not None else AwsFacts()
+    checked = [
+        (repository, environment, name, secret)
+        for repository, environment, name, secret in _checked_secrets(desired)
+        if isinstance(secret.source, EnvSecretSource) or aws.readable(secret.source.account_id)
+    ]
     read_secret_value = secret_reader(desired) if checked else None
     for repository, environment, name, secret in checked:
         assert secret.check is not None and read_secret_value is not None
@@ -162,7 +171,7 @@ def make_plan(
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)
         plan = plan.with_findings(access_findings(access))
-    plan = plan.with_findings(dispatch_findings(desired, conn))
+    plan = plan.with_findings(dispatch_findings(desired, conn, observed.aws))
     plan = scope.restrict(plan)
     _log.debug("plan", **plan.summary)
     return PlanResult(desired=desired, observed=observed, plan=plan)

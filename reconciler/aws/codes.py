@@ -6,6 +6,9 @@ are checked against `FINDING_CODES`, so every code emitted is listed there.
 
 from __future__ import annotations
 
+# AWS cannot be read at all (no credentials, no region, endpoint unreachable):
+# the plan shows the GitHub side and marks values read from AWS unknown.
+UNAVAILABLE = "aws.unavailable"
 ACCOUNT_MISMATCH = "aws.account_mismatch"
 ACCESS_DENIED = "aws.access_denied"
 THROTTLED = "aws.throttled"
@@ -23,6 +26,7 @@ SECRET_MISSING = "aws.secret_missing"
 SOURCE_MISSING = "secret.source_missing"
 
 FINDING_CODES: tuple[str, ...] = (
+    UNAVAILABLE,
     ACCOUNT_MISMATCH,
     ACCESS_DENIED,
     THROTTLED,

@@ -54,6 +54,13 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     wording = Wording.plan(desired.source)
     if args.format != "json":
         sys.stdout.write(render(plan, args.format, color=color, wording=wording))
+    unreadable = result.observed.aws.unavailable
+    if unreadable is not None:
+        # Roles unverified and secrets unreadable: a partial apply would be a guess.
+        raise ReconcileError(
+            f"not applying: AWS is not readable ({unreadable}); apply needs it to check "
+            "roles and read secrets. Nothing was written"
+        )
     if not plan.changes:
         if args.format == "json":
             print_report(plan, ApplyReport(remaining=plan), "json", desired.source)
