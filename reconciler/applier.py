@@ -25,6 +25,7 @@ from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
 from reconciler.observed import Identities, ObservedState
 from reconciler.plan import UNKNOWN, Action, Change, Plan, Resource
+from reconciler.progress import Advance, Tracker, quiet
 
 _log = get_logger("reconcile.apply")
 
@@ -121,6 +122,7 @@ class Applier:
         read_secret: SecretReader,
         audit: AuditLog,
         concurrency: int = 8,
+        track: Tracker = quiet,
     ) -> None:
         self._desired = desired
         self._observed = observed
@@ -128,15 +130,19 @@ class Applier:
         self._read_secret = read_secret
         self._audit = audit
         self._concurrency = max(1, concurrency)
+        self._track = track
 
     def run(self, plan: Plan) -> ApplyReport:
         report = ApplyReport()
+        done = self._track("Writing changes", len(plan.changes))
         blocked = _blocked_scopes(plan)
         by_repo: dict[str, list[Change]] = defaultdict(list)
         for change in plan.changes:
             by_repo[change.repository].append(change)
         with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
-            results = list(pool.map(lambda cs: self._run_repository(cs, blocked), by_repo.values()))
+            results = list(
+                pool.map(lambda cs: self._run_repository(cs, blocked, done), by_repo.values())
+            )
         for part in results:
             report.applied += part.applied
             report.failed += part.failed
@@ -144,7 +150,10 @@ class Applier:
         return report
 
     def _run_repository(
-        self, changes: Iterable[Change], blocked: Mapping[tuple[str | None, str | None], str]
+        self,
+        changes: Iterable[Change],
+        blocked: Mapping[tuple[str | None, str | None], str],
+        done: Advance,
     ) -> ApplyReport:
         report = ApplyReport()
         failed_envs: set[str] = set()
@@ -156,19 +165,22 @@ class Applier:
             if why is not None:
                 report.skipped.append((change, why))
                 self._audit.record(change, status="skipped", error=why)
+                done()
                 continue
             try:
                 outcome = self._write(change)
             except ReconcileError as exc:
                 report.failed.append((change, str(exc)))
-                self._audit.record(change, status="failed", error=str(exc))
+                self._audit.record(change, status="failed", http_status=exc.status, error=str(exc))
                 if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
                     failed_envs.add(env_key)
+                done()
                 continue
             report.applied.append(change)
             self._audit.record(
                 change, status="ok", http_status=outcome.status, request_id=outcome.request_id
             )
+            done()
         return report
 
     def _write(self, change: Change) -> WriteOutcome:

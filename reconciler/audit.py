@@ -8,13 +8,14 @@ change's before/after are not included, only its identity.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from reconciler.logs import get_logger
+from reconciler.logs import CONSOLE_OMIT, get_logger
 from reconciler.plan import Change
 
 _log = get_logger("reconcile.audit")
@@ -36,6 +37,26 @@ class AuditRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
+
+
+_DONE = {"create": "created", "update": "updated", "delete": "deleted"}
+_LEVELS = {"ok": logging.INFO, "skipped": logging.WARNING, "failed": logging.ERROR}
+# What a console line leaves to the message (or shows on every line alike).
+_SAID = ("action", "resource", "name", "repository", "environment", "status", "actor", "request_id")
+
+
+def _event(change: Change, status: str) -> str:
+    """`created variable X in repo/env`: what happened, short enough for one console line."""
+    where = change.repository.rsplit("/", 1)[-1]
+    if change.environment is not None:
+        where += f"/{change.environment}"
+    what = f"{change.resource.value} {change.name} in {where}"
+    action = change.action.value
+    if status == "ok":
+        return f"{_DONE[action]} {what}"
+    if status == "failed":
+        return f"failed to {action} {what}"
+    return f"skipped {action} of {what}"
 
 
 class AuditLog:
@@ -74,7 +95,9 @@ class AuditLog:
             if self._file is not None:
                 self._file.write(json.dumps(rec.to_json(), sort_keys=True) + "\n")
                 self._file.flush()
-        _log.info("write", **rec.to_json())
+        fields = rec.to_json()
+        del fields["time"]  # the log line has its own timestamp
+        _log.log(_LEVELS[status], _event(change, status), **fields, **{CONSOLE_OMIT: _SAID})
         return rec
 
     def close(self) -> None:

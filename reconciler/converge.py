@@ -13,6 +13,7 @@ from reconciler.audit import AuditLog
 from reconciler.aws import secret_reader
 from reconciler.github import GitHubConnection, GitHubWriter, authenticated_actor
 from reconciler.planner import PlanResult, make_plan
+from reconciler.progress import Tracker, quiet
 from reconciler.scope import EVERYTHING, Scope
 
 
@@ -23,6 +24,7 @@ def apply_and_verify(
     scope: Scope = EVERYTHING,
     audit_log: Path | None = None,
     concurrency: int = 8,
+    track: Tracker = quiet,
 ) -> ApplyReport:
     audit = AuditLog(authenticated_actor(conn), audit_log)
     try:
@@ -33,9 +35,12 @@ def apply_and_verify(
             read_secret=secret_reader(result.desired),
             audit=audit,
             concurrency=concurrency,
+            track=track,
         )
         report = applier.run(result.plan)
     finally:
         audit.close()
-    report.remaining = make_plan(result.desired, conn, scope=scope, concurrency=concurrency).plan
+    report.remaining = make_plan(
+        result.desired, conn, scope=scope, concurrency=concurrency, track=track
+    ).plan
     return report

@@ -36,6 +36,7 @@ from reconciler.github.dispatch_check import check_dispatch_token, source_unread
 from reconciler.logs import get_logger
 from reconciler.observed import AwsFacts, ObservedState
 from reconciler.plan import Finding, Plan
+from reconciler.progress import Tracker, quiet
 from reconciler.scope import EVERYTHING, Scope
 
 _log = get_logger("reconcile.plan")
@@ -83,14 +84,15 @@ def observe(
     *,
     concurrency: int = 8,
     aws_scope: DesiredState | None = None,
+    track: Tracker = quiet,
 ) -> ObservedState:
     """GitHub and AWS are read at the same time: neither depends on the other."""
     aws_desired = aws_scope if aws_scope is not None else desired
     with ThreadPoolExecutor(max_workers=2) as pool:
         aws_future = pool.submit(
-            lambda: observe_aws(aws_desired) if uses_aws(aws_desired) else AwsFacts()
+            lambda: observe_aws(aws_desired, track=track) if uses_aws(aws_desired) else AwsFacts()
         )
-        repositories = observe_github(conn, desired, concurrency=concurrency)
+        repositories = observe_github(conn, desired, concurrency=concurrency, track=track)
         reviewers = {
             r for repo in desired.repositories for e in repo.environments for r in e.reviewers
         }
@@ -160,12 +162,13 @@ def make_plan(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
+    track: Tracker = quiet,
 ) -> PlanResult:
     # AWS trusts are judged against every managed repository, not just the
     # filtered ones: a role shared with a repository left out by --repo is fine.
     everything = desired
     desired = scope.narrow(desired)
-    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
+    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything, track=track)
     plan = diff(desired, observed)
     checks = reviewers_to_check(plan, desired)
     if checks:

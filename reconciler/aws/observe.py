@@ -29,6 +29,7 @@ from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
 from reconciler.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
 from reconciler.observed import AwsFacts, AwsFinding
+from reconciler.progress import Advance, Tracker, quiet
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -60,6 +61,7 @@ def observe_aws(
     environ: Mapping[str, str] | None = None,
     concurrency: int = 4,
     on_client: ClientHook | None = None,
+    track: Tracker = quiet,
 ) -> AwsFacts:
     """Read what the desired state refers to in AWS; problems become findings.
 
@@ -74,8 +76,9 @@ def observe_aws(
     unavailable: str | None = None
     if targets.accounts:
         sessions = AwsSessions(desired.aws, environ=env, on_client=on_client)
+        read = track("Reading AWS accounts", len(targets.accounts))
         try:
-            _accounts(sessions, targets, result, concurrency)
+            _accounts(sessions, targets, result, concurrency, read)
         except AwsError as exc:
             # One account's trouble is a finding inside _account; this is all of AWS,
             # and _accounts merged nothing of the accounts read before it failed.
@@ -98,13 +101,17 @@ def _unavailable(exc: AwsError) -> str:
     )
 
 
-def _accounts(sessions: AwsSessions, targets: Targets, result: _Result, concurrency: int) -> None:
+def _accounts(
+    sessions: AwsSessions, targets: Targets, result: _Result, concurrency: int, read: Advance
+) -> None:
+    def one(account: str | None, work: AccountTargets) -> _Result:
+        part = _account(sessions, account, work)
+        read()
+        return part
+
     workers = max(1, min(concurrency, len(targets.accounts)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
-        futures = [
-            pool.submit(_account, sessions, account, work)
-            for account, work in targets.accounts.items()
-        ]
+        futures = [pool.submit(one, account, work) for account, work in targets.accounts.items()]
         parts = [f.result() for f in futures]
     for part in parts:
         result.parameters.update(part.parameters)

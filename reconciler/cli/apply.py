@@ -40,8 +40,8 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     saved = load_plan_file(args.plan_file) if args.plan_file else None
     conn = connect(args, desired)
     scope = Scope.of(args.repo, args.env)
-    with progress("Reading GitHub and AWS"):
-        result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency)
+    with progress() as track:
+        result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency, track=track)
     plan = result.plan
     if saved is not None:
         differing = _same_changes(saved, plan)
@@ -72,9 +72,14 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     if not args.yes:
         _confirm(len(plan.changes))
 
-    with progress(f"Applying {len(plan.changes)} change(s)"):
+    with progress() as track:
         report = apply_and_verify(
-            result, conn, scope=scope, audit_log=args.audit_log, concurrency=args.concurrency
+            result,
+            conn,
+            scope=scope,
+            audit_log=args.audit_log,
+            concurrency=args.concurrency,
+            track=track,
         )
     print_report(plan, report, args.format, desired.source)
     # Error findings left after apply mean GitHub or AWS is still not right.

@@ -73,9 +73,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     desired = load_desired(args.config)
     conn = connect(args, desired)
-    with progress("Reading GitHub and AWS"):
+    with progress() as track:
         result = make_plan(
-            desired, conn, scope=Scope.of(args.repo, args.env), concurrency=args.concurrency
+            desired,
+            conn,
+            scope=Scope.of(args.repo, args.env),
+            concurrency=args.concurrency,
+            track=track,
         )
     wording = Wording.plan(desired.source)
     sys.stdout.write(render(result.plan, args.format, color=_color(args), wording=wording))

@@ -19,6 +19,10 @@ from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import observe_github, observe_repository
 from reconciler.github.transport import RetryPolicy
 from reconciler.github.writer import GitHubWriter, WriteResult
+from reconciler.logs import claim_library_loggers
+
+# Importing PyGithub (above) gave its logger a handler of its own: take it back.
+claim_library_loggers()
 
 __all__ = [
     "DEFAULT_API_URL",
