@@ -151,9 +151,10 @@ def _environment_dropped(
     guarded = " and its required reviewers" if env.reviewers else ""
     if prune:
         message = (
-            f"environment no longer in {new_name}, and prune: true deletes it{guarded} from "
-            "GitHub; a workflow that still names it would recreate it without protection"
+            f"environment no longer in {new_name}, and prune: true deletes it{guarded} from GitHub"
         )
+        if env.reviewers:
+            message += "; a workflow that still names it would recreate it without protection"
     else:
         message = (
             f"environment no longer in {new_name}: reconcile stops managing it; GitHub keeps "

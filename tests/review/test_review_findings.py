@@ -185,6 +185,21 @@ CASES: dict[str, Case] = {
         ],
         old=lambda t: edit(t, "prune: false", "prune: true"),
     ),
+    "unprotected environment dropped under prune": Case(
+        lambda t: drop_environment(
+            t,
+            "dev",
+            "  # Deploys to dev run without waiting for anyone.\n  dev:\n    required_approvals: 0\n",
+        ),
+        [
+            (
+                None,
+                "dev",
+                f"environment no longer in NEW, and prune: true deletes it from GitHub {BOTH}",
+            )
+        ],
+        old=lambda t: edit(t, "prune: false", "prune: true"),
+    ),
     "repository dropped": Case(
         lambda t: edit(t, "  alphaswarm_platform: {}\n", ""),
         [
