@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,21 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py
+
+# requirements.lock.txt: every runtime and build dependency pinned by hash, for
+# the workflows that hold credentials (docs/ci.md, "Pinned dependencies"); for
+# Linux x86_64 and CPython 3.11, what GitHub's ubuntu runners run. Versions
+# already pinned are kept; `make lock UPGRADE=1` moves to the newest allowed.
+# tests/workflows/test_lock.py fails when pyproject.toml and the lock disagree.
+UV_VERSION := 0.13.9
+LOCK := requirements.lock.txt
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
+	  | $(BIN)/uv pip compile pyproject.toml - --quiet --generate-hashes \
+	    --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

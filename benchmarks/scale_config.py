@@ -56,7 +56,7 @@ def _variables(aws_roles: bool) -> list[str]:
     if aws_roles:
         return [
             "  AWS_DEPLOYER_ROLE_ARN: {iam_role: aqp-gha-apply}",
-            "  AWS_PLAN_ROLE_ARN: {iam_role: aqp-gha-plan}",
+            "  AWS_PLAN_ROLE_ARN: {iam_role: aqp-gha-plan, also_trusted: [pull_request]}",
         ]
     return [
         '  AWS_DEPLOYER_ROLE_ARN: "arn:aws:iam::{account_id}:role/aqp-gha-apply"',
@@ -119,9 +119,11 @@ def converged_plan_requests(shape: ScaleShape) -> int:
     Per repository 3 + 2*E (environment list, repository variables and
     secrets, each environment's variables and secrets) plus one per environment
     with custom branch policies; the reviewers once per run (a team is its
-    record and its member list, a user one lookup). The budget check's
-    GET /rate_limit is not included.
+    record and its member list, a user one lookup); with IAM roles, one OIDC
+    subject template per repository. The budget check's GET /rate_limit is
+    not included.
     """
     per_repository = 3 + 2 * shape.environments + shape.custom_policy_environments
+    per_repository += 1 if shape.aws_roles else 0
     identities = 2 * 1 + 1  # one team, one user
     return shape.repositories * per_repository + identities

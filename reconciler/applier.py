@@ -9,6 +9,13 @@ other and run in parallel; inside one repository the order above holds.
 A failed change does not stop independent ones; changes inside an environment
 whose creation failed are skipped, as are changes in the scope of an error
 finding (writing them would leave a state the plan already knows is wrong).
+
+Once the run's `StopSwitch` is set, no new write starts; writes in flight
+finish and are recorded, the rest is reported as not started. It is set by a
+stop signal (`reconciler.interrupts`), by a record the audit log could not
+keep, and by GitHub failing `FAILURE_LIMIT` writes in a row for reasons that
+are not about the item (network, 5xx, rate limit, credentials): then GitHub
+is down for this run, and every further write would only spend its retries.
 """
 
 from __future__ import annotations
@@ -17,20 +24,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Lock
 from typing import Protocol
 
-from reconciler.audit import AuditLog
+from reconciler import findings as codes
+from reconciler.audit import AuditLog, AuditWriteError
 from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
 from reconciler.errors import ReconcileError
+from reconciler.interrupts import StopSwitch, block_stop_signals
 from reconciler.logs import get_logger
-from reconciler.observed import Identities, ObservedState
+from reconciler.observed import Identities, ObservedEnvironment, ObservedState
 from reconciler.plan import UNKNOWN, Action, Change, Plan, Resource
 from reconciler.progress import Advance, Tracker, quiet
 
 _log = get_logger("reconcile.apply")
 
-PRUNE_THRESHOLD = 0.30
-PRUNE_MIN_ITEMS = 10
+FAILURE_LIMIT = 3  # consecutive writes failing for GitHub's reasons: stop starting writes
+# Error kinds (GitHubError.kind) that say nothing about the item written.
+_OUTAGE_KINDS = frozenset({"network", "server", "rate_limit", "auth"})
 
 
 class WriteOutcome(Protocol):
@@ -40,12 +51,19 @@ class WriteOutcome(Protocol):
     @property
     def request_id(self) -> str | None: ...
 
+    @property
+    def note(self) -> str | None: ...
+
 
 class Writer(Protocol):
     """The GitHub writes apply needs; `reconciler.github.writer` provides them."""
 
     def put_environment(
-        self, repo: str, env: DesiredEnvironment, identities: Identities
+        self,
+        repo: str,
+        env: DesiredEnvironment,
+        identities: Identities,
+        current: ObservedEnvironment | None = None,
     ) -> WriteOutcome: ...
 
     def delete_environment(self, repo: str, name: str) -> WriteOutcome: ...
@@ -85,31 +103,33 @@ class ApplyReport:
     applied: list[Change] = field(default_factory=list)
     failed: list[tuple[Change, str]] = field(default_factory=list)
     skipped: list[tuple[Change, str]] = field(default_factory=list)
+    not_started: list[Change] = field(default_factory=list)  # the run stopped before them
+    notes: list[tuple[Change, str]] = field(default_factory=list)  # applied, with a remark
+    unrecorded: list[str] = field(default_factory=list)  # writes the audit log could not keep
+    stopped: str | None = None  # why no further write was started
+    signum: int | None = None  # the signal that stopped the run
     remaining: Plan | None = None  # what the verification plan still shows
+    verify_error: str | None = None  # why the verification read failed
 
     @property
     def ok(self) -> bool:
-        return (
-            not self.failed and not self.skipped and not (self.remaining and self.remaining.changes)
+        return not (
+            self.failed
+            or self.skipped
+            or self.not_started
+            or self.unrecorded
+            or self.stopped
+            or self.verify_error
+            or (self.remaining and self.remaining.changes)
         )
 
-
-def check_prune_threshold(plan: Plan, observed: ObservedState, *, force: bool) -> None:
-    """SPEC 3.5: refuse to delete more than 30% of the managed items without --force."""
-    deletes = plan.count(Action.DELETE)
-    if not deletes or force:
-        return
-    existing = 0
-    for repo in observed.repositories.values():
-        existing += len(repo.variables) + len(repo.secrets) + len(repo.environments)
-        for env in repo.environments.values():
-            existing += len(env.variables) + len(env.secrets) + len(env.branch_policies)
-    if existing >= PRUNE_MIN_ITEMS and deletes > PRUNE_THRESHOLD * existing:
-        raise ReconcileError(
-            f"refusing to delete {deletes} of {existing} existing items "
-            f"(more than {PRUNE_THRESHOLD:.0%}); check `prune` and the plan, "
-            "then re-run with --force if this is intended"
-        )
+    def merge(self, part: ApplyReport) -> None:
+        self.applied += part.applied
+        self.failed += part.failed
+        self.skipped += part.skipped
+        self.not_started += part.not_started
+        self.notes += part.notes
+        self.unrecorded += part.unrecorded
 
 
 class Applier:
@@ -122,6 +142,7 @@ class Applier:
         read_secret: SecretReader,
         audit: AuditLog,
         concurrency: int = 8,
+        stop: StopSwitch | None = None,
         track: Tracker = quiet,
     ) -> None:
         self._desired = desired
@@ -130,6 +151,9 @@ class Applier:
         self._read_secret = read_secret
         self._audit = audit
         self._concurrency = max(1, concurrency)
+        self._stop = stop or StopSwitch()
+        self._failures = 0  # consecutive outage failures, over all workers
+        self._failures_lock = Lock()
         self._track = track
 
     def run(self, plan: Plan) -> ApplyReport:
@@ -139,14 +163,16 @@ class Applier:
         by_repo: dict[str, list[Change]] = defaultdict(list)
         for change in plan.changes:
             by_repo[change.repository].append(change)
-        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+        # Workers block the stop signals, so the main thread (waiting on them) gets it.
+        with ThreadPoolExecutor(
+            max_workers=self._concurrency, initializer=block_stop_signals
+        ) as pool:
             results = list(
                 pool.map(lambda cs: self._run_repository(cs, blocked, done), by_repo.values())
             )
         for part in results:
-            report.applied += part.applied
-            report.failed += part.failed
-            report.skipped += part.skipped
+            report.merge(part)
+        report.stopped, report.signum = self._stop.reason, self._stop.signum
         return report
 
     def _run_repository(
@@ -158,30 +184,84 @@ class Applier:
         report = ApplyReport()
         failed_envs: set[str] = set()
         for change in sorted(changes, key=lambda c: (_phase(c), c.sort_key)):
+            if self._stop.is_set():
+                report.not_started.append(change)
+                continue
             why = _blocked_reason(change, blocked)
             env_key = (change.environment or "").lower()
             if why is None and change.environment and env_key in failed_envs:
                 why = f"environment {change.environment!r} could not be written"
             if why is not None:
                 report.skipped.append((change, why))
-                self._audit.record(change, status="skipped", error=why)
+                self._record(report, change, status="skipped", error=why)
                 done()
                 continue
             try:
                 outcome = self._write(change)
             except ReconcileError as exc:
                 report.failed.append((change, str(exc)))
-                self._audit.record(change, status="failed", http_status=exc.status, error=str(exc))
+                self._record(
+                    report, change, status="failed", http_status=exc.status, error=str(exc)
+                )
+                self._count_failure(exc)
                 if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
                     failed_envs.add(env_key)
                 done()
                 continue
+            self._count_success()
             report.applied.append(change)
-            self._audit.record(
-                change, status="ok", http_status=outcome.status, request_id=outcome.request_id
+            note = getattr(outcome, "note", None)
+            if note:
+                report.notes.append((change, note))
+            self._record(
+                report,
+                change,
+                status="ok",
+                http_status=outcome.status,
+                request_id=outcome.request_id,
+                note=note,
             )
             done()
         return report
+
+    def _record(
+        self,
+        report: ApplyReport,
+        change: Change,
+        *,
+        status: str,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        error: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Audit one outcome; if the trail cannot keep it, no further write starts."""
+        try:
+            self._audit.record(
+                change,
+                status=status,
+                http_status=http_status,
+                request_id=request_id,
+                error=error,
+                note=note,
+            )
+        except AuditWriteError as exc:
+            report.unrecorded.append(str(exc))
+            self._stop.set("the audit log could not record a write")
+            _log.error("audit_failed", error=str(exc))
+
+    def _count_failure(self, exc: ReconcileError) -> None:
+        if getattr(exc, "kind", None) not in _OUTAGE_KINDS:
+            return
+        with self._failures_lock:
+            self._failures += 1
+            failures = self._failures
+        if failures >= FAILURE_LIMIT:
+            self._stop.set(f"GitHub failed {failures} writes in a row (last: {exc})")
+
+    def _count_success(self) -> None:
+        with self._failures_lock:
+            self._failures = 0
 
     def _write(self, change: Change) -> WriteOutcome:
         w = self._writer
@@ -190,8 +270,13 @@ class Applier:
             case Resource.ENVIRONMENT, Action.DELETE:
                 return w.delete_environment(repo, name)
             case Resource.ENVIRONMENT, _:
+                # What GitHub holds tells the writer which settings it must clear.
+                live_repo = self._observed.repository(repo)
                 return w.put_environment(
-                    repo, self._desired_env(repo, name), self._observed.identities
+                    repo,
+                    self._desired_env(repo, name),
+                    self._observed.identities,
+                    live_repo.environment(name) if live_repo else None,
                 )
             case Resource.BRANCH_POLICY, Action.CREATE:
                 assert env is not None
@@ -229,8 +314,9 @@ class Applier:
     def _policy_id(self, change: Change) -> int:
         observed_repo = self._observed.repository(change.repository)
         env = observed_repo.environment(change.environment or "") if observed_repo else None
+        # Exactly: patterns are case-sensitive, `main` and `Main` are two policies.
         for policy in env.branch_policies if env else ():
-            if policy.name.lower() == change.name.lower():
+            if policy.name == change.name:
                 return policy.id
         raise ReconcileError(f"{change.repository}: branch policy {change.name!r} is already gone")
 
@@ -261,9 +347,12 @@ def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
 
     None stands for "every": a finding without a repository blocks its
     environment everywhere, one without an environment its whole repository.
+    A reviewer whose access apply's own credentials could not verify blocks
+    too: GitHub would drop it silently if it had none.
     """
     scopes: dict[tuple[str | None, str | None], str] = {}
-    for finding in plan.errors:
+    unverified = [f for f in plan.findings if f.code == codes.REVIEWER_ACCESS_UNVERIFIED]
+    for finding in [*plan.errors, *unverified]:
         repo = finding.repository.lower() if finding.repository else None
         env = finding.environment.lower() if finding.environment else None
         scopes.setdefault((repo, env), finding.code)
@@ -277,5 +366,6 @@ def _blocked_reason(
     env = change.environment.lower() if change.environment else None
     for key in ((repo, env), (repo, None), (None, env), (None, None)):
         if key in blocked:
-            return f"blocked by error finding {blocked[key]}"
+            kind = "warning" if blocked[key] == codes.REVIEWER_ACCESS_UNVERIFIED else "error"
+            return f"blocked by {kind} finding {blocked[key]}"
     return None

@@ -3,22 +3,44 @@
 Lines carry who wrote what where and GitHub's request id, so a write can be
 traced in GitHub's own audit log. They never carry a secret value: the
 change's before/after are not included, only its identity.
+
+The file comes first: it is opened (and so checked) before apply asks or
+writes anything, and each line is written with one `write` and synced to disk
+before the worker that made the write starts its next one. A line that cannot
+be written raises `AuditWriteError`, and the applier then starts no further
+write: a write without a record is the one thing the trail must not allow.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
+import os
+import stat
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from reconciler.errors import ReconcileError
 from reconciler.logs import CONSOLE_OMIT, get_logger
 from reconciler.plan import Change
 
 _log = get_logger("reconcile.audit")
+
+# fsync on a terminal, pipe or /dev/null: nothing to sync, not a failure.
+_UNSYNCABLE = {errno.EINVAL, errno.EROFS, errno.ENOTSUP, errno.EBADF}
+
+
+class AuditWriteError(ReconcileError):
+    """A record could not be written; the message names the write it was for."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,7 @@ class AuditRecord:
     http_status: int | None
     request_id: str | None
     error: str | None = None
+    note: str | None = None  # what happened beyond the status, e.g. "already existed (409)"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -59,13 +82,60 @@ def _event(change: Change, status: str) -> str:
     return f"skipped {action} of {what}"
 
 
-class AuditLog:
-    """Appends and flushes each record, so a killed run leaves a true trail."""
+class AuditFile:
+    """The `--audit-log` file, opened for appending; `open` is the early check."""
 
-    def __init__(self, actor: str, path: Path | None = None) -> None:
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+        self._regular = stat.S_ISREG(os.fstat(fd).st_mode)
+
+    @classmethod
+    def open(cls, path: Path) -> AuditFile:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ReconcileError(
+                f"cannot open the audit log {path}: {reason}; nothing was read or written"
+            ) from None
+        return cls(path, fd)
+
+    def append(self, line: bytes) -> None:
+        """One whole line, synced; on failure the file is cut back to where it was."""
+        fd = self._fd
+        if fd is None:
+            raise OSError(errno.EBADF, "the audit log is closed")
+        size = os.fstat(fd).st_size if self._regular else 0
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                if exc.errno not in _UNSYNCABLE:
+                    raise
+        except OSError:
+            if self._regular:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)  # never leave half a line behind
+            raise
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+class AuditLog:
+    """Appends, flushes and syncs each record, so a killed run leaves a true trail."""
+
+    def __init__(self, actor: str, sink: AuditFile | None = None) -> None:
         self._actor = actor
-        self._lock = threading.Lock()
-        self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
+        # Reentrant: the signal handler (main thread) may write a run record.
+        self._lock = threading.RLock()
+        self._sink = sink
         self.records: list[AuditRecord] = []
 
     def record(
@@ -76,9 +146,10 @@ class AuditLog:
         http_status: int | None = None,
         request_id: str | None = None,
         error: str | None = None,
+        note: str | None = None,
     ) -> AuditRecord:
         rec = AuditRecord(
-            time=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            time=_now(),
             actor=self._actor,
             repository=change.repository,
             environment=change.environment,
@@ -89,18 +160,52 @@ class AuditLog:
             http_status=http_status,
             request_id=request_id,
             error=error,
+            note=note,
         )
         with self._lock:
             self.records.append(rec)
-            if self._file is not None:
-                self._file.write(json.dumps(rec.to_json(), sort_keys=True) + "\n")
-                self._file.flush()
+            try:
+                self._append(rec.to_json())
+            except OSError as exc:
+                raise AuditWriteError(
+                    f"the audit log {self._where()} could not record the write {change.id} "
+                    f"(status {status}): {exc.strerror or exc}"
+                ) from None
         fields = rec.to_json()
         del fields["time"]  # the log line has its own timestamp
-        _log.log(_LEVELS[status], _event(change, status), **fields, **{CONSOLE_OMIT: _SAID})
+        level = _LEVELS.get(status, logging.WARNING)
+        _log.log(level, _event(change, status), **fields, **{CONSOLE_OMIT: _SAID})
         return rec
 
+    def event(self, status: str, **fields: Any) -> bool:
+        """A record about the run itself (e.g. `interrupted`); False if it could not be kept."""
+        doc = {"time": _now(), "actor": self._actor, "status": status, **fields}
+        with self._lock:
+            try:
+                self._append(doc)
+            except OSError:
+                return False
+        _log.warning(status, **fields)
+        return True
+
+    def abort(self, status: str, *, timeout: float = 2.0, **fields: Any) -> None:
+        """Last record before the process exits at once; the file is closed and the lock
+        kept, so no worker can start a line the exit would cut."""
+        if not self._lock.acquire(timeout=timeout):
+            return
+        with contextlib.suppress(OSError):
+            self._append({"time": _now(), "actor": self._actor, "status": status, **fields})
+        self.close()
+
+    def _append(self, doc: dict[str, Any]) -> None:
+        if self._sink is not None:
+            self._sink.append((json.dumps(doc, sort_keys=True) + "\n").encode("utf-8"))
+
+    def _where(self) -> str:
+        return str(self._sink.path) if self._sink is not None else "(none)"
+
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with self._lock:
+            if self._sink is not None:
+                self._sink.close()
+                self._sink = None

@@ -85,6 +85,8 @@ def _hand_edits(emulator: GitHubEmulator, desired: DesiredState) -> list[str]:
                 staging,
                 reviewers=kept,
                 prevent_self_review=bool(kept) and rule.get("prevent_self_review", False),
+                # The UI keeps the bypass setting; only an API PUT without it resets it.
+                can_admins_bypass=env.get("can_admins_bypass"),
             )
             who = gone["reviewer"].get("slug") or gone["reviewer"].get("login")
             edits.append(f"{first.name}/{staging}: reviewer {who} removed")

@@ -19,13 +19,18 @@ class IamRoleRef:
 
     role_name: str
     account_id: str
+    # Job contexts beyond the environment the role is meant to trust, as
+    # subject suffixes per managed repository (`also_trusted`), e.g. "pull_request".
+    also_trusted: tuple[str, ...] = ()
 
     @property
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
 
     def describe(self) -> str:
-        return f"iam_role:{self.role_name}@{self.account_id}"
+        # `reconcile diff` shows a widened trust as a changed reference.
+        extra = f" also_trusted:{','.join(self.also_trusted)}" if self.also_trusted else ""
+        return f"iam_role:{self.role_name}@{self.account_id}{extra}"
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,20 @@ class DesiredEnvironment:
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
     secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
     account_id: str | None = None
+    # GitHub's can_admins_bypass; None: not managed (required_approvals 0 and
+    # not declared), so whatever GitHub holds is left as it is.
+    admins_bypass: bool | None = None
+
+    @property
+    def enterprise_rules(self) -> str | None:
+        """In words, the rules that need GitHub Enterprise on a private repository."""
+        if self.required_approvals == 2:
+            return "4-eyes (required reviewers)"
+        if self.reviewers:
+            return "required reviewers"
+        if self.wait_timer > 0:
+            return "a wait timer"
+        return None
 
 
 @dataclass(frozen=True)

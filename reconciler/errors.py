@@ -10,3 +10,7 @@ class ReconcileError(Exception):
 
     # The HTTP status a remote service answered with, when one did (logs, audit).
     status: int | None = None
+
+    def report(self) -> list[str]:
+        """The lines the CLI prints on standard error for this error."""
+        return [f"error: {self}"]

@@ -15,6 +15,10 @@ PROTECTION_WEAKENED = "github.protection_weakened"
 UNMANAGED_RULES = "github.unmanaged_rules"
 EXTRA_BRANCH_POLICY = "github.extra_branch_policy"
 REVIEWER_NO_ACCESS = "github.reviewer_no_access"
+REVIEWER_ACCESS_UNVERIFIED = "github.reviewer_access_unverified"
+OIDC_TEMPLATE_UNREADABLE = "github.oidc_template_unreadable"
+ADMINS_BYPASS_UNKNOWN = "github.admins_bypass_unknown"
+PLAN_UNSUPPORTED = "github.plan_unsupported"
 # Raised by `reconcile diff` only: a property of the edit, not of live state.
 PRUNE_ENABLED = "review.prune_enabled"
 
@@ -27,6 +31,10 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     UNMANAGED_RULES,
     EXTRA_BRANCH_POLICY,
     REVIEWER_NO_ACCESS,
+    REVIEWER_ACCESS_UNVERIFIED,
+    OIDC_TEMPLATE_UNREADABLE,
+    ADMINS_BYPASS_UNKNOWN,
+    PLAN_UNSUPPORTED,
 )
 
 REVIEW_FINDING_CODES: tuple[str, ...] = (PROTECTION_WEAKENED, PRUNE_ENABLED)

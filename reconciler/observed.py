@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from reconciler.subjects import SubjectTemplate
+
 BranchPolicyType = Literal["all", "protected", "custom"]
 
 
@@ -67,6 +69,9 @@ class ObservedEnvironment:
     # Custom (app) deployment protection rules and other rules we do not manage;
     # kept so the plan can warn before a write would affect them.
     other_rules: tuple[str, ...] = ()
+    # GitHub's can_admins_bypass. None: GitHub's answer did not say (older
+    # GitHub Enterprise Server); never read as false.
+    can_admins_bypass: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,37 @@ class UserInfo:
 
 
 @dataclass(frozen=True)
+class Unverified:
+    """A reviewer's access these credentials may not check (GitHub's reason)."""
+
+    reason: str
+
+
+# A reviewer's access to a repository: yes, no, or cannot tell with these credentials.
+Access = bool | Unverified
+
+
+@dataclass(frozen=True)
 class Identities:
     """Reviewer lookups, once per run. A key missing from both maps is unknown."""
 
     teams: Mapping[str, TeamInfo] = field(default_factory=dict)  # folded slug -> team
     users: Mapping[str, UserInfo] = field(default_factory=dict)  # folded login -> user
+
+
+@dataclass(frozen=True)
+class RepositoryBilling:
+    """What decides which environment rules GitHub lets a repository have.
+
+    Read only for repositories the plan would write an environment to.
+    """
+
+    full_name: str
+    visibility: str  # "public" | "private" | "internal"
+    owner_type: str  # "Organization" | "User"
+    # The owner's GitHub plan ("free", "team", "enterprise", ...) where the
+    # credentials may see it (an organization shows it to its owners only).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,8 @@ class ObservedState:
     repositories: Mapping[str, ObservedRepository]  # folded full name -> repository
     identities: Identities = field(default_factory=Identities)
     aws: AwsFacts = field(default_factory=AwsFacts)
+    # folded "owner/repo" -> its OIDC subject template, for repositories using IAM roles
+    subjects: Mapping[str, SubjectTemplate] = field(default_factory=dict)
 
     def repository(self, full_name: str) -> ObservedRepository | None:
         return self.repositories.get(full_name.lower())

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 SENSITIVE = "(sensitive)"
 # In place of a value only AWS can give, when AWS could not be read (like SENSITIVE,
@@ -37,6 +37,9 @@ class Resource(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 
 
 # Display and sort order of resources inside one environment.
@@ -82,16 +85,17 @@ class Change:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Change:
+    def from_json(cls, data: Any, where: str = "change") -> Change:
+        doc = _object(data, where)
         return cls(
-            action=Action(data["action"]),
-            resource=Resource(data["resource"]),
-            repository=data["repository"],
-            environment=data["environment"],
-            name=data["name"],
-            before=data["before"],
-            after=data["after"],
-            reason=data["reason"],
+            action=_enum(Action, doc, "action", where),
+            resource=_enum(Resource, doc, "resource", where),
+            repository=_field(doc, "repository", str, where),
+            environment=_field(doc, "environment", (str, type(None)), where),
+            name=_field(doc, "name", str, where),
+            before=_field(doc, "before", (dict, type(None)), where),
+            after=_field(doc, "after", (dict, type(None)), where),
+            reason=_field(doc, "reason", str, where),
         )
 
 
@@ -123,13 +127,14 @@ class Finding:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+    def from_json(cls, data: Any, where: str = "finding") -> Finding:
+        doc = _object(data, where)
         return cls(
-            severity=Severity(data["severity"]),
-            code=data["code"],
-            message=data["message"],
-            repository=data.get("repository"),
-            environment=data.get("environment"),
+            severity=_enum(Severity, doc, "severity", where),
+            code=_field(doc, "code", str, where),
+            message=_field(doc, "message", str, where),
+            repository=_field(doc, "repository", (str, type(None)), where, None),
+            environment=_field(doc, "environment", (str, type(None)), where, None),
         )
 
 
@@ -154,12 +159,13 @@ class Unmanaged:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Unmanaged:
+    def from_json(cls, data: Any, where: str = "unmanaged item") -> Unmanaged:
+        doc = _object(data, where)
         return cls(
-            resource=Resource(data["resource"]),
-            repository=data["repository"],
-            environment=data.get("environment"),
-            name=data["name"],
+            resource=_enum(Resource, doc, "resource", where),
+            repository=_field(doc, "repository", str, where),
+            environment=_field(doc, "environment", (str, type(None)), where, None),
+            name=_field(doc, "name", str, where),
         )
 
 
@@ -226,14 +232,69 @@ class Plan:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Plan:
-        if data.get("version") != PLAN_VERSION:
-            raise ValueError(f"unsupported plan version {data.get('version')!r}; expected 1")
+    def from_json(cls, data: Any) -> Plan:
+        """A plan file read back; ValueError with one sentence naming what is wrong."""
+        doc = _object(data, "the plan")
+        if doc.get("version") != PLAN_VERSION:
+            raise ValueError(f"unsupported plan version {doc.get('version')!r}; expected 1")
+        changes = _field(doc, "changes", list, "the plan")
+        findings = _field(doc, "findings", list, "the plan")
+        unmanaged = _field(doc, "unmanaged", list, "the plan", [])
         return cls.build(
-            (Change.from_json(c) for c in data["changes"]),
-            (Finding.from_json(f) for f in data["findings"]),
-            (Unmanaged.from_json(u) for u in data.get("unmanaged", [])),
+            [Change.from_json(c, f"changes[{i}]") for i, c in enumerate(changes)],
+            [Finding.from_json(f, f"findings[{i}]") for i, f in enumerate(findings)],
+            [Unmanaged.from_json(u, f"unmanaged[{i}]") for i, u in enumerate(unmanaged)],
         )
 
     def filtered(self, changes: Iterable[Change]) -> Plan:
         return replace(self, changes=tuple(changes))
+
+
+_MISSING = object()
+_JSON_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+def _kind(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _object(data: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} is {_kind(data)}, expected an object")
+    return data
+
+
+def _field(
+    doc: Mapping[str, Any],
+    key: str,
+    kinds: type | tuple[type, ...],
+    where: str,
+    default: Any = _MISSING,
+) -> Any:
+    if key not in doc:
+        if default is _MISSING:
+            raise ValueError(f"{where} has no {key!r}")
+        return default
+    value = doc[key]
+    wanted = kinds if isinstance(kinds, tuple) else (kinds,)
+    if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
+        expected = " or ".join(dict.fromkeys(_JSON_NAMES[k] for k in wanted))
+        raise ValueError(f"{where}.{key} is {_kind(value)}, expected {expected}")
+    return value
+
+
+def _enum(enum: type[StrEnumT], doc: Mapping[str, Any], key: str, where: str) -> StrEnumT:
+    value = _field(doc, key, str, where)
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(m.value for m in enum)
+        raise ValueError(f"{where}.{key} is {value!r}, expected one of {known}") from None

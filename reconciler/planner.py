@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.aws import observe_aws, secret_reader
+from reconciler.aws import observe_aws, observe_env_sources, secret_reader
+from reconciler.aws.targets import repositories_with_roles
 from reconciler.desired import (
     AwsSecretSource,
     DesiredSecret,
@@ -24,15 +25,23 @@ from reconciler.desired import (
     SsmParameterRef,
     SsmSecretSource,
 )
-from reconciler.diff import access_findings, diff, reviewers_to_check
+from reconciler.diff import (
+    access_findings,
+    billing_findings,
+    billing_to_check,
+    diff,
+    reviewers_to_check,
+)
 from reconciler.errors import ReconcileError
 from reconciler.github import (
     GitHubConnection,
     check_reviewer_access,
     observe_github,
+    repository_billing,
     resolve_identities,
 )
 from reconciler.github.dispatch_check import check_dispatch_token, source_unreadable_finding
+from reconciler.github.oidc import read_subject_templates
 from reconciler.logs import get_logger
 from reconciler.observed import AwsFacts, ObservedState
 from reconciler.plan import Finding, Plan
@@ -75,7 +84,9 @@ def estimate_requests(desired: DesiredState) -> int:
             total += env.branch_patterns is not None
             for r in env.reviewers:
                 (teams if r.kind == "team" else users).add(r.name.lower())
-    return total + 2 * len(teams) + len(users)
+    # One OIDC subject template per repository whose environments use IAM roles.
+    templates = len(repositories_with_roles(desired)) if uses_aws(desired) else 0
+    return total + 2 * len(teams) + len(users) + templates
 
 
 def observe(
@@ -88,9 +99,22 @@ def observe(
 ) -> ObservedState:
     """GitHub and AWS are read at the same time: neither depends on the other."""
     aws_desired = aws_scope if aws_scope is not None else desired
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with_aws = uses_aws(aws_desired)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # The OIDC subject templates (GitHub) are needed only to judge trust
+        # policies, after AWS has been read: AWS waits for them only then.
+        subjects_future = pool.submit(
+            read_subject_templates,
+            conn,
+            repositories_with_roles(aws_desired) if with_aws else [],
+            concurrency,
+        )
         aws_future = pool.submit(
-            lambda: observe_aws(aws_desired, track=track) if uses_aws(aws_desired) else AwsFacts()
+            lambda: (
+                observe_aws(aws_desired, subjects=subjects_future.result, track=track)
+                if with_aws
+                else observe_env_sources(aws_desired)
+            )
         )
         repositories = observe_github(conn, desired, concurrency=concurrency, track=track)
         reviewers = {
@@ -98,7 +122,10 @@ def observe(
         }
         identities = resolve_identities(conn, desired.owner, reviewers)
         aws = aws_future.result()
-    return ObservedState(repositories=repositories, identities=identities, aws=aws)
+        subjects = subjects_future.result()
+    return ObservedState(
+        repositories=repositories, identities=identities, aws=aws, subjects=subjects
+    )
 
 
 def _checked_secrets(
@@ -170,6 +197,10 @@ def make_plan(
     desired = scope.narrow(desired)
     observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything, track=track)
     plan = diff(desired, observed)
+    # GitHub's plan decides which environment rules a private repository may have.
+    billed = billing_to_check(plan)
+    if billed:
+        plan = plan.with_findings(billing_findings(plan, desired, repository_billing(conn, billed)))
     checks = reviewers_to_check(plan, desired)
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)

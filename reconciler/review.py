@@ -77,6 +77,8 @@ def _as_observed(state: DesiredState) -> ObservedState:
                 branch_policies=policies,
                 variables=_variables(env.variables),
                 secrets=_secrets(env.secrets),
+                # Not managed by the old file: GitHub keeps its default, true.
+                can_admins_bypass=True if env.admins_bypass is None else env.admins_bypass,
             )
         repositories[repo.full_name.lower()] = ObservedRepository(
             full_name=repo.full_name,

@@ -35,34 +35,43 @@ class Scope:
             if not wanted or r.name.lower() in wanted or r.full_name.lower() in wanted
         ]
         if self.envs:
-            env_names = {e.name.lower() for r in repos for e in r.environments}
+            env_names = {e.name.lower(): e.name for r in repos for e in r.environments}
             missing = [e for e in self.envs if e not in env_names]
             if missing:
-                raise ReconcileError(f"--env {missing[0]!r} is not an environment of the config")
+                where = "of the config" if not self.repos else "of the repositories chosen"
+                raise ReconcileError(
+                    f"--env {missing[0]!r} is not an environment {where} "
+                    f"(known: {', '.join(sorted(env_names.values()))})"
+                )
         return replace(desired, repositories=tuple(repos))
+
+    def covers(self, repository: str, environment: str | None) -> bool:
+        """Whether an item of this repository (and environment; None: repository level)
+        is inside the filters (with --env, repository-level items are not)."""
+        return self._has_repo(repository) and self._has_env(environment)
+
+    def _has_repo(self, repository: str | None) -> bool:
+        if not self.repos or repository is None:
+            return True
+        folded = repository.lower()
+        return folded in self.repos or folded.rsplit("/", 1)[-1] in self.repos
+
+    def _has_env(self, environment: str | None) -> bool:
+        return not self.envs or (environment is not None and environment.lower() in self.envs)
 
     def restrict(self, plan: Plan) -> Plan:
         """Drop what the filters leave out (with --env, repository-level items too)."""
         if not self.envs and not self.repos:
             return plan
-
-        def keep_repo(repo: str | None) -> bool:
-            if not self.repos or repo is None:
-                return True
-            folded = repo.lower()
-            return folded in self.repos or folded.rsplit("/", 1)[-1] in self.repos
-
-        def keep(env: str | None) -> bool:
-            return not self.envs or (env is not None and env.lower() in self.envs)
-
         return Plan.build(
-            (c for c in plan.changes if keep_repo(c.repository) and keep(c.environment)),
+            (c for c in plan.changes if self.covers(c.repository, c.environment)),
             (
                 f
                 for f in plan.findings
-                if keep_repo(f.repository) and (f.environment is None or keep(f.environment))
+                if self._has_repo(f.repository)
+                and (f.environment is None or self._has_env(f.environment))
             ),
-            (u for u in plan.unmanaged if keep_repo(u.repository) and keep(u.environment)),
+            (u for u in plan.unmanaged if self.covers(u.repository, u.environment)),
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from reconciler.aws.codes import FINDING_CODES
 from reconciler.aws.errors import AwsError
-from reconciler.aws.observe import observe_aws
+from reconciler.aws.observe import observe_aws, observe_env_sources
 from reconciler.aws.secrets import read_secret_value, secret_reader
 from reconciler.aws.sessions import AwsSessions
 
@@ -17,6 +17,7 @@ __all__ = [
     "AwsError",
     "AwsSessions",
     "observe_aws",
+    "observe_env_sources",
     "read_secret_value",
     "secret_reader",
 ]

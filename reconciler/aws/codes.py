@@ -17,6 +17,7 @@ ROLE_MISSING = "aws.role_missing"
 TRUST_MISMATCH = "aws.trust_mismatch"
 TRUST_TOO_BROAD = "aws.trust_too_broad"
 TRUST_UNREADABLE = "aws.trust_unreadable"
+SUBJECT_UNPREDICTABLE = "aws.subject_unpredictable"
 OIDC_PROVIDER_MISSING = "aws.oidc_provider_missing"
 OIDC_AUDIENCE_MISSING = "aws.oidc_audience_missing"
 PARAMETER_MISSING = "aws.parameter_missing"
@@ -24,6 +25,8 @@ PARAMETER_SECURE = "aws.parameter_secure"
 SECRET_MISSING = "aws.secret_missing"
 # Not AWS, but checked in the same pass over secret sources (SPEC 3.6).
 SOURCE_MISSING = "secret.source_missing"
+SOURCE_EMPTY = "secret.source_empty"
+VALUE_TOO_LARGE = "secret.too_large"
 
 FINDING_CODES: tuple[str, ...] = (
     UNAVAILABLE,
@@ -35,10 +38,13 @@ FINDING_CODES: tuple[str, ...] = (
     TRUST_MISMATCH,
     TRUST_TOO_BROAD,
     TRUST_UNREADABLE,
+    SUBJECT_UNPREDICTABLE,
     OIDC_PROVIDER_MISSING,
     OIDC_AUDIENCE_MISSING,
     PARAMETER_MISSING,
     PARAMETER_SECURE,
     SECRET_MISSING,
     SOURCE_MISSING,
+    SOURCE_EMPTY,
+    VALUE_TOO_LARGE,
 )

@@ -27,15 +27,20 @@ from reconciler.aws.errors import finding_code as _finding_code
 from reconciler.aws.errors import summary as _summary
 from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
+from reconciler.aws.trust_check import judge_trust
 from reconciler.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
+from reconciler.limits import MAX_VALUE_BYTES, value_bytes
 from reconciler.observed import AwsFacts, AwsFinding
 from reconciler.progress import Advance, Tracker, quiet
+from reconciler.subjects import SubjectTemplate
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 T = TypeVar("T")
 Severity = Literal["error", "warning"]
+# Folded "owner/repo" -> that repository's OIDC subject template, asked for lazily.
+SubjectLookup = Callable[[], Mapping[str, SubjectTemplate]]
 
 
 class _Missing(Exception):
@@ -61,14 +66,21 @@ def observe_aws(
     environ: Mapping[str, str] | None = None,
     concurrency: int = 4,
     on_client: ClientHook | None = None,
+    subjects: SubjectLookup | None = None,
     track: Tracker = quiet,
 ) -> AwsFacts:
     """Read what the desired state refers to in AWS; problems become findings.
+
+    `subjects` gives each repository's OIDC subject template (folded
+    "owner/repo" -> template; GitHub's default for any other). It is called
+    only once a trust policy is to be judged, so GitHub can still be reading
+    the templates while AWS is read.
 
     When AWS cannot be reached at all (no credentials, no region, an
     unreachable endpoint), the facts say so in `unavailable` with one
     `aws.unavailable` error, so the plan can still show the GitHub side.
     """
+    lookup: SubjectLookup = subjects if subjects is not None else dict
     env = os.environ if environ is None else environ
     targets = collect(desired)
     result = _Result()
@@ -78,7 +90,7 @@ def observe_aws(
         sessions = AwsSessions(desired.aws, environ=env, on_client=on_client)
         read = track("Reading AWS accounts", len(targets.accounts))
         try:
-            _accounts(sessions, targets, result, concurrency, read)
+            _accounts(sessions, targets, result, concurrency=concurrency, read=read, lookup=lookup)
         except AwsError as exc:
             # One account's trouble is a finding inside _account; this is all of AWS,
             # and _accounts merged nothing of the accounts read before it failed.
@@ -102,10 +114,16 @@ def _unavailable(exc: AwsError) -> str:
 
 
 def _accounts(
-    sessions: AwsSessions, targets: Targets, result: _Result, concurrency: int, read: Advance
+    sessions: AwsSessions,
+    targets: Targets,
+    result: _Result,
+    *,
+    concurrency: int,
+    read: Advance,
+    lookup: SubjectLookup,
 ) -> None:
     def one(account: str | None, work: AccountTargets) -> _Result:
-        part = _account(sessions, account, work)
+        part = _account(sessions, account, work, lookup)
         read()
         return part
 
@@ -120,20 +138,50 @@ def _accounts(
         result.unreadable.update(part.unreadable)
 
 
+def observe_env_sources(
+    desired: DesiredState, *, environ: Mapping[str, str] | None = None
+) -> AwsFacts:
+    """Only what `env:` secret sources show (no AWS call): for a file that needs no AWS."""
+    result = _Result()
+    _env_sources(collect(desired), os.environ if environ is None else environ, result)
+    return AwsFacts(source_changed_at=result.changed_at, findings=tuple(result.findings))
+
+
 def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) -> None:
+    """Presence, emptiness and size: all that can be known of a value that is local."""
     for source, uses in targets.env_sources.items():
         result.changed_at[source.describe()] = None
-        if source.variable not in environ:
+        names = f"source of {', '.join(sorted({u.name for u in uses}))}"
+        value = environ.get(source.variable)
+        if value is None:
             result.add(
                 "error",
                 codes.SOURCE_MISSING,
-                f"environment variable {source.variable} is not set in this run "
-                f"(source of {', '.join(sorted({u.name for u in uses}))})",
+                f"environment variable {source.variable} is not set in this run ({names})",
+                uses,
+            )
+        elif not value.strip():
+            # What a pull request from a fork sees: GitHub passes its secrets as "".
+            result.add(
+                "error",
+                codes.SOURCE_EMPTY,
+                f"environment variable {source.variable} is set but empty in this run "
+                f"({names}); an empty secret is never written",
+                uses,
+            )
+        elif value_bytes(value) > MAX_VALUE_BYTES:
+            result.add(
+                "error",
+                codes.VALUE_TOO_LARGE,
+                f"environment variable {source.variable} holds {value_bytes(value):,} bytes, "
+                f"over GitHub's limit of 48 KB ({MAX_VALUE_BYTES:,} bytes) per secret ({names})",
                 uses,
             )
 
 
-def _account(sessions: AwsSessions, account: str | None, work: AccountTargets) -> _Result:
+def _account(
+    sessions: AwsSessions, account: str | None, work: AccountTargets, subjects: SubjectLookup
+) -> _Result:
     result = _Result()
     try:
         sessions.check(account)
@@ -143,7 +191,7 @@ def _account(sessions: AwsSessions, account: str | None, work: AccountTargets) -
             result.unreadable.add(account)
         return result
     if work.roles and account is not None:
-        _roles(sessions, account, work.roles, result)
+        _roles(sessions, account, work.roles, result, subjects)
     ctx = _Account(sessions, account, result)
     for ref, uses in work.parameters.items():
         _parameter(ctx, ref, uses)
@@ -176,7 +224,11 @@ def _call(
 
 
 def _roles(
-    sessions: AwsSessions, account: str, roles: dict[RoleTarget, list[Usage]], result: _Result
+    sessions: AwsSessions,
+    account: str,
+    roles: dict[RoleTarget, list[Usage]],
+    result: _Result,
+    subjects: SubjectLookup,
 ) -> None:
     iam = sessions.iam(account)
     provider = trust.provider_arn(account)
@@ -200,7 +252,7 @@ def _roles(
         else:
             _provider_audience(iam, account, provider, every_use, result)
     for role, uses in roles.items():
-        _role(iam, account, role, uses, result)
+        _role(iam, account, role, uses, result, subjects)
 
 
 def _provider_audience(
@@ -225,8 +277,13 @@ def _provider_audience(
         )
 
 
-def _role(
-    client: IAMClient, account: str, role: RoleTarget, uses: list[Usage], result: _Result
+def _role(  # noqa: PLR0917 - one role's whole context
+    client: IAMClient,
+    account: str,
+    role: RoleTarget,
+    uses: list[Usage],
+    result: _Result,
+    subjects: SubjectLookup,
 ) -> None:
     variables = ", ".join(sorted({u.name for u in uses}))
     try:
@@ -257,54 +314,8 @@ def _role(
             uses,
         )
         return
-    _trust_findings(statements, account, role, uses, result)
-
-
-def _trust_findings(
-    statements: tuple[trust.Statement, ...],
-    account: str,
-    role: RoleTarget,
-    uses: list[Usage],
-    result: _Result,
-) -> None:
-    provider = trust.provider_arn(account)
-    env_uses = [u for u in uses if u.environment is not None]
-    # Repository-level variables carry no environment, so there is no single
-    # subject to check them against; only existence is verified for them.
-    allowed = {
-        trust.environment_subject(u.owner, u.repo, u.environment)
-        for u in env_uses
-        if u.environment is not None
-    }
-    for use in env_uses:
-        assert use.environment is not None
-        subject = trust.environment_subject(use.owner, use.repo, use.environment)
-        if not trust.admits(statements, provider, subject):
-            result.add(
-                "error",
-                codes.TRUST_MISMATCH,
-                f"role {role.role_name} in account {account} does not trust {subject} "
-                f"through {provider} with aud {trust.AUDIENCE} "
-                f"(sts:AssumeRoleWithWebIdentity), so {use.name} cannot be used",
-                [use],
-            )
-    guarded = [u for u in env_uses if u.required_approvals >= 1]
-    if not guarded:
-        return
-    probes = trust.probe_subjects((u.owner, u.repo, u.environment or "") for u in env_uses)
-    excess = trust.excess_subjects(statements, provider, allowed, probes)
-    if not excess:
-        return
-    shown = ", ".join(excess[:5]) + (f" and {len(excess) - 5} more" if len(excess) > 5 else "")
-    for use in guarded:
-        severity: Severity = "error" if use.required_approvals >= 2 else "warning"
-        result.add(
-            severity,
-            codes.TRUST_TOO_BROAD,
-            f"role {role.role_name} in account {account} ({use.name}) also trusts {shown}; "
-            "a job that skips this environment's reviewers could assume it",
-            [use],
-        )
+    for verdict in judge_trust(statements, account, role, uses, subjects()):
+        result.add(verdict.severity, verdict.code, verdict.message, verdict.uses)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ def read_secret_value(
     if isinstance(source, EnvSecretSource):
         if source.variable not in env:
             raise AwsError(f"environment variable {source.variable} is not set")
+        if not env[source.variable].strip():
+            # A pull request from a fork sees every secret as "": never write that.
+            raise AwsError(f"environment variable {source.variable} is set but empty")
         return env[source.variable]
     if sessions is None:
         sessions = AwsSessions(settings, environ=env)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.desired import (
     AwsSecretSource,
@@ -36,6 +36,9 @@ class Usage:
     environment: str | None  # None: repository level
     name: str  # the variable or secret name
     required_approvals: int = 0
+    # Job contexts beyond the environment that the role is declared to trust
+    # (`also_trusted` of an iam_role value), e.g. "pull_request".
+    also_trusted: tuple[str, ...] = ()
 
     @property
     def repository(self) -> str:
@@ -105,11 +108,23 @@ def _use(base: Usage, name: str) -> Usage:
     return Usage(base.owner, base.repo, base.environment, name, base.required_approvals)
 
 
+def repositories_with_roles(desired: DesiredState) -> list[tuple[str, str]]:
+    """(owner, name) of repositories whose environments use an IAM role: the ones
+    whose OIDC subject template matters."""
+    found: dict[str, tuple[str, str]] = {}
+    for uses in (u for a in collect(desired).accounts.values() for u in a.roles.values()):
+        for use in uses:
+            if use.environment is not None:
+                found.setdefault(use.repository.lower(), (use.owner, use.repo))
+    return list(found.values())
+
+
 def _values(targets: Targets, base: Usage, values: Mapping[str, VariableValue]) -> None:
     for name, value in values.items():
         use = _use(base, name)
         if isinstance(value, IamRoleRef):
             role = RoleTarget(value.account_id, value.role_name)
+            use = replace(use, also_trusted=value.also_trusted)
             targets.account(role.account_id).roles.setdefault(role, []).append(use)
         elif isinstance(value, SsmParameterRef):
             targets.account(value.account_id).parameters.setdefault(value, []).append(use)

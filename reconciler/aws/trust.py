@@ -27,16 +27,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from reconciler.subjects import PROBE_NAME, default_template
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 SUB_KEY = f"{GITHUB_OIDC_HOST}:sub"
 AUD_KEY = f"{GITHUB_OIDC_HOST}:aud"
-
-# Owner and repository names used by the probes: deliberately not valid for
-# GitHub's own naming rules clash-wise, but syntactically ordinary.
-_PROBE_NAME = "reconcile-probe"
-_PROBE_OWNER = "reconcile-probe-owner"
 
 
 class TrustPolicyError(ValueError):
@@ -196,22 +193,10 @@ def admits(
 
 
 def probe_subjects(allowed: Iterable[tuple[str, str, str]]) -> tuple[str, ...]:
-    """Subjects a too-broad trust tends to admit, for (owner, repo, environment) triples."""
-    probes: set[str] = set()
-    for owner, repo, env in allowed:
-        probes.update(
-            {
-                environment_subject(owner, _PROBE_NAME, env),
-                environment_subject(owner, repo, f"{env}-{_PROBE_NAME}"),
-                environment_subject(owner, repo, _PROBE_NAME),
-                environment_subject(_PROBE_OWNER, repo, env),
-                f"repo:{owner}/{repo}:ref:refs/heads/main",
-                f"repo:{owner}/{repo}:ref:refs/heads/{_PROBE_NAME}",
-                f"repo:{owner}/{repo}:ref:refs/tags/v1.0.0",
-                f"repo:{owner}/{repo}:pull_request",
-            }
-        )
-    return tuple(sorted(probes))
+    """Subjects a too-broad trust tends to admit, for (owner, repo, environment)
+    triples under GitHub's default subject template."""
+    found = {p for owner, repo, env in allowed for p in default_template(owner, repo).probes(env)}
+    return tuple(sorted(found))
 
 
 def _samples(pattern: str) -> tuple[str, ...]:
@@ -219,7 +204,7 @@ def _samples(pattern: str) -> tuple[str, ...]:
     if "*" not in pattern and "?" not in pattern:
         return (pattern,)
     out = []
-    for star, mark in (("", "z"), (_PROBE_NAME, "q")):
+    for star, mark in (("", "z"), (PROBE_NAME, "q")):
         out.append("".join(star if ch == "*" else mark if ch == "?" else ch for ch in pattern))
     return tuple(out)
 

@@ -11,12 +11,14 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import logs
+from reconciler.cli.exits import ExitCode
 from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
+from reconciler.interrupts import Interrupted
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_DRIFT = 2
+EXIT_OK = ExitCode.OK
+EXIT_ERROR = ExitCode.ERROR
+EXIT_DRIFT = ExitCode.DRIFT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,11 +31,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = handler(args)
     except ReconcileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.report():
+            print(line, file=sys.stderr)
         return EXIT_ERROR
+    except Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     return code
 
 

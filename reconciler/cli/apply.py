@@ -1,16 +1,39 @@
-"""The apply command's flow: plan, confirm, write, verify, report."""
+"""The apply command's flow: plan, confirm, write, verify, report.
+
+The order is the safety: the audit log is opened (so checked) and the apply
+lock taken before GitHub is read or anyone is asked, and stop signals are
+handled from the first line on (see `reconciler.interrupts`): before the
+writes a signal ends the run with nothing written; during them no new write
+starts and the report is still printed.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
 from reconciler.applier import ApplyReport
+from reconciler.cli.apply_report import print_errors, print_report
+from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
+from reconciler.interrupts import (
+    Interrupted,
+    SignalGuard,
+    StopSwitch,
+    exit_code_for,
+    signal_name,
+)
 from reconciler.plan import Plan
 
-EXIT_OK, EXIT_ERROR = 0, 1
+if TYPE_CHECKING:
+    from reconciler.audit import AuditFile, AuditLog
+    from reconciler.desired import DesiredState
+    from reconciler.github import GitHubConnection
+    from reconciler.planner import PlanResult
+    from reconciler.progress import Tracker
+
+EXIT_OK, EXIT_ERROR = ExitCode.OK, ExitCode.ERROR
 
 
 def _same_changes(saved: Plan, fresh: Plan) -> list[str]:
@@ -21,23 +44,54 @@ def _same_changes(saved: Plan, fresh: Plan) -> list[str]:
 
 
 def _confirm(count: int) -> None:
-    answer = input(f"\nApply {count} change(s) to GitHub? Only 'yes' will be accepted: ")
+    try:
+        answer = input(f"\nApply {count} change(s) to GitHub? Only 'yes' will be accepted: ")
+    except EOFError:  # Ctrl-D
+        print(file=sys.stderr)
+        raise ReconcileError(
+            "apply cancelled: no answer (end of input); nothing was written"
+        ) from None
     if answer.strip() != "yes":
         raise ReconcileError("apply cancelled; nothing was written")
 
 
 def run_apply(args: argparse.Namespace, *, color: bool) -> int:
-    from reconciler.applier import check_prune_threshold
-    from reconciler.cli.commands import connect, load_plan_file
+    from reconciler.apply_lock import apply_lock
+    from reconciler.audit import AuditFile
+    from reconciler.cli.commands import load_plan_file
     from reconciler.config import load_desired
-    from reconciler.converge import apply_and_verify
+
+    with SignalGuard("interrupted by {signal} before any write; nothing was written") as guard:
+        desired = load_desired(args.config)
+        saved = load_plan_file(args.plan_file) if args.plan_file else None
+        sink = AuditFile.open(args.audit_log) if args.audit_log else None
+        try:
+            with apply_lock(desired.owner, config=args.config):
+                return _run(args, desired, saved, sink, guard, color=color)
+        finally:
+            if sink is not None:
+                sink.close()
+
+
+def _run(
+    args: argparse.Namespace,
+    desired: DesiredState,
+    saved: Plan | None,
+    sink: AuditFile | None,
+    guard: SignalGuard,
+    *,
+    color: bool,
+) -> int:
+    from reconciler.audit import AuditLog
+    from reconciler.cli.commands import connect, what_changed
+    from reconciler.converge import verify
+    from reconciler.github import authenticated_actor
     from reconciler.planner import make_plan
     from reconciler.progress import progress
+    from reconciler.prune_guard import check_prune_threshold
     from reconciler.render import Wording, render
     from reconciler.scope import Scope
 
-    desired = load_desired(args.config)
-    saved = load_plan_file(args.plan_file) if args.plan_file else None
     conn = connect(args, desired)
     scope = Scope.of(args.repo, args.env)
     with progress() as track:
@@ -46,9 +100,10 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     if saved is not None:
         differing = _same_changes(saved, plan)
         if differing:
+            changed = what_changed(args.plan_file, args.config, desired, scope)
             raise ReconcileError(
-                f"the saved plan {args.plan_file} is stale: live state changed since it was "
-                f"made ({len(differing)} change(s) differ, e.g. {differing[0]}); "
+                f"the saved plan {args.plan_file} is stale: {changed} "
+                f"({len(differing)} change(s) differ, e.g. {differing[0]}); "
                 "run `reconcile plan --out FILE` again"
             )
     wording = Wording.plan(desired.source)
@@ -68,50 +123,74 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
             print("Nothing to apply, but the plan has errors (see findings).", file=sys.stderr)
             return EXIT_ERROR
         return EXIT_OK
-    check_prune_threshold(plan, result.observed, force=args.force)
+    check_prune_threshold(plan, result.observed, force=args.force, scope=scope)
     if not args.yes:
         _confirm(len(plan.changes))
 
+    audit = AuditLog(authenticated_actor(conn), sink)
     with progress() as track:
-        report = apply_and_verify(
-            result,
-            conn,
-            scope=scope,
-            audit_log=args.audit_log,
-            concurrency=args.concurrency,
-            track=track,
+        report = _write(result, conn, audit, guard, concurrency=args.concurrency, track=track)
+        if report.stopped is None:
+            try:
+                verify(report, result, conn, scope=scope, concurrency=args.concurrency, track=track)
+            except Interrupted as exc:
+                report.verify_error, report.signum = str(exc), exc.signum
+    # From here a signal only changes the exit code: the report must come out whole.
+    with guard.during_writes(lambda signum: None, lambda signum: None):
+        print_report(plan, report, args.format, desired.source)
+        print_errors(report)
+    return _exit_code(report, guard)
+
+
+def _write(
+    result: PlanResult,
+    conn: GitHubConnection,
+    audit: AuditLog,
+    guard: SignalGuard,
+    *,
+    concurrency: int,
+    track: Tracker,
+) -> ApplyReport:
+    from reconciler.converge import apply_plan
+    from reconciler.interrupts import say
+
+    stop = StopSwitch()
+
+    def on_stop(signum: int) -> None:
+        name = signal_name(signum)
+        if stop.set(f"interrupted by {name}", signum=signum):
+            audit.event(
+                "interrupted",
+                signal=name,
+                error="no new write starts; the writes in flight finish and are recorded",
+            )
+            say(
+                f"reconcile: {name} received: no new write will start; finishing the writes "
+                "in flight (a second signal exits at once)\n"
+            )
+
+    def on_abort(signum: int) -> None:
+        audit.abort(
+            "aborted",
+            signal=signal_name(signum),
+            error="second signal: exited without waiting for the writes in flight; "
+            "`reconcile plan` shows what is left",
         )
-    print_report(plan, report, args.format, desired.source)
+
+    with guard.during_writes(on_stop, on_abort):
+        report = apply_plan(
+            result, conn, audit=audit, concurrency=concurrency, stop=stop, track=track
+        )
+        guard.message = "interrupted by {signal} while verifying"
+    # A signal just after the last write still means: stop here, do not verify.
+    report.stopped, report.signum = stop.reason, stop.signum
+    return report
+
+
+def _exit_code(report: ApplyReport, guard: SignalGuard) -> int:
+    signum = report.signum if report.signum is not None else guard.signum
+    if signum is not None:
+        return exit_code_for(signum)
     # Error findings left after apply mean GitHub or AWS is still not right.
     remaining_errors = report.remaining.errors if report.remaining else ()
     return EXIT_OK if report.ok and not remaining_errors else EXIT_ERROR
-
-
-def print_report(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None:
-    """The outcome of apply; `source` names the config GitHub was made to match."""
-    remaining = report.remaining or Plan()
-    if fmt == "json":
-        doc = {
-            "plan": plan.to_json(),
-            "applied": [c.id for c in report.applied],
-            "failed": [{"id": c.id, "error": e} for c, e in report.failed],
-            "skipped": [{"id": c.id, "reason": r} for c, r in report.skipped],
-            "remaining": remaining.to_json(),
-        }
-        print(json.dumps(doc, indent=2))
-        return
-    print()
-    for change, error in report.failed:
-        print(f"failed:  {change.id}: {error}")
-    for change, reason in report.skipped:
-        print(f"skipped: {change.id}: {reason}")
-    print(
-        f"Apply: {len(report.applied)} applied, {len(report.failed)} failed, "
-        f"{len(report.skipped)} skipped."
-    )
-    if remaining.changes:
-        print(f"Verification: {len(remaining.changes)} change(s) still pending after apply:")
-        for change in remaining.changes:
-            print(f"  {change.id}: {change.reason}")
-    else:
-        print(f"Verified: GitHub now matches {source}.")

@@ -3,26 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 from reconciler import __version__
+from reconciler.cli.exits import EXIT_CODES_TABLE, ExitCode
 
-_EPILOG = (
-    "Exit codes: 0 success (for plan --detailed-exitcode: no drift), 1 error, "
-    "2 drift present (plan --detailed-exitcode only). Docs: docs/ in the repository."
-)
+_EPILOG = f"{EXIT_CODES_TABLE}\n\nDocs: README.md and docs/ in the repository."
 
 
-def _common(*, outputs: bool = False, network: bool = True) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=Path("environments.yaml"),
-        metavar="PATH",
-        help="the environments file (default: ./environments.yaml)",
-    )
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error exits 1: exit 2 means drift only."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.ERROR, f"{self.prog}: error: {message}\n")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps sentences as usual but keeps preformatted text (the exit-code table)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
+def _common(*, outputs: bool = False, network: bool = True, config: bool = True) -> Parser:
+    p = Parser(add_help=False)
+    if config:
+        p.add_argument(
+            "-c",
+            "--config",
+            type=Path,
+            default=Path("environments.yaml"),
+            metavar="PATH",
+            help="the environments file (default: ./environments.yaml)",
+        )
     p.add_argument("-v", "--verbose", action="count", default=0, help="debug logs")
     p.add_argument(
         "--log-format",
@@ -48,10 +77,10 @@ def _common(*, outputs: bool = False, network: bool = True) -> argparse.Argument
         )
         p.add_argument(
             "--concurrency",
-            type=int,
+            type=positive_int,
             default=8,
             metavar="N",
-            help="repositories read in parallel (default 8)",
+            help="repositories read in parallel, at least 1 (default 8)",
         )
         p.add_argument(
             "--cache-dir",
@@ -77,9 +106,10 @@ def _common(*, outputs: bool = False, network: bool = True) -> argparse.Argument
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="reconcile",
+        formatter_class=_Formatter,
         description=(
             "Make GitHub deployment environments (reviewers, branch policies, "
             "variables, secrets) match a reviewed environments.yaml."
@@ -97,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "schema",
-        parents=[_common(network=False)],
+        parents=[_common(network=False, config=False)],
         help="print the JSON Schema of environments.yaml",
         description="Print the JSON Schema of environments.yaml (for editors and CI).",
     )
@@ -109,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read live GitHub and AWS state and print what apply would change. "
         "Never writes anywhere.",
         epilog=_EPILOG,
+        formatter_class=_Formatter,
     )
     plan.add_argument(
         "--detailed-exitcode",
@@ -124,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute a plan (or load --plan), ask for confirmation, write only "
         "the drift in a safe order, then re-read GitHub to verify.",
         epilog=_EPILOG,
+        formatter_class=_Formatter,
     )
     apply.add_argument("--yes", action="store_true", help="do not ask (needed without a TTY)")
     apply.add_argument(
@@ -139,7 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow deleting more than 30%% of the managed items (prune safety threshold)",
     )
     apply.add_argument(
-        "--audit-log", type=Path, metavar="FILE", help="append one JSON line per write"
+        "--audit-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per write, synced before the next write (checked first)",
     )
 
     export = sub.add_parser(
@@ -154,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = sub.add_parser(
         "diff",
-        parents=[_common(network=False)],
+        parents=[_common(network=False, config=False)],
         help="what changes in the desired state between two config files (offline)",
         description="Compare two environments.yaml files (e.g. a pull request's base and "
         "head) without reading GitHub or AWS. AWS references are shown as references.",
@@ -177,6 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
         "seeded from the config; print the exports to use them; run until Ctrl-C.",
     )
     sandbox.add_argument("--port", type=int, default=0, help="GitHub emulator port (default any)")
+
+    completion = sub.add_parser(
+        "completion",
+        parents=[_common(network=False, config=False)],
+        help="print the shell completion script for bash or zsh",
+        description="Print a completion script for reconcile. "
+        'bash: add `eval "$(reconcile completion bash)"` to ~/.bashrc. '
+        'zsh: add `eval "$(reconcile completion zsh)"` to ~/.zshrc, after compinit.',
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
 
     sub.add_parser(
         "demo",

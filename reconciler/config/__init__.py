@@ -2,8 +2,16 @@
 
 from reconciler.config.errors import ConfigError
 from reconciler.config.expand import expand
-from reconciler.config.loader import load_config, load_desired
+from reconciler.config.loader import load_config, load_desired, require_file
 from reconciler.config.model import Config
 from reconciler.config.schema import json_schema
 
-__all__ = ["Config", "ConfigError", "expand", "json_schema", "load_config", "load_desired"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "expand",
+    "json_schema",
+    "load_config",
+    "load_desired",
+    "require_file",
+]

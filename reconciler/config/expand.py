@@ -15,9 +15,9 @@ from reconciler.config.model import (
     EnvironmentOverride,
     RepositorySecret,
     SharedEnvironment,
-    VariableRef,
     _SecretBase,
 )
+from reconciler.config.value_model import VariableRef
 from reconciler.desired import (
     AwsSecretSource,
     AwsSettings,
@@ -104,6 +104,10 @@ def _environment(  # noqa: PLR0917 - the environment's full context
     assert approvals is not None, "semantics guarantees required_approvals"
     reviewers = _last(layers, lambda layer: layer.reviewers) or []
     self_review = _last(layers, lambda layer: layer.prevent_self_review)
+    bypass = _last(layers, lambda layer: layer.admins_bypass)
+    if bypass is None and approvals >= 1:
+        # GitHub's own default is true: an administrator could skip the review.
+        bypass = False
     branches = _last(layers, lambda layer: layer.deployment_branches)
     tags = _last(layers, lambda layer: layer.deployment_tags)
     patterns: tuple[BranchPattern, ...] | None = None
@@ -134,6 +138,7 @@ def _environment(  # noqa: PLR0917 - the environment's full context
         variables=variables,
         secrets=secrets,
         account_id=account,
+        admins_bypass=bypass,
     )
 
 
@@ -154,7 +159,11 @@ def _variable(
         return rules.fill(value, values)
     assert account is not None, "semantics guarantees an account for AWS references"
     if value.iam_role is not None:
-        return IamRoleRef(role_name=rules.fill(value.iam_role, values), account_id=account)
+        return IamRoleRef(
+            role_name=rules.fill(value.iam_role, values),
+            account_id=account,
+            also_trusted=tuple(value.also_trusted or ()),
+        )
     assert value.ssm_parameter is not None
     return SsmParameterRef(path=rules.fill(value.ssm_parameter, values), account_id=account)
 

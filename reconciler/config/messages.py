@@ -1,8 +1,15 @@
-"""pydantic's validation errors as one plain sentence at a file position."""
+"""pydantic's validation errors as plain sentences at file positions.
+
+Every error of the file is translated, and each says how the data could be
+mended so that the whole-file rules can still run on the rest: a misspelt
+key is renamed to the key it resembles, anything else wrong is left out.
+"""
 
 from __future__ import annotations
 
+import difflib
 import types
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
@@ -24,11 +31,67 @@ _EXPECTED = {
 }
 
 
-def first_error(file: str, error: ValidationError, positions: SourceMap) -> ConfigError:
-    """The problem that comes first in the file, as a ConfigError."""
-    found = [_translate(detail, positions) for detail in error.errors(include_url=False)]
-    position, message = min(found, key=lambda item: (item[0].line, item[0].column))
-    return ConfigError(file, position.line, position.column, message)
+# How alike a misspelt key must be to a known one to be suggested (difflib's ratio).
+_SUGGEST_CUTOFF = 0.75
+
+
+@dataclass
+class Translated:
+    """The errors of one validation, and how to mend the data around them."""
+
+    errors: list[ConfigError] = field(default_factory=list)
+    renames: list[tuple[Path_, str, str]] = field(default_factory=list)  # parent, written, meant
+    removals: list[Path_] = field(default_factory=list)
+    # False when a required key is missing: nothing to rename or leave out mends that.
+    mendable: bool = True
+
+
+def translate(file: str, error: ValidationError, positions: SourceMap) -> Translated:
+    """Every problem pydantic found, as ConfigErrors; a misspelt key with a suggestion."""
+    result = Translated()
+    missing: list[tuple[Path_, ErrorDetails]] = []
+    suggested: set[Path_] = set()
+    for detail in error.errors(include_url=False):
+        loc = _data_loc(detail)
+        if detail["type"] == "missing":
+            missing.append((loc, detail))
+            continue
+        if detail["type"] == "extra_forbidden":
+            meant = _suggestion(str(loc[-1]), _fields_at(tuple(detail["loc"])[:-1]))
+            if meant is not None:
+                suggested.add((*loc[:-1], meant))
+                at = positions.key(loc)
+                result.errors.append(
+                    ConfigError(
+                        file,
+                        at.line,
+                        at.column,
+                        f"unknown key '{loc[-1]}' {where(loc[:-1])}; did you mean '{meant}'?",
+                    )
+                )
+                result.renames.append((loc[:-1], str(loc[-1]), meant))
+                continue
+        position, message = _translate(detail, positions)
+        result.errors.append(ConfigError(file, position.line, position.column, message))
+        result.removals.append(loc)
+    for loc, detail in missing:
+        if loc in suggested:
+            continue  # the misspelt key already names it
+        position, message = _translate(detail, positions)
+        result.errors.append(ConfigError(file, position.line, position.column, message))
+        result.mendable = False
+    return result
+
+
+def _data_loc(detail: ErrorDetails) -> Path_:
+    # Union members appear in locations as tags like "<ref>"; the file has no such key.
+    return tuple(s for s in detail["loc"] if not (isinstance(s, str) and s.startswith("<")))
+
+
+def _suggestion(written: str, known: list[str]) -> str | None:
+    by_folded = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(written.lower(), list(by_folded), n=1, cutoff=_SUGGEST_CUTOFF)
+    return by_folded[close[0]] if close else None
 
 
 def where(path: Path_) -> str:
@@ -37,8 +100,7 @@ def where(path: Path_) -> str:
 
 def _translate(detail: ErrorDetails, positions: SourceMap) -> tuple[Position, str]:
     raw_loc = tuple(detail["loc"])
-    # Union members appear in locations as tags like "<ref>"; the file has no such key.
-    loc = tuple(s for s in raw_loc if not (isinstance(s, str) and s.startswith("<")))
+    loc = _data_loc(detail)
     kind = detail["type"]
     if kind == "extra_forbidden":
         expected = ", ".join(_fields_at(raw_loc[:-1]))

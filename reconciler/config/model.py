@@ -12,23 +12,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import rules
+from reconciler.config.value_model import StrictModel, VariableValue
 
-
-class _Model(BaseModel):
-    # strict: YAML's "2" must not quietly become 2, nor "yes" a bool.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+# strict: YAML's "2" must not quietly become 2, nor "yes" a bool.
+_Model = StrictModel
 
 
 def _null_is_empty(data: Any) -> Any:
@@ -105,46 +101,6 @@ class AwsSettings(_Model):
         if value is not None and not rules.IAM_ROLE_NAME.match(value):
             raise PydanticCustomError("role_name", "is not an IAM role name")
         return value
-
-
-class VariableRef(_Model):
-    """A variable whose value AWS knows: exactly one of the two keys."""
-
-    iam_role: str | None = Field(
-        default=None,
-        description="IAM role name; the value is its ARN in the environment's account.",
-    )
-    ssm_parameter: str | None = Field(
-        default=None,
-        description="SSM Parameter Store path read in the environment's account.",
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> VariableRef:
-        if (self.iam_role is None) == (self.ssm_parameter is None):
-            raise PydanticCustomError(
-                "variable_source", "must have exactly one of 'iam_role' or 'ssm_parameter'"
-            )
-        return self
-
-
-def _value_kind(value: Any) -> str | None:
-    if isinstance(value, str):
-        return "<text>"
-    if isinstance(value, dict | VariableRef):
-        return "<ref>"
-    return None
-
-
-VariableValue = Annotated[
-    Annotated[str, Tag("<text>")] | Annotated[VariableRef, Tag("<ref>")],
-    Discriminator(
-        _value_kind,
-        custom_error_type="variable_value",
-        custom_error_message="must be a string or a mapping with iam_role or ssm_parameter",
-    ),
-    Field(description="A string, or {iam_role: NAME}, or {ssm_parameter: PATH}."),
-]
 
 
 # A year: a longer horizon would warn about a typical token for its whole life.
@@ -264,6 +220,13 @@ class _EnvironmentFields(_Model):
     )
     wait_timer: int | None = Field(
         default=None, description="Minutes to wait before a job may start, 0..43200; default 0."
+    )
+    admins_bypass: bool | None = Field(
+        default=None,
+        description=(
+            "Administrators may bypass the protection rules (GitHub's can_admins_bypass); "
+            "default false with reviewers, left as it is without."
+        ),
     )
     deployment_branches: list[Pattern] | None = Field(
         default=None, description="Branch name patterns allowed to deploy (fnmatch style)."

@@ -7,8 +7,10 @@ shape as a pydantic error location, so validation errors map back to lines.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 Path_ = tuple[str | int, ...]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ class SourceMap:
                 return found
         return ORIGIN
 
+    def rename(self, old: Path_, new: Path_) -> None:
+        """Positions under `old` also under `new` (a misspelt key read as meant)."""
+        _copy_under(self.keys, old, new)
+        _copy_under(self.values, old, new)
+        _copy_under(self.raw, old, new)
+
     def value(self, path: Path_) -> Position:
         """The value at `path`, or the nearest enclosing one."""
         for end in range(len(path), -1, -1):
@@ -45,6 +53,11 @@ class SourceMap:
             if found is not None:
                 return found
         return ORIGIN
+
+
+def _copy_under(table: dict[Path_, T], old: Path_, new: Path_) -> None:
+    for path in [p for p in table if p[: len(old)] == old]:
+        table[(*new, *path[len(old) :])] = table[path]
 
 
 # Collections whose keys are names of things; a key under one is described as
@@ -55,6 +68,7 @@ _ENTITY = {
     "variables": "variable",
     "secrets": "secret",
 }
+ENTITY_COLLECTIONS = frozenset(_ENTITY)
 
 
 def describe(path: Path_) -> str:

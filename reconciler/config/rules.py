@@ -20,6 +20,12 @@ USER_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 AWS_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$")
 
+# `also_trusted` entries: the job contexts GitHub writes after `repo:OWNER/REPO:`
+# in a subject (its OIDC reference, "Example subject claims").
+TRUSTED_CONTEXT = re.compile(
+    r"^(?:pull_request|ref:refs/(?:heads|tags)/[^\s*?:]+|environment:[A-Za-z0-9_.-]{1,255})$"
+)
+
 MAX_REVIEWERS = 6
 MAX_APPROVALS = 2
 MAX_WAIT_TIMER = 43_200  # minutes: GitHub's limit of 30 days

@@ -1,7 +1,9 @@
 """Rules that need the whole file: names across scopes, merges, accounts.
 
-Runs after the model accepted every value on its own. Checks go in file order
-and stop at the first problem, which is reported at its key or value.
+Runs after the model accepted every value on its own (or on the file mended
+around what it refused). Every problem is reported at its key or value; a
+check stops at its own first problem, so one mistake is not reported again
+as the consequences it has further on.
 """
 
 from __future__ import annotations
@@ -10,17 +12,23 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.config import rules
+from reconciler.config import capacity, rules
 from reconciler.config.errors import ConfigError
 from reconciler.config.model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
     SharedEnvironment,
-    VariableRef,
     _SecretBase,
 )
-from reconciler.config.positions import Path_, SourceMap, describe
+from reconciler.config.positions import Path_, Position, SourceMap, describe
+from reconciler.config.value_model import VariableRef
+from reconciler.limits import (
+    MAX_ENVIRONMENT_SECRETS,
+    MAX_ENVIRONMENT_VARIABLES,
+    MAX_REPOSITORY_SECRETS,
+    MAX_REPOSITORY_VARIABLES,
+)
 
 _ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
@@ -34,8 +42,11 @@ class _Named:
     path: Path_
 
 
-def check(config: Config, positions: SourceMap, file: str) -> None:
-    _Checker(config, positions, file).run()
+def problems(config: Config, positions: SourceMap, file: str) -> list[tuple[Path_, ConfigError]]:
+    """Every whole-file problem, with the path it is about; the first at a place wins."""
+    checker = _Checker(config, positions, file)
+    checker.run()
+    return checker.found
 
 
 class _Checker:
@@ -45,14 +56,25 @@ class _Checker:
         self.file = file
         accounts = config.aws.accounts if config.aws else {}
         self.accounts = {name.lower(): account for name, account in accounts.items()}
+        self.found: list[tuple[Path_, ConfigError]] = []
+        self._places: set[tuple[int, int]] = set()
 
-    def fail_key(self, path: Path_, message: str) -> ConfigError:
-        at = self.positions.key(path)
-        return ConfigError(self.file, at.line, at.column, message)
+    def _record(self, path: Path_, at: Position, message: str) -> None:
+        # A shared environment is checked again for each repository: the same
+        # problem at the same place is reported once.
+        if (at.line, at.column) not in self._places:
+            self._places.add((at.line, at.column))
+            self.found.append((path, ConfigError(self.file, at.line, at.column, message)))
 
-    def fail_value(self, path: Path_, message: str) -> ConfigError:
-        at = self.positions.value(path)
-        return ConfigError(self.file, at.line, at.column, message)
+    def fail_key(self, path: Path_, message: str) -> None:
+        self._record(path, self.positions.key(path), message)
+
+    def fail_value(self, path: Path_, message: str) -> None:
+        self._record(path, self.positions.value(path), message)
+
+    def _report(self, problem: capacity.Problem, *, at_value: bool = False) -> None:
+        if problem is not None:
+            (self.fail_value if at_value else self.fail_key)(*problem)
 
     def run(self) -> None:
         config = self.config
@@ -66,7 +88,7 @@ class _Checker:
             self._variable_names(("environments", name, "variables"), env.variables)
             self._secret_names(("environments", name, "secrets"), env.secrets)
         if not config.repositories:
-            raise self.fail_value(("repositories",), "'repositories' must list at least one")
+            self.fail_value(("repositories",), "'repositories' must list at least one")
         self._unique(
             (("repositories", n) for n in config.repositories), "repository", rules.REPOSITORY_NAME
         )
@@ -78,14 +100,16 @@ class _Checker:
         for path in paths:
             name = str(path[-1])
             if not pattern.match(name):
-                raise self.fail_key(path, f"{describe(path)} is not a valid {kind} name")
+                self.fail_key(path, f"{describe(path)} is not a valid {kind} name")
+                continue
             folded = name.lower()
             if folded in seen:
-                raise self.fail_key(
+                self.fail_key(
                     path,
                     f"{describe(path)} differs only in case from '{seen[folded]}'; "
                     f"GitHub treats {kind} names case-insensitively",
                 )
+                continue
             seen[folded] = name
 
     def _names(self, parent: Path_, names: Iterable[str], kind: str) -> None:
@@ -93,22 +117,21 @@ class _Checker:
         for name in names:
             path = (*parent, name)
             if not rules.NAME.match(name):
-                raise self.fail_key(
+                self.fail_key(
                     path,
                     f"{describe(path)} is not a valid {kind} name: use letters, digits and "
                     "underscores, not starting with a digit",
                 )
-            if name.upper().startswith(rules.RESERVED_PREFIX):
-                raise self.fail_key(
-                    path, f"{describe(path)} starts with GITHUB_, which GitHub reserves"
-                )
-            if name.lower() in seen:
-                raise self.fail_key(
+            elif name.upper().startswith(rules.RESERVED_PREFIX):
+                self.fail_key(path, f"{describe(path)} starts with GITHUB_, which GitHub reserves")
+            elif name.lower() in seen:
+                self.fail_key(
                     path,
                     f"{describe(path)} differs only in case from '{seen[name.lower()]}'; "
                     f"GitHub stores {kind} names upper case, so they would collide",
                 )
-            seen[name.lower()] = name
+            else:
+                seen[name.lower()] = name
 
     def _variable_names(self, parent: Path_, variables: Mapping[str, object]) -> None:
         self._names(parent, variables, "variable")
@@ -122,11 +145,12 @@ class _Checker:
         reviewers = self._merged(layers, "reviewers")
         self_review = self._merged(layers, "prevent_self_review")
         if approvals is None:
-            raise self.fail_key(
+            self.fail_key(
                 layers[-1],
                 f"{describe(layers[-1])} is not declared in the top-level 'environments', "
                 "so it must give 'required_approvals'",
             )
+            return
         count, count_path = approvals
         assert isinstance(count, int)
         label = describe(layers[-1])
@@ -134,22 +158,30 @@ class _Checker:
             # Point at the reviewers when this layer wrote them; else at the 0 that
             # made inherited reviewers wrong.
             inherited = reviewers[1][: len(layers[-1])] != layers[-1]
-            raise self.fail_value(
+            self.fail_value(
                 count_path if inherited else reviewers[1],
                 f"{label} has required_approvals 0, which means no review, "
                 "so 'reviewers' must be empty",
             )
+            return
         if count > 0 and not (reviewers and reviewers[0]):
-            raise self.fail_value(
+            self.fail_value(
                 count_path,
                 f"{label} has required_approvals {count}, so it needs at least "
                 "one entry in 'reviewers'",
             )
         if count == 2 and self_review is not None and self_review[0] is False:
-            raise self.fail_value(
+            self.fail_value(
                 self_review[1],
                 f"{label} has required_approvals 2 (4-eyes), which needs "
                 "prevent_self_review true so that two distinct people are involved",
+            )
+        bypass = self._merged(layers, "admins_bypass")
+        if count == 2 and bypass is not None and bypass[0] is True:
+            self.fail_value(
+                bypass[1],
+                f"{label} has required_approvals 2 (4-eyes), so admins_bypass cannot be true: "
+                "a repository administrator could then deploy with no approval at all",
             )
 
     def _merged(self, layers: list[Path_], field: str) -> tuple[object, Path_] | None:
@@ -171,16 +203,25 @@ class _Checker:
         settings = config.repositories[repo]
         base: Path_ = ("repositories", repo)
         self._variable_names((*base, "variables"), settings.variables)
+        scope = f"repository '{repo}'"
+        values = {"owner": config.github.owner, "repo": repo}
         for name, value in settings.variables.items():
             path = (*base, "variables", name)
             if isinstance(value, VariableRef):
-                raise self.fail_value(
+                self.fail_value(
                     path,
                     f"{describe(path)} refers to AWS, but a repository-level variable has no "
                     "environment account; declare it under an environment instead",
                 )
+                continue
             self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value")
+            filled = rules.fill(value, values)
+            self._report(capacity.too_large(path, value, filled, scope), at_value=True)
+        own_variables = [(*base, "variables", n) for n in settings.variables]
+        self._report(capacity.too_many(own_variables, MAX_REPOSITORY_VARIABLES, "variable", scope))
         self._secret_names((*base, "secrets"), settings.secrets)
+        own_secrets = [(*base, "secrets", n) for n in settings.secrets]
+        self._report(capacity.too_many(own_secrets, MAX_REPOSITORY_SECRETS, "secret", scope))
         for name, secret in settings.secrets.items():
             self._repository_secret((*base, "secrets", name), secret)
         self._unique(
@@ -193,11 +234,12 @@ class _Checker:
             path = (*base, "environments", own)
             spelled = shared.get(own.lower())
             if spelled is not None and spelled != own:
-                raise self.fail_key(
+                self.fail_key(
                     path,
                     f"{describe(path)} differs only in case from the shared environment "
                     f"'{spelled}'; spell it '{spelled}' to override it",
                 )
+                continue
             self._variable_names((*path, "variables"), override.variables)
             self._secret_names((*path, "secrets"), override.secrets)
         for env_name in config.environments:
@@ -214,7 +256,13 @@ class _Checker:
         account = self.accounts.get(env.lower())
         top: list[tuple[Path_, Mapping[str, object]]] = [(("variables",), self.config.variables)]
         variables = top + [((*p, "variables"), self._env_at(p).variables) for p in layers]
-        for path, value in self._merge_names(variables, "variable"):
+        merged = self._merge_names(variables, "variable")
+        scope = f"environment '{env}' of repository '{repo}'"
+        limit = MAX_ENVIRONMENT_VARIABLES
+        self._report(capacity.too_many([p for p, _ in merged], limit, "variable", scope))
+        values = {"owner": self.config.github.owner, "repo": repo, "env": env}
+        values["account_id"] = account or ""
+        for path, value in merged:
             if isinstance(value, VariableRef):
                 self._needs_account(path, env, account)
                 if value.iam_role is not None:
@@ -224,8 +272,14 @@ class _Checker:
                     self._text(sub, value.ssm_parameter, _ENV_PLACEHOLDERS, account, env)
             elif isinstance(value, str):
                 self._text(path, value, _ENV_PLACEHOLDERS, account, env)
-        secrets = [((*p, "secrets"), self._env_at(p).secrets) for p in layers]
-        for path, secret in self._merge_names(secrets, "secret"):
+                filled = rules.fill(value, values)
+                self._report(capacity.too_large(path, value, filled, scope), at_value=True)
+        secrets = self._merge_names(
+            [((*p, "secrets"), self._env_at(p).secrets) for p in layers], "secret"
+        )
+        limit = MAX_ENVIRONMENT_SECRETS
+        self._report(capacity.too_many([p for p, _ in secrets], limit, "secret", scope))
+        for path, secret in secrets:
             assert isinstance(secret, _SecretBase)
             self._secret_source(path, secret, _ENV_PLACEHOLDERS, account, env)
             self._dispatch(path, secret)
@@ -240,21 +294,22 @@ class _Checker:
                 path = (*parent, name)
                 earlier = merged.get(name.lower())
                 if earlier is not None and earlier[0] != name:
-                    raise self.fail_key(
+                    self.fail_key(
                         path,
                         f"{describe(path)} differs only in case from {kind} '{earlier[0]}' "
                         f"it merges with; spell it '{earlier[0]}' to override it",
                     )
+                    continue
                 merged[name.lower()] = (name, path, value)
         return [(path, value) for _, path, value in merged.values()]
 
     def _needs_account(self, path: Path_, env: str, account: str | None) -> None:
         if self.config.aws is None:
-            raise self.fail_value(
+            self.fail_value(
                 path, f"{describe(path)} refers to AWS, but the file has no 'aws' section"
             )
-        if account is None:
-            raise self.fail_value(
+        elif account is None:
+            self.fail_value(
                 path,
                 f"{describe(path)} refers to AWS, but environment '{env}' has no account "
                 "in 'aws.accounts'",
@@ -271,16 +326,17 @@ class _Checker:
         try:
             used = rules.placeholders(text)
         except rules.PlaceholderError as exc:
-            raise self.fail_value(path, f"{describe(path)} {exc}") from None
+            self.fail_value(path, f"{describe(path)} {exc}")
+            return
         for name in used:
             if name not in allowed:
-                raise self.fail_value(
+                self.fail_value(
                     path,
                     f"{describe(path)} uses '{{{name}}}', which {scope} cannot fill "
                     "because it belongs to no environment",
                 )
-            if name == "account_id" and account is None:
-                raise self.fail_value(
+            elif name == "account_id" and account is None:
+                self.fail_value(
                     path,
                     f"{describe(path)} uses '{{account_id}}', but environment '{scope}' has no "
                     "account in 'aws.accounts'",
@@ -296,14 +352,15 @@ class _Checker:
     ) -> None:
         if secret.aws_secret is not None or secret.ssm_parameter is not None:
             if self.config.aws is None:
-                raise self.fail_value(
+                self.fail_value(
                     path, f"{describe(path)} refers to AWS, but the file has no 'aws' section"
                 )
-            key = "aws_secret" if secret.aws_secret is not None else "ssm_parameter"
-            text = secret.aws_secret or secret.ssm_parameter or ""
-            self._text((*path, key), text, allowed, account, scope)
+            else:
+                key = "aws_secret" if secret.aws_secret is not None else "ssm_parameter"
+                text = secret.aws_secret or secret.ssm_parameter or ""
+                self._text((*path, key), text, allowed, account, scope)
         if secret.env is not None and not rules.NAME.match(secret.env):
-            raise self.fail_value(
+            self.fail_value(
                 (*path, "env"), f"{describe((*path, 'env'))} is not an environment variable name"
             )
 
@@ -314,11 +371,12 @@ class _Checker:
         if secret.account is not None:
             account = self.accounts.get(secret.account.lower())
             if account is None:
-                raise self.fail_value(
+                self.fail_value(
                     (*path, "account"),
                     f"{describe(path)} names account '{secret.account}', but no environment of "
                     "that name has an account in 'aws.accounts'",
                 )
+                return
             allowed = _REPO_PLACEHOLDERS | {"account_id"}
             scope = secret.account
         self._secret_source(path, secret, allowed, account, scope)
@@ -331,13 +389,13 @@ class _Checker:
         sub = (*path, "check", "repository_dispatch")
         owner, _, name = target.rpartition("/")
         if owner and owner.lower() != self.config.github.owner.lower():
-            raise self.fail_value(
+            self.fail_value(
                 sub,
                 f"{describe(sub)} names '{target}', but checks only reach repositories of "
                 f"'{self.config.github.owner}'; give the repository name alone",
             )
-        if not rules.REPOSITORY_NAME.match(name):
-            raise self.fail_value(sub, f"{describe(sub)} is not a repository name")
+        elif not rules.REPOSITORY_NAME.match(name):
+            self.fail_value(sub, f"{describe(sub)} is not a repository name")
 
     def _accounts(self) -> None:
         if self.config.aws is None:
@@ -349,11 +407,10 @@ class _Checker:
         for name in self.config.aws.accounts:
             path: Path_ = ("aws", "accounts", name)
             if name.lower() in seen:
-                raise self.fail_key(
+                self.fail_key(
                     path, f"{describe(path)} differs only in case from '{seen[name.lower()]}'"
                 )
+                continue
             seen[name.lower()] = name
             if name.lower() not in declared:
-                raise self.fail_key(
-                    path, f"{describe(path)} names no environment declared in this file"
-                )
+                self.fail_key(path, f"{describe(path)} names no environment declared in this file")

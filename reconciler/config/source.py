@@ -16,21 +16,35 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.config.errors import ConfigError
+from reconciler.config.errors import ConfigError, combined
 from reconciler.config.positions import ORIGIN, Path_, Position, SourceMap, describe
+from reconciler.config.syntax import syntax_error
 
 MAX_BYTES = 1024 * 1024
 # Past this many nodes reached through aliases the file is an alias bomb; no
 # honest environments.yaml repeats that much through anchors.
 MAX_ALIAS_NODES = 10_000
 MAX_DEPTH = 64
+# Python refuses to convert (or print) integers past 4,300 decimal digits
+# (CVE-2020-10735), and converting is quadratic below that; no setting of
+# environments.yaml needs a number anywhere near this long.
+MAX_INT_DIGITS = 1000
 
 _TAG = "tag:yaml.org,2002:"
 _LEADING_WS = re.compile(r"^[ \t]*")
+# A lone UTF-16 surrogate (written as a "\\ud800" escape) is no character:
+# it cannot be encoded as UTF-8, so no request, log line or file could hold it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_PAIR = re.compile(r"([\ud800-\udbff])([\udc00-\udfff])")
 
 
-def read_tree(path: Path) -> tuple[Any, SourceMap]:
-    """The file as plain dicts, lists and scalars, with a map of positions."""
+def read_tree(path: Path) -> tuple[Any, SourceMap, list[ConfigError]]:
+    """The file as plain dicts, lists and scalars, with a map of positions.
+
+    Problems that leave the rest of the file readable (a duplicate key, a key
+    that is not a name) come back in the list; the first value is kept. The
+    others end reading at once.
+    """
     text = _read_text(path)
     node = _compose(path, text)
     if node is None:
@@ -40,7 +54,7 @@ def read_tree(path: Path) -> tuple[Any, SourceMap]:
     converter = _Converter(path)
     converter.positions.values[()] = _position(node)
     data = converter.convert(node, ())
-    return data, converter.positions
+    return data, converter.positions, converter.problems
 
 
 def _read_text(path: Path) -> str:
@@ -86,17 +100,23 @@ def _too_big(path: Path, size: int) -> ConfigError:
 def _refuse_tabs(path: Path, text: str) -> None:
     # The YAML scanner's own message ("found character '\t' that cannot start
     # any token") does not tell a newcomer what to do.
+    found: list[ConfigError] = []
     for number, line in enumerate(text.splitlines(), start=1):
         indent = _LEADING_WS.match(line)
         if indent is not None and "\t" in indent.group(0) and line.strip():
             column = indent.group(0).index("\t") + 1
-            raise ConfigError(
-                path,
-                number,
-                column,
-                "a tab is used for indentation; YAML allows only spaces there, "
-                "so replace the tab with spaces",
+            found.append(
+                ConfigError(
+                    path,
+                    number,
+                    column,
+                    "a tab is used for indentation; YAML allows only spaces there, "
+                    "so replace the tab with spaces",
+                )
             )
+    error = combined(found)
+    if error is not None:
+        raise error
 
 
 def _compose(path: Path, text: str) -> Node | None:
@@ -104,10 +124,7 @@ def _compose(path: Path, text: str) -> Node | None:
     try:
         node: Node | None = yaml.compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = exc.problem or exc.context or "the YAML cannot be parsed"
-        raise ConfigError(path, line, column, f"invalid YAML: {problem}") from None
+        raise syntax_error(path, text, exc) from None
     except YAMLError as exc:
         raise ConfigError(path, 1, 1, f"invalid YAML: {type(exc).__name__}") from None
     except RecursionError:
@@ -128,6 +145,7 @@ class _Converter:
         self.alias_nodes = 0
         self.seen: set[int] = set()
         self.active: set[int] = set()
+        self.problems: list[ConfigError] = []
 
     def fail(self, at: Position, message: str) -> ConfigError:
         return ConfigError(self.file, at.line, at.column, message)
@@ -176,14 +194,19 @@ class _Converter:
                 merges.append(value_node)
                 continue
             key = self._key(key_node, path)
+            if key is None:
+                continue
             child = (*path, key)
             if key in result:
                 first = self.positions.keys[child]
                 where = "" if not path else f" in {describe(path)}"
-                raise self.fail(
-                    _position(key_node),
-                    f"duplicate key '{key}'{where} (first given on line {first.line})",
+                self.problems.append(
+                    self.fail(
+                        _position(key_node),
+                        f"duplicate key '{key}'{where} (first given on line {first.line})",
+                    )
                 )
+                continue
             self.positions.keys.setdefault(child, _position(key_node))
             self.positions.values.setdefault(child, self._value_position(key_node, value_node))
             result[key] = self.convert(value_node, child, via_alias=via_alias)
@@ -209,28 +232,32 @@ class _Converter:
             return _position(key_node)
         return _position(value_node)
 
-    def _key(self, node: Node, path: Path_) -> str:
+    def _key(self, node: Node, path: Path_) -> str | None:
+        """The key as text; None (and a problem) for a key that is not a string."""
         if isinstance(node, ScalarNode) and node.tag == f"{_TAG}str":
+            self._refuse_surrogates(node, f"a key in {describe(path)}" if path else "a key")
             return str(node.value)
         where = "at the top level" if not path else f"in {describe(path)}"
         if isinstance(node, ScalarNode):
-            raise self.fail(
-                _position(node), f"key {node.value} {where} is not a string; put it in quotes"
-            )
-        raise self.fail(_position(node), f"a key {where} is a mapping or list; keys must be names")
+            message = f"key {node.value} {where} is not a string; put it in quotes"
+        else:
+            message = f"a key {where} is a mapping or list; keys must be names"
+        self.problems.append(self.fail(_position(node), message))
+        return None
 
     def _scalar(self, node: ScalarNode, path: Path_) -> Any:
         text = str(node.value)
         self.positions.raw[path] = text
         tag = node.tag
         if tag == f"{_TAG}str":
+            self._refuse_surrogates(node, describe(path))
             return text
         if tag == f"{_TAG}null":
             return None
         if tag == f"{_TAG}bool":
             return text.lower() in ("true", "yes", "on", "y")
         if tag == f"{_TAG}int":
-            return _parse_int(text)
+            return self._int(node, path, text)
         if tag == f"{_TAG}float":
             return _parse_float(text)
         if tag == f"{_TAG}timestamp":
@@ -239,6 +266,39 @@ class _Converter:
         raise self.fail(
             _position(node), f"{describe(path)} uses the YAML tag '{tag}', which is not supported"
         )
+
+    def _refuse_surrogates(self, node: ScalarNode, what: str) -> None:
+        text = str(node.value)
+        found = _SURROGATE.search(text)
+        if found is None:
+            return
+        escape = f"\\u{ord(found.group(0)):04x}"
+        pair = _SURROGATE_PAIR.search(text)
+        if pair is not None:
+            joined = (pair.group(1) + pair.group(2)).encode("utf-16", "surrogatepass")
+            code = ord(joined.decode("utf-16"))
+            hint = (
+                f"; a surrogate pair written as two escapes is not joined in YAML: "
+                f"write \\U{code:08X} or the character itself"
+            )
+        else:
+            hint = "; remove the escape or write the character itself"
+        raise self.fail(
+            _position(node),
+            f"{what} holds the escape {escape}, a lone UTF-16 surrogate that is not a "
+            f"Unicode character and cannot be sent to GitHub{hint}",
+        )
+
+    def _int(self, node: ScalarNode, path: Path_, text: str) -> int:
+        digits = len(text.replace("_", "").lstrip("+-"))
+        if digits > MAX_INT_DIGITS:
+            raise self.fail(
+                _position(node),
+                f"{describe(path)} is a number of {digits:,} digits, longer than the "
+                f"{MAX_INT_DIGITS:,} digits a number may have here; if it is meant as text, "
+                "put it in quotes",
+            )
+        return _parse_int(text)
 
 
 def _parse_int(text: str) -> int:

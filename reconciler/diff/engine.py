@@ -29,6 +29,16 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
         Finding(Severity(f.severity), f.code, f.message, f.repository, f.environment)
         for f in observed.aws.findings
     )
+    for template in observed.subjects.values():
+        if template.problem is not None:
+            out.finding(
+                Severity.WARNING,
+                codes.OIDC_TEMPLATE_UNREADABLE,
+                f"{template.problem}; AWS trusts are judged against GitHub's default subject "
+                f"repo:{template.owner}/{template.repo}:environment:ENV, which is wrong if "
+                "the template is customised",
+                f"{template.owner}/{template.repo}",
+            )
     for repo in desired.repositories:
         live = observed.repository(repo.full_name)
         if live is None:

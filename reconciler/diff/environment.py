@@ -1,4 +1,4 @@
-"""Environment settings: reviewers, self-review, wait timer, branch policy type."""
+"""Environment settings: reviewers, self-review, wait timer, admins' bypass, branch policy type."""
 
 from __future__ import annotations
 
@@ -13,18 +13,38 @@ from reconciler.observed import BranchPolicyType, ObservedEnvironment
 from reconciler.plan import Action, Change, Resource, Severity
 
 # Display order of the fields in before/after.
-FIELDS = ("reviewers", "prevent_self_review", "wait_timer", "deployment_branch_policy")
+FIELDS = (
+    "reviewers",
+    "prevent_self_review",
+    "wait_timer",
+    "admins_bypass",
+    "deployment_branch_policy",
+)
+_BYPASS = "admins_bypass"
 
 
 def desired_fields(env: DesiredEnvironment) -> dict[str, Any]:
+    """Without `admins_bypass` where the config leaves GitHub's value alone."""
     policy: BranchPolicyType = "all" if env.branch_patterns is None else "custom"
-    return _fields([str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, policy)
+    fields = _fields(
+        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, policy
+    )
+    if env.admins_bypass is not None:
+        fields[_BYPASS] = env.admins_bypass
+    return _ordered(fields)
 
 
 def observed_fields(env: ObservedEnvironment) -> dict[str, Any]:
-    return _fields(
+    """`admins_bypass` is None where GitHub did not say."""
+    fields = _fields(
         [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, env.branch_policy
     )
+    fields[_BYPASS] = env.can_admins_bypass
+    return _ordered(fields)
+
+
+def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
+    return {f: fields[f] for f in FIELDS if f in fields}
 
 
 def _fields(
@@ -80,7 +100,13 @@ def environment_settings(
         )
         return
     before_all = observed_fields(observed)
-    differing = differing_fields(before_all, after)
+    if _BYPASS in after and before_all[_BYPASS] is None:
+        _bypass_unknown(out, repository, desired)
+    # Only what the config manages and GitHub reported is compared.
+    compared = {
+        f: v for f, v in before_all.items() if f in after and not (f == _BYPASS and v is None)
+    }
+    differing = differing_fields(compared, {f: after[f] for f in compared})
     if not differing:
         return
     before = {f: before_all[f] for f in differing}
@@ -108,8 +134,22 @@ def environment_settings(
         )
 
 
+def _bypass_unknown(out: Collector, repository: str, desired: DesiredEnvironment) -> None:
+    out.finding(
+        Severity.WARNING,
+        codes.ADMINS_BYPASS_UNKNOWN,
+        f"GitHub's answer for environment {desired.name} has no can_admins_bypass, so whether "
+        "administrators may bypass its protection rules is unknown (not read as false); "
+        "older GitHub Enterprise Server versions lack the setting",
+        repository,
+        desired.name,
+    )
+
+
 def _weakenings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     found: list[str] = []
+    if before.get(_BYPASS) is False and after.get(_BYPASS) is True:
+        found.append("lets administrators bypass its protection rules")
     had_reviewers = bool(before["reviewers"])
     if had_reviewers and not after["reviewers"]:
         found.append("removes every required reviewer")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment, DesiredState, Reviewer
 from reconciler.diff.collector import Collector
-from reconciler.observed import Identities
+from reconciler.observed import Access, Identities, Unverified
 from reconciler.plan import Action, Finding, Plan, Resource, Severity
 
 
@@ -79,16 +79,30 @@ def reviewers_to_check(plan: Plan, desired: DesiredState) -> set[tuple[str, Revi
     return wanted
 
 
-def access_findings(checks: Mapping[tuple[str, str], bool]) -> list[Finding]:
-    """Errors for the (repository full name, reviewer key) pairs that lack access."""
-    return [
-        Finding(
-            Severity.ERROR,
-            codes.REVIEWER_NO_ACCESS,
-            f"reviewer {key} has no access to {repository}; GitHub would silently drop it "
-            "from the required reviewers — grant it at least read access first",
-            repository,
-        )
-        for (repository, key), allowed in sorted(checks.items())
-        if not allowed
-    ]
+def access_findings(checks: Mapping[tuple[str, str], Access]) -> list[Finding]:
+    """For the (repository full name, reviewer key) pairs: an error where the
+    reviewer lacks access, a warning where these credentials could not tell."""
+    found: list[Finding] = []
+    for (repository, key), access in sorted(checks.items()):
+        if isinstance(access, Unverified):
+            found.append(
+                Finding(
+                    Severity.WARNING,
+                    codes.REVIEWER_ACCESS_UNVERIFIED,
+                    f"cannot verify that reviewer {key} has access to {repository} with these "
+                    f"credentials (GitHub: {access.reason}); apply, which needs write access, "
+                    "verifies it before writing",
+                    repository,
+                )
+            )
+        elif not access:
+            found.append(
+                Finding(
+                    Severity.ERROR,
+                    codes.REVIEWER_NO_ACCESS,
+                    f"reviewer {key} has no access to {repository}; GitHub would silently drop "
+                    "it from the required reviewers — grant it at least read access first",
+                    repository,
+                )
+            )
+    return found

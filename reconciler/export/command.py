@@ -41,8 +41,13 @@ def resolve_target(args: argparse.Namespace) -> ExportTarget:
     names = [r.rpartition("/")[2] for r in repos]
     accounts: Mapping[str, str] = {}
     if owner is None or not names:
-        from reconciler.config import load_desired
+        from reconciler.config import load_desired, require_file
 
+        require_file(
+            args.config,
+            "give the environments.yaml with -c PATH, or name the repositories to export "
+            "with --repo OWNER/NAME (repeatable; no config needed)",
+        )
         desired = load_desired(args.config)
         owner = owner or desired.owner
         names = names or [r.name for r in desired.repositories]

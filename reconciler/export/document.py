@@ -102,6 +102,8 @@ def _environment(env: ExportedEnvironment, secrets: Sequence[ExportedSecret]) ->
         body["reviewers"] = _flow_seq(env.reviewers)
     if env.wait_timer > 0:
         body["wait_timer"] = env.wait_timer
+    if env.admins_bypass is not None:
+        body["admins_bypass"] = env.admins_bypass
     # Patterns are not placeholder-filled by the config: written as GitHub has them.
     if env.branches is not None:
         body["deployment_branches"] = _flow_seq(env.branches)
@@ -118,6 +120,8 @@ def _notes(env: ExportedEnvironment) -> list[str]:
     notes: list[str] = []
     if env.protected_branches:
         notes.append(PROTECTED_NOTE)
+    if env.admins_bypass_note:
+        notes.append(env.admins_bypass_note)
     if env.other_rules:
         notes.append(
             "GitHub also has protection rules reconcile does not manage here:\n"

@@ -57,6 +57,11 @@ class ExportedEnvironment:
     protected_branches: bool
     variables: tuple[ExportedVariable, ...]
     other_rules: tuple[str, ...]
+    # None: the key is not written (the file's default says the same, or GitHub
+    # did not report the setting).
+    admins_bypass: bool | None = None
+    # Why the written value is not what GitHub holds, when it is not.
+    admins_bypass_note: str | None = None
 
     def same_settings(self, other: ExportedEnvironment) -> bool:
         """Equal apart from the spelling of the name (GitHub folds environment case)."""
@@ -100,6 +105,30 @@ def infer_approvals(env: ObservedEnvironment) -> int:
     return 2 if env.prevent_self_review else 1
 
 
+BYPASS_UNKNOWN_NOTE = (
+    "GitHub did not report can_admins_bypass for this environment (an older GitHub\n"
+    "Enterprise Server); with reviewers the file's default is admins_bypass: false."
+)
+BYPASS_FORBIDDEN_NOTE = (
+    "On GitHub administrators may bypass this environment's rules; 4-eyes forbids that,\n"
+    "so it is exported with the default admins_bypass: false (apply will turn it off)."
+)
+
+
+def _admins_bypass(env: ObservedEnvironment, approvals: int) -> tuple[bool | None, str | None]:
+    """What to write for admins_bypass, and a note where that differs from GitHub."""
+    live = env.can_admins_bypass
+    if live is None:
+        return None, BYPASS_UNKNOWN_NOTE if approvals else None
+    if approvals == 2 and live:
+        return None, BYPASS_FORBIDDEN_NOTE
+    if approvals:
+        return live, None
+    # Without reviewers the file leaves it alone unless declared: only a deliberate
+    # false (GitHub's default is true) is worth writing down.
+    return (False, None) if live is False else (None, None)
+
+
 def _reviewer_key(reviewer: ObservedReviewer) -> tuple[str, str]:
     return (reviewer.kind, reviewer.name.lower())
 
@@ -132,9 +161,11 @@ def export_environment(env: ObservedEnvironment, account_id: str | None) -> Expo
         tags = tuple(tag_patterns) or None
         # Custom with no pattern at all still differs from "any branch": keep `[]`.
         branches = tuple(branch_patterns) if branch_patterns or tags is None else None
+    approvals = infer_approvals(env)
+    bypass, note = _admins_bypass(env, approvals)
     return ExportedEnvironment(
         name=env.name,
-        required_approvals=infer_approvals(env),
+        required_approvals=approvals,
         reviewers=tuple(str(r) for r in sorted(env.reviewers, key=_reviewer_key)),
         wait_timer=env.wait_timer,
         branches=branches,
@@ -142,6 +173,8 @@ def export_environment(env: ObservedEnvironment, account_id: str | None) -> Expo
         protected_branches=env.branch_policy == "protected",
         variables=_variables(env.variables, account_id),
         other_rules=tuple(sorted(set(env.other_rules))),
+        admins_bypass=bypass,
+        admins_bypass_note=note,
     )
 
 

@@ -1,5 +1,6 @@
 """The GitHub adapter: the only package that imports PyGithub."""
 
+from reconciler.github.billing import repository_billing
 from reconciler.github.budget import Budget, ensure_budget, primary_budget
 from reconciler.github.cache import default_cache_dir, not_modified_share, resolve_cache_dir
 from reconciler.github.connection import (
@@ -47,6 +48,7 @@ __all__ = [
     "observe_github",
     "observe_repository",
     "primary_budget",
+    "repository_billing",
     "resolve_cache_dir",
     "resolve_identities",
 ]

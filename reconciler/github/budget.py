@@ -1,4 +1,9 @@
-"""The primary rate-limit budget, read before a run (GET /rate_limit is free)."""
+"""The primary rate-limit budget, read before a run (GET /rate_limit is free).
+
+A GitHub Enterprise Server with rate limiting turned off answers GET
+/rate_limit with 404 "Rate limiting is not enabled." (actions/stale#1227):
+that is an unlimited budget, not an error.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.github.calls import get_json
+from reconciler.github.calls import expect, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.github.errors import GitHubError
+from reconciler.github.errors import GitHubError, github_message
 from reconciler.logs import get_logger
 
 _log = get_logger("reconcile.github")
@@ -21,8 +26,14 @@ class Budget:
     reset_at: datetime
 
 
-def primary_budget(conn: GitHubConnection) -> Budget:
-    data = get_json(conn, "/rate_limit", action="reading the rate limit", permission="none")
+def primary_budget(conn: GitHubConnection) -> Budget | None:
+    """The core budget now; None where the server does not limit requests."""
+    action = "reading the rate limit"
+    answer = send(conn, "GET", "/rate_limit", action=action, permission="none")
+    if answer.status == 404:
+        _log.debug("the server has no rate limit", said=github_message(answer.data))
+        return None
+    data = expect(answer, 200, action=action, permission="none").data
     core = data.get("resources", {}).get("core") or data.get("rate", {})
     return Budget(
         limit=int(core.get("limit", 0)),
@@ -34,7 +45,7 @@ def primary_budget(conn: GitHubConnection) -> Budget:
 def ensure_budget(conn: GitHubConnection, needed: int, *, wait: bool) -> None:
     """Stop before starting a run the budget cannot finish, or wait for the reset."""
     budget = primary_budget(conn)
-    if budget.remaining >= needed:
+    if budget is None or budget.remaining >= needed:
         return
     reset = budget.reset_at.strftime("%H:%M:%S UTC")
     if not wait:

@@ -17,6 +17,13 @@ the directory only ever read whole entries; the last writer wins.
 A cache that cannot be read or written (garbage, a truncated file, permission
 denied, a file where the directory should be) costs one warning line per
 connection and is otherwise ignored: the affected requests go uncached.
+
+An entry that reads well but whose body is not what its endpoint returns (not
+JSON, a list where a mapping is expected, an error body) is only noticed by
+the caller, which knows the shape it expects (`reconciler.github.calls`): the
+answer revived from it carries `REVIVED_HEADER`, and the caller asks again
+with `RELOAD_HEADER`, which drops the entry (one warning, as above) and sends
+the request unconditionally, so the fresh answer replaces it.
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ from reconciler.logs import get_logger
 _log = get_logger("reconcile.github.cache")
 
 FORMAT_VERSION = 1
+
+# Internal headers between the caller and our HTTP adapter; never sent to GitHub.
+REVIVED_HEADER = "X-Reconcile-Revived"
+RELOAD_HEADER = "X-Reconcile-Reload"
 
 # Headers worth replaying with a kept body; rate-limit and credential headers
 # come fresh from the 304 itself.
@@ -98,6 +109,10 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
+class WrongShape(Exception):
+    """A kept body that is not what its endpoint returns (a reason for the warning)."""
+
+
 @dataclass(frozen=True)
 class CachedAnswer:
     url: str
@@ -149,6 +164,16 @@ class ConditionalCache:
             return None
         return entry
 
+    def discard(self, url: str, accept: str = "") -> None:
+        """Drop the entry for this request: its body was not what the endpoint returns."""
+        target = self._entry_path(url, accept)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            self._warn(target, exc)
+            return
+        self._warn(target, WrongShape("an entry's body is not what GitHub returns there"))
+
     def store(self, url: str, accept: str, headers: Mapping[str, str], body: bytes) -> bool:
         """Keep a 200 answer; False when it has no ETag or cannot be kept."""
         etag = _header(headers, "etag")
@@ -187,9 +212,16 @@ class ConditionalCache:
             if self._warned:
                 return
             self._warned = True
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        event = "GitHub response cache unusable, continuing without it where affected"
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        elif isinstance(exc, WrongShape):
+            event = "GitHub response cache entry dropped and fetched again from GitHub"
+            reason = str(exc)
+        else:
+            reason = type(exc).__name__
         _log.warning(
-            "GitHub response cache unusable, continuing without it where affected",
+            event,
             cache_dir=str(self.root),
             path=str(where),
             reason=reason,

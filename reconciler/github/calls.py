@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from requests.utils import parse_header_links
 
+from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, detached, from_status, translate
 
@@ -40,6 +41,56 @@ class Answer:
         value = self.headers.get("x-github-request-id")
         return str(value) if value else None
 
+    @property
+    def revived(self) -> bool:
+        """Served from the conditional-request cache (GitHub answered 304)."""
+        return REVIVED_HEADER.lower() in self.headers
+
+
+# What GitHub sends for a failure: a message and little else.
+_ERROR_KEYS = frozenset({"message", "documentation_url", "errors", "status"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a 200 answer to a GET must hold for its caller to read it.
+
+    `kind`: "object" (a JSON object), "list" (an array of objects), or
+    "listing" (an object whose `key` is an array of objects). `fields`: keys
+    every object (or every item) must have.
+    """
+
+    kind: Literal["object", "list", "listing"] = "object"
+    key: str = ""
+    fields: tuple[str, ...] = ()
+
+    def fits(self, data: Any) -> bool:
+        if self.kind == "list":
+            return isinstance(data, list) and all(self._holds(i) for i in data)
+        if not self._holds(data, self.fields if self.kind == "object" else ()):
+            return False
+        if self.kind == "listing":
+            items = data.get(self.key)
+            return isinstance(items, list) and all(self._holds(i) for i in items)
+        return True
+
+    def _holds(self, item: Any, fields: tuple[str, ...] | None = None) -> bool:
+        if not isinstance(item, dict):
+            return False
+        if "message" in item and item.keys() <= _ERROR_KEYS:
+            return False
+        return all(f in item for f in (self.fields if fields is None else fields))
+
+    def describe(self) -> str:
+        if self.kind == "list":
+            return "a JSON array of objects"
+        if self.kind == "listing":
+            return f"a JSON object with an array '{self.key}'"
+        return "a JSON object"
+
+
+OBJECT = Shape()
+
 
 def send(
     conn: GitHubConnection,
@@ -48,16 +99,34 @@ def send(
     *,
     body: Any = None,
     parameters: dict[str, Any] | None = None,
+    shape: Shape = OBJECT,
     action: str,
     permission: str,
 ) -> Answer:
-    """One request; any status comes back (the caller decides what is fine)."""
+    """One request; any status comes back (the caller decides what is fine).
+
+    A GET answered 200 must hold `shape`, else it is a GitHubError: when the
+    body came from the cache, the entry is dropped and GitHub asked once more.
+    """
     answer = _send_once(conn, verb, path, body, parameters, action=action, permission=permission)
     if answer.status == 401 and conn.refresh_credentials():
         answer = _send_once(
             conn, verb, path, body, parameters, action=action, permission=permission
         )
-    return answer
+    if verb != "GET" or answer.status != 200 or shape.fits(answer.data):
+        return answer
+    if answer.revived:
+        answer = _send_once(
+            conn, verb, path, body, parameters, action=action, permission=permission, reload=True
+        )
+        if answer.status != 200 or shape.fits(answer.data):
+            return answer
+    raise GitHubError(
+        "server",
+        f"GitHub answered 200 while {action}, but not with {shape.describe()} as that "
+        "endpoint returns (a proxy or cache in between?)",
+        status=200,
+    )
 
 
 def _send_once(
@@ -69,11 +138,13 @@ def _send_once(
     *,
     action: str,
     permission: str,
+    reload: bool = False,
 ) -> Answer:
     failure: GitHubError | None = None
+    headers_out = {RELOAD_HEADER: "1"} if reload else None
     try:
         status, headers, text = conn.requester().requestJson(
-            verb, path, parameters=parameters, input=body
+            verb, path, parameters=parameters, headers=headers_out, input=body
         )
     except Exception as exc:
         failure = translate(exc, action=action, permission=permission, api_url=conn.api_url)
@@ -118,15 +189,29 @@ def paginate(
     item_key: str | None,
     action: str,
     permission: str,
+    fields: tuple[str, ...] = (),
 ) -> Iterator[Any]:
-    """Every item of a list endpoint, following `Link: rel="next"`."""
+    """Every item of a list endpoint, following `Link: rel="next"`.
+
+    `item_key`: the array's key in the answer (None: the answer is the array);
+    `fields`: keys every item must have.
+    """
+    shape = Shape("listing", item_key, fields) if item_key else Shape("list", fields=fields)
     url: str | None = path
     parameters: dict[str, Any] | None = {"per_page": per_page}
     while url is not None:
-        answer = send(conn, "GET", url, parameters=parameters, action=action, permission=permission)
+        answer = send(
+            conn,
+            "GET",
+            url,
+            parameters=parameters,
+            shape=shape,
+            action=action,
+            permission=permission,
+        )
         expect(answer, 200, action=action, permission=permission)
-        items = answer.data.get(item_key, []) if item_key else answer.data
-        yield from items or []
+        items = answer.data[item_key] if item_key else answer.data
+        yield from items
         url, parameters = _next_link(answer.headers.get("link")), None
 
 

@@ -23,6 +23,7 @@ from reconciler.desired import DesiredState
 from reconciler.github.cache import ConditionalCache, app_identity, token_identity
 from reconciler.github.errors import GitHubError, detached, translate
 from reconciler.github.pacer import Pacer
+from reconciler.github.redaction import checked_token, shown_url, split_api_url
 from reconciler.github.transport import PacedAdapter, ReconcileRetry, RetryPolicy
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -84,10 +85,11 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_api_url(api_url: str) -> str:
-    """The URL without a trailing slash; refuses plain http:// to a remote host."""
-    parts = urlsplit(api_url)
+    """The URL without a trailing slash; refuses plain http:// to a remote host,
+    and credentials, a query or a fragment in it (quoting none of them)."""
+    parts = split_api_url(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise GitHubError("config", f"GITHUB_API_URL {api_url!r} is not an http(s) URL")
+        raise GitHubError("config", f"GITHUB_API_URL {shown_url(parts)!r} is not an http(s) URL")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise GitHubError(
             "config",
@@ -324,9 +326,9 @@ def credentials_from_env(
                 "config", f"GITHUB_APP_INSTALLATION_ID {installation!r} is not a number"
             ) from None
         return AppCredentials(app_number, _read_key(environ), installation_id, owner, first_repo)
-    token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN")
-    if token:
-        return TokenCredentials(token.strip())
+    for variable in ("GITHUB_TOKEN", "GH_TOKEN"):
+        if environ.get(variable):
+            return TokenCredentials(checked_token(environ[variable], variable))
     raise GitHubError(
         "config",
         "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN), or GITHUB_APP_ID with "

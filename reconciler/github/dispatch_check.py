@@ -31,6 +31,7 @@ from typing import Any
 from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
+from reconciler.github.redaction import TOKEN_SHAPE, scrub
 from reconciler.github.transport import RetryPolicy
 from reconciler.plan import Finding, Severity
 
@@ -51,12 +52,8 @@ DEFAULT_WARN_DAYS = 14
 
 _EXPIRATION_HEADER = "github-authentication-token-expiration"
 _SCOPES_HEADER = "x-oauth-scopes"
-_REDACTED = "(sensitive)"
 _ACTION = "reading the target repository"
 _PERMISSION = "Metadata: read"
-# Anything outside visible ASCII cannot be a GitHub token, and would make the
-# HTTP library refuse the header with an error that quotes the value.
-_TOKEN_SHAPE = re.compile(r"^[\x21-\x7e]+$")
 _TARGET_SHAPE = re.compile(r"^[^/\s]+/[^/\s]+$")
 
 # Ordered most specific first; GitHub sends the first one.
@@ -143,7 +140,7 @@ def check_dispatch_token(
     value = token.strip()
     if not value:
         return [scope.finding(Severity.ERROR, TOKEN_INVALID, "the value is empty")]
-    if not _TOKEN_SHAPE.match(value):
+    if not TOKEN_SHAPE.match(value):
         return [
             scope.finding(
                 Severity.ERROR,
@@ -170,12 +167,10 @@ class _Scope:
         self.target = target
         self.repository = repository
         self.environment = environment
-        self._secrets = tuple(sorted({token, token.strip()} - {""}, key=len, reverse=True))
+        self._token = token
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, _REDACTED)
-        return text
+        return scrub(text, self._token)
 
     def finding(self, severity: Severity, code: str, detail: str) -> Finding:
         message = (

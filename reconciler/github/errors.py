@@ -8,6 +8,7 @@ token) never reach them.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import requests
@@ -23,10 +24,13 @@ ErrorKind = Literal[
 class GitHubError(ReconcileError):
     """A GitHub API failure explained in one line; `kind` and `status` for callers."""
 
-    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, *, status: int | None = None, detail: str = ""
+    ) -> None:
         super().__init__(" ".join(message.split()))
         self.kind: ErrorKind = kind
         self.status = status
+        self.detail = detail  # GitHub's own `message`, when it gave one
 
 
 class RepositoryNotFound(GitHubError):
@@ -92,12 +96,57 @@ def from_status(
             f"GitHub refused {action} (403{said}); the credentials likely lack the "
             f"{permission} permission",
             status=status,
+            detail=message,
         )
     if status == 404:
         return GitHubError("not_found", f"not found while {action} (404{said})", status=status)
     if status == 422:
         return GitHubError("validation", f"GitHub rejected {action} (422{said})", status=status)
     return GitHubError("server", f"GitHub answered {status} while {action}{said}", status=status)
+
+
+_UNPERMITTED_KEY = re.compile(r"""["']?([A-Za-z_]+)["']? is not a permitted key""")
+
+
+def environment_write_error(
+    status: int, data: Any, *, environment: str, repository: str, needs: str | None = None
+) -> GitHubError | None:
+    """The answers to an environment PUT that mean "this server or plan cannot", explained.
+
+    None for every other answer: the caller's ordinary error applies.
+    """
+    message = github_message(data)
+    said = f" ({status}: {message})" if message else f" ({status})"
+    lowered = message.lower()
+    where = f"environment {environment} of {repository}"
+    unpermitted = _UNPERMITTED_KEY.search(message)
+    if status == 422 and unpermitted is not None:
+        return GitHubError(
+            "validation",
+            f"GitHub refused writing {where}: this server does not know the environment "
+            f"setting {unpermitted.group(1)}{said}; it is an older GitHub Enterprise Server "
+            "that predates it, and reconcile cannot write this environment there until the "
+            "server is upgraded",
+            status=status,
+        )
+    if status == 422 and "billing plan" in lowered:
+        return GitHubError(
+            "validation",
+            f"GitHub refused writing {where}{said}: {needs or 'its protection rules'} cannot be "
+            f"enforced on {repository} on this plan; on private and internal repositories "
+            "required reviewers and wait timers need GitHub Enterprise (or make the "
+            "repository public)",
+            status=status,
+        )
+    if status == 404:
+        return GitHubError(
+            "not_found",
+            f"GitHub answered 404 while writing {where}: the repository is private on "
+            "GitHub Free, where environments are not available, or the credentials cannot "
+            "see it",
+            status=status,
+        )
+    return None
 
 
 def detached(error: GitHubError) -> GitHubError:

@@ -6,14 +6,14 @@ connection (the memo lives on the connection, which is one run).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from reconciler.desired import Reviewer
-from reconciler.github.calls import expect, paginate, repo_path, segment, send
+from reconciler.github.calls import Shape, expect, paginate, repo_path, segment, send
 from reconciler.github.connection import AppCredentials, GitHubConnection
-from reconciler.observed import Identities, TeamInfo, UserInfo
+from reconciler.github.errors import GitHubError
+from reconciler.observed import Access, Identities, TeamInfo, Unverified, UserInfo
 
 _TEAM_PERMISSION = "Members: read (organization)"
 
@@ -36,7 +36,14 @@ def _team(conn: GitHubConnection, org: str, slug: str) -> TeamInfo | None:
         return team
     base = f"/orgs/{segment(org)}/teams/{segment(slug)}"
     action = f"looking up team {org}/{slug}"
-    answer = send(conn, "GET", base, action=action, permission=_TEAM_PERMISSION)
+    answer = send(
+        conn,
+        "GET",
+        base,
+        shape=Shape(fields=("slug", "id")),
+        action=action,
+        permission=_TEAM_PERMISSION,
+    )
     if answer.status == 404:
         team = None
     else:
@@ -48,6 +55,7 @@ def _team(conn: GitHubConnection, org: str, slug: str) -> TeamInfo | None:
             item_key=None,
             action=f"listing members of team {org}/{slug}",
             permission=_TEAM_PERMISSION,
+            fields=("login",),
         )
         logins = tuple(str(m["login"]) for m in members)
         team = TeamInfo(slug=str(data["slug"]), id=int(data["id"]), members=logins)
@@ -62,7 +70,14 @@ def _user(conn: GitHubConnection, login: str) -> UserInfo | None:
         user: UserInfo | None = value
         return user
     action = f"looking up user {login}"
-    answer = send(conn, "GET", f"/users/{segment(login)}", action=action, permission="none")
+    answer = send(
+        conn,
+        "GET",
+        f"/users/{segment(login)}",
+        shape=Shape(fields=("login", "id")),
+        action=action,
+        permission="none",
+    )
     if answer.status == 404:
         user = None
     else:
@@ -95,19 +110,10 @@ def _full_name(owner: str, repo: str) -> str:
     return repo if "/" in repo else f"{owner}/{repo}"
 
 
-def _teams_of_repository(conn: GitHubConnection, full: str) -> set[str]:
-    items = paginate(
-        conn,
-        f"{repo_path(full)}/teams",
-        per_page=100,
-        item_key=None,
-        action=f"listing teams with access to {full}",
-        permission="Administration: read",
-    )
-    return {str(t["slug"]).lower() for t in items}
-
-
 def _team_has_access(conn: GitHubConnection, org: str, slug: str, full: str) -> bool:
+    """GitHub's team-repository check, which also answers for access the team
+    inherits from a parent team (the repository's team list names only teams
+    granted directly): the same access GitHub asks of a reviewer it keeps."""
     owner, _, name = full.partition("/")
     path = f"/orgs/{segment(org)}/teams/{segment(slug)}/repos/{segment(owner)}/{segment(name)}"
     action = f"checking team {slug}'s access to {full}"
@@ -118,43 +124,39 @@ def _team_has_access(conn: GitHubConnection, org: str, slug: str, full: str) -> 
     return True
 
 
-def _user_has_access(conn: GitHubConnection, login: str, full: str) -> bool:
+def _user_has_access(conn: GitHubConnection, login: str, full: str) -> Access:
     path = f"{repo_path(full)}/collaborators/{segment(login)}/permission"
     action = f"checking {login}'s permission on {full}"
-    answer = send(conn, "GET", path, action=action, permission="Metadata: read")
+    try:
+        answer = send(conn, "GET", path, action=action, permission="push access")
+    except GitHubError as exc:
+        if exc.kind != "forbidden":
+            raise
+        # GitHub answers "Must have push access to view collaborator permission."
+        # to read-only credentials: this run cannot tell, apply's can.
+        return Unverified(exc.detail or str(exc))
     if answer.status == 404:
         return False
-    data = expect(answer, 200, action=action, permission="Metadata: read").data
+    data = expect(answer, 200, action=action, permission="push access").data
     return str(data.get("permission", "none")) != "none"
 
 
 def check_reviewer_access(
     conn: GitHubConnection, owner: str, checks: set[tuple[str, Reviewer]]
-) -> dict[tuple[str, str], bool]:
-    """Whether each reviewer can access each repository, keyed (repo as given, reviewer.key).
+) -> dict[tuple[str, str], Access]:
+    """Whether each reviewer can access each repository, keyed (repo as given, reviewer.key):
+    True, False, or `Unverified` when these credentials may not ask.
 
-    Teams: one team-repo check when a repository has a single team to check,
-    else one listing of the repository's teams (cheaper from two teams on).
+    Every team is checked the one way that matches whether GitHub keeps it as a
+    reviewer, direct or inherited access alike: one request per team and repository.
     """
-    result: dict[tuple[str, str], bool] = {}
-    teams_by_repo: dict[str, list[tuple[str, Reviewer]]] = defaultdict(list)
+    result: dict[tuple[str, str], Access] = {}
     for repo, reviewer in sorted(checks):
         full = _full_name(owner, repo)
         if reviewer.kind == "user":
             result[(repo, reviewer.key)] = _user_has_access(conn, reviewer.name, full)
         else:
-            teams_by_repo[full].append((repo, reviewer))
-    for full, entries in teams_by_repo.items():
-        slugs = {r.name.lower() for _, r in entries}
-        if len(slugs) > 1:
-            granted = _teams_of_repository(conn, full)
-            for repo, reviewer in entries:
-                result[(repo, reviewer.key)] = reviewer.name.lower() in granted
-        else:
-            repo, reviewer = entries[0]
-            access = _team_has_access(conn, owner, reviewer.name, full)
-            for repo, reviewer in entries:
-                result[(repo, reviewer.key)] = access
+            result[(repo, reviewer.key)] = _team_has_access(conn, owner, reviewer.name, full)
     return result
 
 
@@ -167,7 +169,9 @@ def authenticated_actor(conn: GitHubConnection) -> str:
         return str(value)
     action = "reading the authenticated user"
     data = expect(
-        send(conn, "GET", "/user", action=action, permission="none"),
+        send(
+            conn, "GET", "/user", shape=Shape(fields=("login",)), action=action, permission="none"
+        ),
         200,
         action=action,
         permission="none",

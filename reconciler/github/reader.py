@@ -3,6 +3,9 @@
 Cost of one repository with E environments, C of them with custom branch
 policies, when every list fits one page: 3 + 2*E + C requests. Nothing else:
 no GET of the repository, no per-item GETs (the list answers carry all we use).
+The one exception: an environment whose list entry lacks `can_admins_bypass`
+(a field GitHub's OpenAPI description leaves out) is read once more on its
+own, and where that answer lacks it too the value stays unknown.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from reconciler.desired import DesiredRepository, DesiredState
-from reconciler.github.calls import paginate, repo_path, segment
+from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
 from reconciler.observed import (
@@ -51,6 +54,7 @@ def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, Obser
         item_key="variables",
         action=f"listing variables of {where}",
         permission="Variables: read",
+        fields=("name",),
     )
     return {
         v["name"]: ObservedVariable(v["name"], str(v.get("value", "")), _when(v.get("updated_at")))
@@ -66,6 +70,7 @@ def _secrets(conn: GitHubConnection, path: str, where: str) -> dict[str, Observe
         item_key="secrets",
         action=f"listing secrets of {where}",
         permission="Secrets: read",
+        fields=("name",),
     )
     return {s["name"]: ObservedSecret(s["name"], _when(s.get("updated_at"))) for s in items}
 
@@ -101,12 +106,27 @@ def _branch_policies(
         item_key="branch_policies",
         action=f"listing deployment branch policies of {where}",
         permission="Administration: read",
+        fields=("id", "name"),
     )
     policies = []
     for p in items:
         kind: Literal["branch", "tag"] = "tag" if p.get("type") == "tag" else "branch"
         policies.append(ObservedBranchPolicy(int(p["id"]), kind, str(p["name"])))
     return tuple(policies)
+
+
+def _admins_bypass(conn: GitHubConnection, env_path: str, where: str, raw: Any) -> bool | None:
+    value = raw.get("can_admins_bypass")
+    if isinstance(value, bool):
+        return value
+    single = get_json(
+        conn,
+        env_path,
+        action=f"reading {where}",
+        permission="Actions: read (or Administration: read)",
+    )
+    value = single.get("can_admins_bypass") if isinstance(single, dict) else None
+    return value if isinstance(value, bool) else None
 
 
 def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> ObservedEnvironment:
@@ -138,6 +158,7 @@ def _environment(conn: GitHubConnection, base: str, full: str, raw: Any) -> Obse
         variables=_variables(conn, f"{env_path}/variables", where),
         secrets=_secrets(conn, f"{env_path}/secrets", where),
         other_rules=tuple(other),
+        can_admins_bypass=_admins_bypass(conn, env_path, where, raw),
     )
 
 
@@ -153,6 +174,7 @@ def observe_repository(conn: GitHubConnection, owner: str, name: str) -> Observe
                 item_key="environments",
                 action=f"listing environments of {full}",
                 permission="Actions: read (or Administration: read)",
+                fields=("name",),
             )
         )
     except GitHubError as exc:

@@ -12,12 +12,17 @@ already tells a secondary-rate-limit 403 from a permission 403). What we add:
 429, every method including POST (a POST whose answer was lost is met by 409
 or 303 on the retry; the writer treats that as "exists"), waits that honour
 Retry-After and x-ratelimit-reset, exponential backoff with jitter, a bound
-on every wait, and a pacer charge for each retry attempt.
+on every wait, and a pacer charge for each retry attempt. A refused
+connection or an unknown host name is not retried: nothing is listening
+there, and waiting would only delay the one line that says so.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,14 +33,44 @@ from github.GithubRetry import GithubRetry
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.response import BaseHTTPResponse
 
-from reconciler.github.cache import CachedAnswer, ConditionalCache
+from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER, CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
 from reconciler.github.pacer import Pacer
+from reconciler.logs import get_logger
 
 _ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
 _NEVER_RETRY = (401, 404, 409, 422)
+_log = get_logger("reconcile.github")
+# getaddrinfo's "try again" is a resolver hiccup worth a retry; the rest mean no such host.
+_TRANSIENT_RESOLUTION = frozenset({socket.EAI_AGAIN})
+
+
+def _unreachable(error: Exception | None) -> bool:
+    """A refused connection or an unknown host: permanent for this run."""
+    if isinstance(error, NameResolutionError):
+        cause = error.__cause__
+        return not (isinstance(cause, socket.gaierror) and cause.errno in _TRANSIENT_RESOLUTION)
+    if isinstance(error, NewConnectionError):
+        cause = error.__cause__
+        return isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        )
+    return False
+
+
+class _NoRetryNotices(logging.Filter):
+    """urllib3 logs each retry as a raw `Retrying (ReconcileRetry(...))` warning;
+    the retry is ours to report, so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Retrying (")
+
+
+_URLLIB3_POOL_LOG = logging.getLogger("urllib3.connectionpool")
+_NO_RETRY_NOTICES = _NoRetryNotices()
 
 
 @dataclass(frozen=True)
@@ -83,6 +118,8 @@ class ReconcileRetry(GithubRetry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> ReconcileRetry:
+        if _unreachable(error):
+            raise MaxRetryError(_pool, url or "", error)
         retry = cast(
             ReconcileRetry,
             super().increment(method, url, cast(Any, response), error, _pool, _stacktrace),
@@ -102,6 +139,14 @@ class ReconcileRetry(GithubRetry):
             required *= 1 + random.uniform(0, self.policy.jitter)  # noqa: S311
         retry.planned_wait = min(required, self.policy.max_wait)
         retry.attempt_method = (method or "GET").upper()
+        _log.info(
+            "retrying a GitHub request",
+            method=retry.attempt_method,
+            path=urlsplit(url or "").path,
+            after=response.status if response is not None else type(error).__name__,
+            attempt=len(retry.history) + 1,
+            wait_seconds=round(retry.planned_wait, 1),
+        )
         if self.pacer is not None:
             self.pacer.counter.record(method or "GET", urlsplit(url or "").path, 0, retry=True)
         return retry
@@ -146,6 +191,7 @@ class PacedAdapter(HTTPAdapter):
         cache: ConditionalCache | None = None,
     ) -> None:
         super().__init__(max_retries=max_retries, pool_connections=1, pool_maxsize=pool_maxsize)
+        _URLLIB3_POOL_LOG.addFilter(_NO_RETRY_NOTICES)  # once: filters are a set by identity
         self.pacer = pacer
         self.pool_maxsize = pool_maxsize
         self.cache = cache
@@ -163,6 +209,7 @@ class PacedAdapter(HTTPAdapter):
         url = request.url or ""
         path = urlsplit(url).path
         cache = self.cache
+        reload = request.headers.pop(RELOAD_HEADER, None) is not None
         # A caller's own If-None-Match expects its own 304: leave that exchange alone.
         if (
             cache is None
@@ -172,7 +219,11 @@ class PacedAdapter(HTTPAdapter):
         ):
             cache = None
         accept = str(request.headers.get("Accept", ""))
-        kept = cache.lookup(url, accept) if cache is not None else None
+        kept = None
+        if cache is not None and reload:
+            cache.discard(url, accept)
+        elif cache is not None:
+            kept = cache.lookup(url, accept)
         if kept is not None:
             request.headers["If-None-Match"] = kept.etag
         with self.pacer.slot(method):
@@ -207,6 +258,7 @@ def _revive(kept: CachedAnswer, answer: requests.Response) -> requests.Response:
     for name in ("Content-Encoding", "Transfer-Encoding"):
         headers.pop(name, None)
     headers["Content-Length"] = str(len(kept.body))
+    headers[REVIVED_HEADER] = "1"
     revived = requests.Response()
     revived.status_code = 200
     revived.reason = "OK"

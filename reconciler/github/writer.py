@@ -2,8 +2,13 @@
 
 Writes are idempotent from the caller's point of view: a retried POST whose
 first answer was lost meets 409 (variable) or 303 (branch policy), which means
-the item exists. Secret plaintexts are sealed and dropped at once; they never
-enter a log line, an exception or any stored attribute.
+the item exists. A 409 is not taken on trust: the variable is read back and
+compared, and only a different value is patched, so a second apply running
+at the same time (or our own lost answer) costs one read instead of an
+overwrite; `WriteResult.note` tells the audit log which it was.
+
+Secret plaintexts are sealed and dropped at once; they never enter a log
+line, an exception or any stored attribute.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from typing import Any
 
+from nacl.exceptions import CryptoError as NaclError
 from nacl.public import PublicKey, SealedBox
 
 from reconciler.desired import BranchPattern, DesiredEnvironment
-from reconciler.github.calls import Answer, expect, repo_path, segment, send
+from reconciler.github.calls import Answer, Shape, expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.github.errors import GitHubError
-from reconciler.observed import Identities
+from reconciler.github.errors import GitHubError, detached, environment_write_error
+from reconciler.github.redaction import scrubbed
+from reconciler.limits import MAX_VALUE_BYTES
+from reconciler.observed import Identities, ObservedEnvironment
 
 _ENV_PERMISSION = "Administration: write"
 _VAR_PERMISSION = "Variables: write"
@@ -30,10 +38,11 @@ _SECRET_PERMISSION = "Secrets: write"
 class WriteResult:
     status: int
     request_id: str | None
+    note: str | None = None  # what happened beyond the status, for the audit log
 
 
-def _result(answer: Answer) -> WriteResult:
-    return WriteResult(answer.status, answer.request_id)
+def _result(answer: Answer, note: str | None = None) -> WriteResult:
+    return WriteResult(answer.status, answer.request_id, note)
 
 
 def _where(repo: str, env: str | None) -> str:
@@ -47,8 +56,39 @@ def _scope_path(repo: str, env: str | None, kind: str) -> str:
     return f"{repo_path(repo)}/environments/{segment(env)}/{kind}"
 
 
-def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[str, Any]:
-    """The PUT body for an environment; unknown reviewers are refused, not dropped."""
+def environment_body(
+    env: DesiredEnvironment, identities: Identities, current: ObservedEnvironment | None = None
+) -> dict[str, Any]:
+    """The PUT body for an environment; unknown reviewers are refused, not dropped.
+
+    It names only the protection settings the environment uses, plus those GitHub
+    holds now (`current`) and must clear: on a private repository below GitHub
+    Enterprise, GitHub refuses a body that so much as names reviewers or a wait
+    timer, even empty or 0, so an unprotected environment must not carry them.
+    """
+    reviewers = _reviewer_ids(env, identities)
+    body: dict[str, Any] = {}
+    if reviewers or (current is not None and current.reviewers):
+        body["reviewers"] = reviewers
+    if reviewers:
+        body["prevent_self_review"] = env.prevent_self_review
+    if env.wait_timer > 0 or (current is not None and current.wait_timer > 0):
+        body["wait_timer"] = env.wait_timer
+    bypass = env.admins_bypass
+    if bypass is None and current is not None and current.can_admins_bypass is False:
+        # Not managed, but a PUT that leaves it out turns the bypass back on.
+        bypass = False
+    if bypass is not None:
+        body["can_admins_bypass"] = bypass
+    body["deployment_branch_policy"] = (
+        {"protected_branches": False, "custom_branch_policies": True}
+        if env.branch_patterns is not None
+        else None
+    )
+    return body
+
+
+def _reviewer_ids(env: DesiredEnvironment, identities: Identities) -> list[dict[str, Any]]:
     reviewers = []
     for reviewer in env.reviewers:
         folded = reviewer.name.lower()
@@ -63,15 +103,41 @@ def environment_body(env: DesiredEnvironment, identities: Identities) -> dict[st
                 f"reviewer {reviewer} of environment {env.name} does not exist on GitHub",
             )
         reviewers.append({"type": "Team" if reviewer.kind == "team" else "User", "id": ident})
-    body: dict[str, Any] = {"wait_timer": env.wait_timer, "reviewers": reviewers}
-    if reviewers:
-        body["prevent_self_review"] = env.prevent_self_review
-    body["deployment_branch_policy"] = (
-        {"protected_branches": False, "custom_branch_policies": True}
-        if env.branch_patterns is not None
-        else None
-    )
-    return body
+    return reviewers
+
+
+def secret_bytes(plaintext: str, what: str) -> bytes:
+    """The value as GitHub stores it (UTF-8), refused before any request when GitHub
+    would refuse it or hold something else; messages never quote the value."""
+    data: bytes | None
+    try:
+        data = plaintext.encode("utf-8")
+    except UnicodeEncodeError:
+        # An environment variable holding bytes that are not UTF-8 reaches
+        # Python as lone surrogates; the exception would carry the whole value.
+        data = None
+    if data is None:
+        raise GitHubError("validation", f"{what}: the value is not valid UTF-8 text; not written")
+    if not data.strip():
+        raise GitHubError("validation", f"{what}: the value is empty; not written")
+    if len(data) > MAX_VALUE_BYTES:
+        raise GitHubError(
+            "validation",
+            f"{what}: the value is {len(data):,} bytes, over GitHub's limit of 48 KB "
+            f"({MAX_VALUE_BYTES:,} bytes) per secret; not written",
+        )
+    return data
+
+
+def _seal(key: str, data: bytes, where: str) -> bytes:
+    try:
+        box = SealedBox(PublicKey(b64decode(key, validate=True)))
+    except (ValueError, TypeError, NaclError):
+        raise GitHubError(
+            "server", f"the secrets public key GitHub gave for {where} is not a valid key"
+        ) from None
+    sealed: bytes = box.encrypt(data)
+    return sealed
 
 
 class GitHubWriter:
@@ -91,14 +157,27 @@ class GitHubWriter:
     # environments
 
     def put_environment(
-        self, repo_full_name: str, env: DesiredEnvironment, identities: Identities
+        self,
+        repo_full_name: str,
+        env: DesiredEnvironment,
+        identities: Identities,
+        current: ObservedEnvironment | None = None,
     ) -> WriteResult:
+        """`current`: the environment as the plan read it, None when it is new."""
         path = f"{repo_path(repo_full_name)}/environments/{segment(env.name)}"
-        body = environment_body(env, identities)
+        body = environment_body(env, identities, current)
         action = f"writing environment {env.name} of {repo_full_name}"
-        return _result(
-            self._send("PUT", path, body, 200, action=action, permission=_ENV_PERMISSION)
+        answer = send(self._conn, "PUT", path, body=body, action=action, permission=_ENV_PERMISSION)
+        explained = environment_write_error(
+            answer.status,
+            answer.data,
+            environment=env.name,
+            repository=repo_full_name,
+            needs=env.enterprise_rules,
         )
+        if explained is not None:
+            raise explained
+        return _result(expect(answer, 200, action=action, permission=_ENV_PERMISSION))
 
     def delete_environment(self, repo: str, name: str) -> WriteResult:
         path = f"{repo_path(repo)}/environments/{segment(name)}"
@@ -121,8 +200,34 @@ class GitHubWriter:
             permission=_VAR_PERMISSION,
         )
         if answer.status == 409:
-            return self._patch_variable(repo, env, name, value)
+            return self._settle_conflict(repo, env, name, value, answer)
         return _result(answer)
+
+    def _settle_conflict(
+        self, repo: str, env: str | None, name: str, value: str, conflict: Answer
+    ) -> WriteResult:
+        """After 409 on create: read the variable; patch only if its value differs."""
+        path = f"{_scope_path(repo, env, 'variables')}/{segment(name)}"
+        action = f"reading variable {name} in {_where(repo, env)} after 409 on create"
+        current = self._send("GET", path, None, 200, 404, action=action, permission=_VAR_PERMISSION)
+        if current.status == 200 and isinstance(current.data, dict):
+            if current.data.get("value") == value:
+                return _result(
+                    conflict, "already existed with this value (409 on create); not written again"
+                )
+        elif current.status == 404:
+            raise GitHubError(
+                "not_found",
+                f"variable {name} in {_where(repo, env)} answered 409 on create, then 404",
+                status=404,
+            )
+        patched = self._patch_variable(repo, env, name, value)
+        return WriteResult(
+            patched.status,
+            patched.request_id,
+            "existed with another value (409 on create), created since the plan was read; "
+            "overwritten with the configured value",
+        )
 
     def update_variable(self, repo: str, env: str | None, name: str, value: str) -> WriteResult:
         answer = self._patch_answer(repo, env, name, value)
@@ -170,26 +275,39 @@ class GitHubWriter:
         if cached is not None:
             return cached
         action = f"reading the secrets public key of {_where(repo, env)}"
-        data = self._send(
+        path = f"{_scope_path(repo, env, 'secrets')}/public-key"
+        answer = send(
+            self._conn,
             "GET",
-            f"{_scope_path(repo, env, 'secrets')}/public-key",
-            None,
-            200,
+            path,
+            shape=Shape(fields=("key_id", "key")),
             action=action,
             permission=_SECRET_PERMISSION,
-        ).data
+        )
+        data = expect(answer, 200, action=action, permission=_SECRET_PERMISSION).data
         key = (str(data["key_id"]), str(data["key"]))
         with self._keys_lock:
             self._keys[scope] = key
         return key
 
     def put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteResult:
+        failure: GitHubError | None = None
+        try:
+            return self._put_secret(repo, env, name, plaintext)
+        except GitHubError as exc:
+            # GitHub or a proxy in between may echo part of a request; this is
+            # the last guard between the value and the report, logs and audit.
+            failure = scrubbed(exc, plaintext)
+        raise detached(failure)
+
+    def _put_secret(self, repo: str, env: str | None, name: str, plaintext: str) -> WriteResult:
         path = f"{_scope_path(repo, env, 'secrets')}/{segment(name)}"
         action = f"writing secret {name} in {_where(repo, env)}"
+        data = secret_bytes(plaintext, f"secret {name} in {_where(repo, env)}")
         answer: Answer | None = None
         for fresh in (False, True):
             key_id, key = self._public_key(repo, env, fresh=fresh)
-            sealed = SealedBox(PublicKey(b64decode(key))).encrypt(plaintext.encode("utf-8"))
+            sealed = _seal(key, data, _where(repo, env))
             body = {"encrypted_value": b64encode(sealed).decode("ascii"), "key_id": key_id}
             answer = send(
                 self._conn, "PUT", path, body=body, action=action, permission=_SECRET_PERMISSION

@@ -214,11 +214,14 @@ class AwsSandbox:
         for owner_account, work in targets.accounts.items():
             where = owner_account or DEFAULT_ACCOUNT
             for role, uses in work.roles.items():
+                # What the role is meant to trust: each environment that uses it,
+                # and the contexts its value declares in also_trusted.
                 subjects = sorted(
                     {
-                        f"repo:{u.owner}/{u.repo}:environment:{u.environment}"
+                        f"repo:{u.owner}/{u.repo}:{context}"
                         for u in uses
                         if u.environment is not None
+                        for context in (f"environment:{u.environment}", *u.also_trusted)
                     }
                 )
                 self._create_role(

@@ -6,6 +6,7 @@ Used by `reconcile sandbox` (prints exports, runs until Ctrl-C), by
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from reconciler.desired import AwsSecretSource, DesiredState
+from reconciler.errors import ReconcileError
 from reconciler.sandbox.aws import AwsSandbox
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.seed import GitHubSeed, seed_github
@@ -62,6 +64,12 @@ class Sandbox:
         assert self._seed is not None, "start() the sandbox first"
         return self._seed.token
 
+    @property
+    def read_token(self) -> str:
+        """A token that may read every repository and write nothing."""
+        assert self._seed is not None, "start() the sandbox first"
+        return self._seed.read_token
+
     def env(self) -> dict[str, str]:
         return {"GITHUB_API_URL": self.github.url, "GITHUB_TOKEN": self.token, **self.aws.env()}
 
@@ -88,15 +96,31 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
     desired = load_desired(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with Sandbox(desired, port=port) as sandbox:
+    sandbox = Sandbox(desired, port=port)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ReconcileError(
+            f"cannot start the sandbox on port {port}: it is in use by another program; "
+            "choose another --port, or leave --port out for any free port"
+        ) from None
+    try:
         print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
-        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)")
+        print(
+            "# A read-only token, as the nightly drift check should have: "
+            f"export GITHUB_TOKEN={sandbox.read_token}",
+            flush=True,
+        )
+        while not stop.wait(0.5):
             pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a sandbox ends, even right after it printed the exports
+    finally:
+        sandbox.stop()
     print("sandbox stopped", file=sys.stderr)
     return 0

@@ -1,9 +1,12 @@
 """Seed the GitHub emulator from a desired state: what a real org would have.
 
-The owner, every repository, every referenced team (two members each, with
-push access to every managed repository) and user (a collaborator on each),
-and one admin token. Environments, variables and secrets are NOT created:
-the sandbox starts as a fresh GitHub, and `reconcile apply` fills it.
+The owner (an organization on GitHub Enterprise, so private repositories may
+have every environment rule), every repository (private), every referenced
+team (two members each, with push access to every managed repository) and
+user (a collaborator on each), one token of an organization owner, and one
+read-only token (what a plan or the nightly drift check should run with).
+Environments, variables and secrets are NOT created: the sandbox starts as a
+fresh GitHub, and `reconcile apply` fills it.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ from reconciler.desired import DesiredState
 from reconciler.sandbox.github import GitHubEmulator
 
 ADMIN_LOGIN = "sandbox-admin"
+READER_LOGIN = "sandbox-reader"
 
 
 @dataclass(frozen=True)
 class GitHubSeed:
     token: str
+    read_token: str  # may read every repository, write nothing
     # secret name -> a token the emulator accepts, for secrets with a dispatch check
     dispatch_tokens: dict[str, str]
 
 
 def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
     owner = desired.owner
-    emulator.add_org(owner)
-    emulator.add_user(ADMIN_LOGIN)
+    # An organization owner, as the person setting environments up usually is:
+    # it may see the organization's plan.
+    emulator.add_org(owner, owners=[ADMIN_LOGIN])
     for repo in desired.repositories:
         emulator.add_repo(owner, repo.name)
     teams: set[str] = set()
@@ -47,6 +53,8 @@ def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
             emulator.add_collaborator(owner, repo.name, login, "write")
     token = "sandbox_" + _random.token_hex(16)
     emulator.add_token(token, login=ADMIN_LOGIN, write=True)
+    read_token = "sandbox_read_" + _random.token_hex(16)
+    emulator.add_token(read_token, login=READER_LOGIN, write=False)
     dispatch_tokens: dict[str, str] = {}
     for repo in desired.repositories:
         for name, secret in repo.secrets.items():
@@ -61,4 +69,4 @@ def seed_github(emulator: GitHubEmulator, desired: DesiredState) -> GitHubSeed:
                 expires_at=datetime.now(UTC) + timedelta(days=90),
             )
             dispatch_tokens[name] = dispatch_token
-    return GitHubSeed(token=token, dispatch_tokens=dispatch_tokens)
+    return GitHubSeed(token=token, read_token=read_token, dispatch_tokens=dispatch_tokens)

@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ from typing import IO
 import boto3
 import pytest
 import requests
-from integration.helpers import ADMIN, OWNER, ROOT_CONFIG
+from integration.helpers import ADMIN, OWNER, ROOT_CONFIG, run_reconcile
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 READ_ROLE = "aqp-reconciler-read"
@@ -47,14 +48,14 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None], sink: list[str]) -> N
 class SandboxProcess:
     """`python -m reconciler sandbox -c environments.yaml`, its output read as it comes."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, *extra: str) -> None:
         self._stdout: queue.Queue[str | None] = queue.Queue()
         self._stderr: queue.Queue[str | None] = queue.Queue()
         self.out: list[str] = []
         self.err: list[str] = []
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG)],
+            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -114,18 +115,6 @@ def running(tmp_path: Path) -> Iterator[SandboxProcess]:
         sandbox.kill()
 
 
-def _reconcile(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
-
-
 def _assert_stopped_cleanly(sandbox: SandboxProcess, code: int, took: float) -> None:
     err = "".join(sandbox.err)
     assert code == 0, err
@@ -145,7 +134,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     for key, value in running.exports.items():
         monkeypatch.setenv(key, value)
 
-    validated = _reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
+    validated = run_reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
 
     url = f"{running.exports['GITHUB_API_URL']}/repos/{OWNER}/{ADMIN}"
@@ -170,7 +159,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
         role = iam.get_role(RoleName="aqp-gha-apply")["Role"]
         assert role["Arn"] == f"arn:aws:iam::{account}:role/aqp-gha-apply"
 
-    planned = _reconcile(
+    planned = run_reconcile(
         "plan",
         "-c",
         str(ROOT_CONFIG),
@@ -197,3 +186,34 @@ def test_sandbox_stops_on_sigterm(running: SandboxProcess) -> None:
     )
     assert answer.status_code == 200
     _assert_stopped_cleanly(running, *running.stop(signal.SIGTERM))
+
+
+def test_sandbox_serves_on_the_port_asked_for(tmp_path: Path, closed_port: int) -> None:
+    sandbox = SandboxProcess(tmp_path, "--port", str(closed_port))
+    try:
+        assert sandbox.exports["GITHUB_API_URL"] == f"http://127.0.0.1:{closed_port}"
+        _assert_stopped_cleanly(sandbox, *sandbox.stop(signal.SIGINT))
+    finally:
+        sandbox.kill()
+
+
+def test_sandbox_on_a_busy_port_is_an_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_reconcile(
+            "sandbox",
+            "-c",
+            str(ROOT_CONFIG),
+            "--port",
+            str(port),
+            env=dict(os.environ),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: cannot start the sandbox on port {port}: it is in use by another program; "
+        "choose another --port, or leave --port out for any free port"
+    ]

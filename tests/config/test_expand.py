@@ -152,3 +152,30 @@ def test_same_spelling_overrides_and_explicit_self_review(tmp_path: Path) -> Non
     assert env.variables == {"MODE": "repo"}
     # An explicit empty list is a custom policy with no patterns, not "any branch".
     assert env.branch_patterns == ()
+
+
+@pytest.mark.parametrize(
+    ("shared", "override", "expected"),
+    [
+        ("required_approvals: 0", "{}", None),  # not managed: GitHub's value is kept
+        ("required_approvals: 0, admins_bypass: false", "{}", False),
+        ("required_approvals: 1, reviewers: [team:a]", "{}", False),  # the safe default
+        ("required_approvals: 1, reviewers: [team:a], admins_bypass: true", "{}", True),
+        ("required_approvals: 2, reviewers: [team:a]", "{}", False),
+        # The repository's layer wins, like every other scalar.
+        ("required_approvals: 1, reviewers: [team:a]", "{admins_bypass: true}", True),
+        ("required_approvals: 0, admins_bypass: true", "{required_approvals: 0}", True),
+    ],
+)
+def test_admins_bypass_defaults_and_overrides(
+    tmp_path: Path, shared: str, override: str, expected: bool | None
+) -> None:
+    path = tmp_path / "environments.yaml"
+    path.write_text(
+        "version: 1\n"
+        "github: {owner: o}\n"
+        f"environments:\n  prod: {{{shared}}}\n"
+        f"repositories:\n  r: {{environments: {{prod: {override}}}}}\n",
+        encoding="utf-8",
+    )
+    assert load_desired(path).repositories[0].environments[0].admins_bypass is expected

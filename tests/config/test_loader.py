@@ -30,6 +30,8 @@ def test_root_environments_yaml_is_the_runbook_setup() -> None:
         envs = {e.name: e for e in repo.environments}
         assert list(envs) == ["dev", "staging", "prod"]
         assert [envs[n].required_approvals for n in envs] == [0, 1, 2]
+        # Nobody may skip the review where there is one; dev's setting is left alone.
+        assert [envs[n].admins_bypass for n in envs] == [None, False, False]
         assert envs["prod"].prevent_self_review is True
         assert len(envs["prod"].reviewers) >= 2
         assert envs["prod"].branch_patterns == (
@@ -41,7 +43,7 @@ def test_root_environments_yaml_is_the_runbook_setup() -> None:
             apply_role = env.variables["AWS_DEPLOYER_ROLE_ARN"]
             plan_role = env.variables["AWS_PLAN_ROLE_ARN"]
             assert apply_role == IamRoleRef("aqp-gha-apply", env.account_id)
-            assert plan_role == IamRoleRef("aqp-gha-plan", env.account_id)
+            assert plan_role == IamRoleRef("aqp-gha-plan", env.account_id, ("pull_request",))
     admin = desired.repository("alphaswarm_admin")
     assert admin is not None
     token = admin.secrets["PLATFORM_DISPATCH_TOKEN"]

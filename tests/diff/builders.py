@@ -41,6 +41,7 @@ def environment(
     branch_patterns: tuple[BranchPattern, ...] | None = None,
     variables: Mapping[str, VariableValue] | None = None,
     secrets: Mapping[str, DesiredSecret] | None = None,
+    admins_bypass: bool | None = None,
 ) -> DesiredEnvironment:
     return DesiredEnvironment(
         name=name,
@@ -51,6 +52,7 @@ def environment(
         branch_patterns=branch_patterns,
         variables=dict(variables or {}),
         secrets=dict(secrets or {}),
+        admins_bypass=admins_bypass,
     )
 
 
@@ -66,6 +68,7 @@ def base_state(*, prune: bool = False) -> DesiredState:
         reviewers=(team("platform-approvers"), user("octocat")),
         prevent_self_review=True,
         wait_timer=5,
+        admins_bypass=False,
         branch_patterns=(BranchPattern("branch", "main"), BranchPattern("tag", "v*")),
         variables={
             "AWS_DEPLOYER_ROLE_ARN": IamRoleRef("aqp-gha-apply", PROD_ACCOUNT),

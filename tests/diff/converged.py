@@ -75,6 +75,8 @@ def _environment(env: DesiredEnvironment, spell: Callable[[str], str]) -> Observ
         ),
         prevent_self_review=env.prevent_self_review,
         wait_timer=env.wait_timer,
+        # Not managed: GitHub's default for a new environment.
+        can_admins_bypass=True if env.admins_bypass is None else env.admins_bypass,
         branch_policy="all" if env.branch_patterns is None else "custom",
         branch_policies=tuple(
             ObservedBranchPolicy(i + 1, p.type, p.pattern)

@@ -78,6 +78,14 @@ def wait_timer_changed(d: DesiredState, o: ObservedState) -> States:
     return d, replace_environment(o, REPO, "prod", wait_timer=30)
 
 
+def admins_bypass_turned_on(d: DesiredState, o: ObservedState) -> States:
+    return d, replace_environment(o, REPO, "prod", can_admins_bypass=True)
+
+
+def admins_bypass_declared_on_an_open_environment(d: DesiredState, o: ObservedState) -> States:
+    return replace_desired_environment(d, "dev", admins_bypass=False), o
+
+
 def branch_policy_missing(d: DesiredState, o: ObservedState) -> States:
     policies = tuple(p for p in _prod(o).branch_policies if p.type == "branch")
     return d, replace_environment(o, REPO, "prod", branch_policies=policies)
@@ -185,6 +193,14 @@ ROWS = {
         wait_timer_changed, Action.UPDATE, Resource.ENVIRONMENT, "prod", "prod",
         {"wait_timer": 30}, {"wait_timer": 5},
     ),
+    "admins' bypass switched on by hand": Row(
+        admins_bypass_turned_on, Action.UPDATE, Resource.ENVIRONMENT, "prod", "prod",
+        {"admins_bypass": True}, {"admins_bypass": False},
+    ),
+    "admins' bypass declared where approvals are 0": Row(
+        admins_bypass_declared_on_an_open_environment, Action.UPDATE, Resource.ENVIRONMENT,
+        "dev", "dev", {"admins_bypass": True}, {"admins_bypass": False},
+    ),
     "protected branches live, all wanted": Row(
         branch_policy_protected, Action.UPDATE, Resource.ENVIRONMENT, "dev", "dev",
         {"deployment_branch_policy": "protected"}, {"deployment_branch_policy": "all"},
@@ -200,7 +216,7 @@ ROWS = {
     "environment removed from config (prune)": Row(
         environment_removed_from_config, Action.DELETE, Resource.ENVIRONMENT, "dev", "dev",
         {"reviewers": [], "prevent_self_review": False, "wait_timer": 0,
-         "deployment_branch_policy": "all"},
+         "admins_bypass": True, "deployment_branch_policy": "all"},
         None,
     ),
     "secret missing on GitHub": Row(
@@ -307,6 +323,7 @@ def test_environment_missing_creates_it_with_everything_inside() -> None:
         "reviewers": ["team:platform-approvers", "user:octocat"],
         "prevent_self_review": True,
         "wait_timer": 5,
+        "admins_bypass": False,
         "deployment_branch_policy": "custom",
     }
     assert env_change.reason == "missing"

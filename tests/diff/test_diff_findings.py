@@ -16,8 +16,10 @@ from reconciler.observed import (
     ObservedSecret,
     ObservedVariable,
     TeamInfo,
+    Unverified,
 )
 from reconciler.plan import Action, Finding, Resource, Severity, Unmanaged
+from reconciler.subjects import SubjectTemplate
 
 from .builders import REPO, base_state, replace_desired_environment, team, user
 from .converged import observed_from, replace_environment, replace_repository
@@ -147,6 +149,7 @@ def test_protection_weakened_when_reviewers_are_removed() -> None:
         ({"prevent_self_review": False, "required_approvals": 1}, "prevent_self_review off"),
         ({"wait_timer": 0}, "lowers wait_timer from 5 to 0"),
         ({"branch_patterns": None}, "lets any branch deploy (was custom"),
+        ({"admins_bypass": True, "required_approvals": 1}, "lets administrators bypass"),
     ],
 )
 def test_protection_weakened_per_field(changes: dict[str, object], phrase: str) -> None:
@@ -155,6 +158,22 @@ def test_protection_weakened_per_field(changes: dict[str, object], phrase: str) 
     assert len(plan.changes) == 1
     assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
     assert phrase in plan.findings[0].message
+
+
+def test_an_unreported_admins_bypass_is_unknown_never_false() -> None:
+    desired = base_state()
+    observed = observed_from(desired)
+    for env in ("dev", "prod"):
+        observed = replace_environment(observed, REPO, env, can_admins_bypass=None)
+    plan = diff(desired, observed)
+    assert plan.changes == ()
+    # Only prod manages it (dev has required_approvals 0 and does not declare it).
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.ADMINS_BYPASS_UNKNOWN)]
+    assert plan.findings[0].environment == "prod"
+    assert "not read as false" in plan.findings[0].message
+    # Another drift in that environment is still shown, without a guess at the bypass.
+    plan = diff(desired, replace_environment(observed, REPO, "prod", wait_timer=1))
+    assert [(c.before, c.after) for c in plan.changes] == [({"wait_timer": 1}, {"wait_timer": 5})]
 
 
 def test_strengthening_is_not_a_weakening() -> None:
@@ -202,7 +221,7 @@ def test_every_finding_code_is_exported() -> None:
     exported = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
     assert exported == set(codes.GITHUB_FINDING_CODES) | set(codes.REVIEW_FINDING_CODES)
     assert all(c.startswith("github.") for c in codes.GITHUB_FINDING_CODES)
-    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 8
+    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 12
 
 
 def test_reviewers_to_check_only_lists_added_reviewers() -> None:
@@ -241,6 +260,30 @@ def test_access_findings_name_team_and_repository() -> None:
     assert found[0].repository == REPO
     assert "team:platform-approvers" in found[0].message and REPO in found[0].message
     assert access_findings({}) == []
+
+
+def test_access_these_credentials_cannot_verify_is_a_warning() -> None:
+    reason = "Must have push access to view collaborator permission."
+    found = access_findings({(REPO, "user:octocat"): Unverified(reason)})
+    assert _codes(tuple(found)) == [(Severity.WARNING, codes.REVIEWER_ACCESS_UNVERIFIED)]
+    assert reason in found[0].message and "user:octocat" in found[0].message
+
+
+def test_an_unreadable_subject_template_is_a_warning() -> None:
+    desired = base_state()
+    owner, name = REPO.split("/")
+    problem = "GitHub refused reading the OIDC subject template of it (403)"
+    observed = replace(
+        observed_from(desired),
+        subjects={
+            REPO.lower(): SubjectTemplate(owner, name, problem=problem),
+            "o/fine": SubjectTemplate("o", "fine"),
+        },
+    )
+    plan = diff(desired, observed)
+    assert _codes(plan.findings) == [(Severity.WARNING, codes.OIDC_TEMPLATE_UNREADABLE)]
+    assert plan.findings[0].repository == REPO
+    assert problem in plan.findings[0].message
 
 
 def test_unmanaged_values_have_stable_shape() -> None:

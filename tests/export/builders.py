@@ -49,6 +49,7 @@ def env(
     vars: dict[str, ObservedVariable] | None = None,
     secret_names: Iterable[str] = (),
     other_rules: Iterable[str] = (),
+    admins_bypass: bool | None = True,
 ) -> ObservedEnvironment:
     policies = [ObservedBranchPolicy(i, "branch", p) for i, p in enumerate(branches, 1)]
     policies += [ObservedBranchPolicy(100 + i, "tag", p) for i, p in enumerate(tags, 1)]
@@ -62,6 +63,7 @@ def env(
         variables=vars or {},
         secrets=secrets(*secret_names),
         other_rules=tuple(other_rules),
+        can_admins_bypass=admins_bypass,
     )
 
 

@@ -76,10 +76,15 @@ def environments(draw: st.DrawFn, name: str) -> ObservedEnvironment:
             )
         )
         policies = tuple(ObservedBranchPolicy(i, t, p) for i, (t, p) in enumerate(pairs, 1))
+    chosen = draw(reviewers())
+    prevent = draw(st.booleans())
+    # 4-eyes with the admins' bypass on is not expressible in the file.
+    bypass_values = [None, False] if chosen and prevent else [None, True, False]
     return ObservedEnvironment(
         name=name,
-        reviewers=draw(reviewers()),
-        prevent_self_review=draw(st.booleans()),
+        reviewers=chosen,
+        prevent_self_review=prevent,
+        can_admins_bypass=draw(st.sampled_from(bypass_values)),
         wait_timer=draw(st.sampled_from([0, 0, 1, 30, 43_200])),
         branch_policy="custom" if custom else "all",
         branch_policies=policies,

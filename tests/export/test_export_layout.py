@@ -33,11 +33,16 @@ def test_identical_environments_are_shared_and_the_rest_are_overrides() -> None:
         "dev": {"required_approvals": 0, "variables": {"LOG_LEVEL": "debug"}}
     }
     assert data["repositories"]["a"]["environments"] == {
-        "prod": {"required_approvals": 1, "reviewers": ["team:ops"]},
+        # GitHub's default for a new environment, written out where reviewers are.
+        "prod": {"required_approvals": 1, "reviewers": ["team:ops"], "admins_bypass": True},
         "qa": {"required_approvals": 0},
     }
     assert data["repositories"]["b"]["environments"] == {
-        "prod": {"required_approvals": 1, "reviewers": ["team:ops", "user:octocat"]},
+        "prod": {
+            "required_approvals": 1,
+            "reviewers": ["team:ops", "user:octocat"],
+            "admins_bypass": True,
+        },
     }
 
 
@@ -208,6 +213,7 @@ def test_secrets_of_non_shared_environments_sit_in_the_full_declaration() -> Non
     assert data["repositories"]["a"]["environments"]["prod"] == {
         "required_approvals": 1,
         "reviewers": ["team:ops"],
+        "admins_bypass": True,
         "secrets": {"TOKEN": {"env": "RECONCILE_A_PROD_TOKEN"}},
     }
 

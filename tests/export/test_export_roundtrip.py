@@ -91,7 +91,12 @@ def test_the_runbook_state_round_trips(tmp_path: Path) -> None:
     def envs() -> list[ObservedEnvironment]:
         return [
             env("dev", vars=roles("111111111111")),
-            env("staging", reviewers=[team("platform-approvers")], vars=roles("222222222222")),
+            env(
+                "staging",
+                reviewers=[team("platform-approvers")],
+                vars=roles("222222222222"),
+                admins_bypass=False,
+            ),
             env(
                 "prod",
                 reviewers=[team("platform-approvers"), user("octocat")],
@@ -99,6 +104,7 @@ def test_the_runbook_state_round_trips(tmp_path: Path) -> None:
                 branches=["main"],
                 tags=["v*"],
                 vars=roles("333333333333"),
+                admins_bypass=False,
             ),
         ]
 
@@ -124,6 +130,37 @@ def test_protected_branches_is_the_one_change_plan_shows(tmp_path: Path) -> None
     assert [(c.action, c.resource, c.after) for c in plan.changes] == [
         (Action.UPDATE, Resource.ENVIRONMENT, {"deployment_branch_policy": "all"})
     ]
+
+
+def test_four_eyes_with_the_admins_bypass_on_exports_as_off_with_a_note(
+    tmp_path: Path,
+) -> None:
+    live = [repo("r", env("prod", reviewers=[team("ops")], prevent_self_review=True))]
+    text = export_config(OWNER, live)
+    assert "4-eyes forbids that" in text and "  admins_bypass:" not in text
+    plan = diff(_load(text, tmp_path), _observed(live))
+    assert [(c.action, c.before, c.after) for c in plan.changes] == [
+        (Action.UPDATE, {"admins_bypass": True}, {"admins_bypass": False})
+    ]
+
+
+def test_the_admins_bypass_is_written_where_the_file_needs_it(tmp_path: Path) -> None:
+    live = [
+        repo(
+            "r",
+            env("open", admins_bypass=True),
+            env("closed", admins_bypass=False),
+            env("reviewed", reviewers=[team("ops")], admins_bypass=True),
+        )
+    ]
+    desired = _load(export_config(OWNER, live), tmp_path)
+    (repository,) = desired.repositories
+    assert {e.name: e.admins_bypass for e in repository.environments} == {
+        "closed": False,
+        "open": None,
+        "reviewed": True,
+    }
+    assert diff(desired, _observed(live)).changes == ()
 
 
 @settings(max_examples=60, deadline=None)

@@ -20,7 +20,7 @@ from .support import (
 )
 
 # What a plan of the root config is estimated to need (reconciler.planner.estimate_requests).
-ROOT_ESTIMATE = 23
+ROOT_ESTIMATE = 25  # 23, and the OIDC subject template of each of the two repositories
 
 
 def _reset_named(line: str, reset_in: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gh_support import FULL, OWNER, REPO, team_id, user_id
+from gh_support import FULL, OWNER, REPO, TOKEN, ConnFactory, team_id, user_id
 
 from reconciler.desired import Reviewer
 from reconciler.github import (
@@ -11,6 +11,7 @@ from reconciler.github import (
     check_reviewer_access,
     resolve_identities,
 )
+from reconciler.observed import Unverified
 from reconciler.sandbox.github import GitHubEmulator
 
 TEAM = Reviewer("team", "Platform-Approvers")
@@ -68,10 +69,52 @@ def test_access_checks_for_teams_and_users(emu: GitHubEmulator, conn: GitHubConn
         (f"{OWNER}/api", "team:nobody"): False,
     }
     paths = [r.path for r in emu.requests]
-    # One team in web: the team-repo check; three in api: one listing of its teams.
+    # Every team the one way that also sees inherited access: its team-repo check.
     assert paths.count(f"/orgs/{OWNER}/teams/Platform-Approvers/repos/{FULL}") == 1
-    assert paths.count(f"/repos/{OWNER}/api/teams") == 1
-    assert len(paths) == 2 + 2  # plus the two collaborator permission reads
+    assert paths.count(f"/orgs/{OWNER}/teams/Platform-Approvers/repos/{OWNER}/api") == 1
+    assert not [p for p in paths if p.endswith("/teams")]  # never the direct-only listing
+    assert len(paths) == 4 + 2  # plus the two collaborator permission reads
+
+
+def test_a_child_team_with_inherited_access_is_accepted(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    """A child team inherits its parent's repositories; GitHub keeps it as a reviewer."""
+    team_id(emu, "engineering", ("alice",))
+    emu.add_team(OWNER, "platform-oncall", ["bob"], parent="engineering")
+    emu.add_team(OWNER, "unrelated", ["eve"])
+    emu.grant_team(OWNER, "engineering", OWNER, REPO, "pull")
+    emu.add_repo(OWNER, "api")
+    emu.grant_team(OWNER, "unrelated", OWNER, "api")
+    oncall, other = Reviewer("team", "platform-oncall"), Reviewer("team", "unrelated")
+    checks = {(FULL, oncall), (FULL, other), (f"{OWNER}/api", oncall)}
+
+    access = check_reviewer_access(conn, OWNER, checks)
+
+    assert access == {
+        (FULL, "team:platform-oncall"): True,  # inherited from engineering
+        (FULL, "team:unrelated"): False,
+        (f"{OWNER}/api", "team:platform-oncall"): False,
+    }
+
+
+def test_read_only_credentials_cannot_verify_a_user(
+    emu: GitHubEmulator, make_conn: ConnFactory
+) -> None:
+    """GitHub answers 403 "Must have push access to view collaborator permission."
+    to a caller without push access: unknown, not "no access", and not a failure."""
+    emu.add_collaborator(OWNER, REPO, "octocat", "read")
+    team_id(emu, "platform-approvers", ("alice",))
+    emu.grant_team(OWNER, "platform-approvers", OWNER, REPO, "pull")
+    reader = "read-" + TOKEN
+    emu.add_token(reader, login="nightly", write=False)
+
+    access = check_reviewer_access(make_conn(reader), OWNER, {(FULL, OCTO), (FULL, TEAM)})
+
+    unverified = access[(FULL, "user:octocat")]
+    assert isinstance(unverified, Unverified)
+    assert "push access" in unverified.reason
+    assert access[(FULL, "team:platform-approvers")] is True  # teams need no push
 
 
 def test_a_team_without_access_is_false(emu: GitHubEmulator, conn: GitHubConnection) -> None:

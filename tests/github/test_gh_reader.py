@@ -79,6 +79,32 @@ def test_observes_reviewers_policies_variables_and_secret_metadata(
     assert set(observed.secrets) == {"PLATFORM_DISPATCH_TOKEN"}
 
 
+def test_the_admins_bypass_is_read_from_the_list_and_unknown_where_github_omits_it(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.put_environment(OWNER, REPO, "prod", can_admins_bypass=False)
+    emu.put_environment(OWNER, REPO, "dev")
+    emu.clear_requests()
+
+    observed = observe_repository(conn, OWNER, REPO)
+
+    assert {n: e.can_admins_bypass for n, e in observed.environments.items()} == {
+        "dev": True,
+        "prod": False,
+    }
+    assert len(emu.requests) == 3 + 2 * 2  # the list carries it: no extra GET
+
+    emu.forget_environment_keys("can_admins_bypass")  # an older GitHub Enterprise Server
+    emu.clear_requests()
+    observed = observe_repository(conn, OWNER, REPO)
+
+    assert {e.can_admins_bypass for e in observed.environments.values()} == {None}
+    # Each environment asked once more on its own before it is called unknown.
+    single = [r.path for r in emu.requests if r.path.endswith(("/dev", "/prod"))]
+    assert sorted(single) == [f"/repos/{FULL}/environments/dev", f"/repos/{FULL}/environments/prod"]
+    assert len(emu.requests) == 3 + 3 * 2
+
+
 def test_converged_repository_costs_exactly_3_plus_2e_plus_custom(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:

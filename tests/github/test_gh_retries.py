@@ -1,20 +1,28 @@
-"""Retries: 5xx bursts, 429 and secondary 403 with Retry-After, dropped connections."""
+"""Retries: 5xx bursts, 429 and secondary 403 with Retry-After, dropped connections;
+none for a refused connection or an unknown host."""
 
 from __future__ import annotations
 
+import socket
 import time
+from typing import Any, cast
 
 import pytest
-from gh_support import FAST_RETRY, FULL, OWNER, REPO, ConnFactory
+from gh_support import FAST_RETRY, FULL, OWNER, REPO, TOKEN, ConnFactory
+from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from reconciler.desired import BranchPattern
 from reconciler.github import (
     GitHubConnection,
     GitHubError,
     GitHubWriter,
+    Pacer,
+    PacerConfig,
     RetryPolicy,
+    TokenCredentials,
     observe_repository,
 )
+from reconciler.github.transport import ReconcileRetry
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
 ENVS = r"/repos/acme/web/environments$"
@@ -106,17 +114,19 @@ def test_a_dropped_connection_is_retried(emu: GitHubEmulator, conn: GitHubConnec
     assert conn.counter.retries == 2
 
 
-def test_a_lost_response_to_a_variable_post_is_met_by_409_and_patched(
+def test_a_lost_response_to_a_variable_post_is_met_by_409_and_read_back(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:
+    """The first POST was performed: the retry's 409 is checked by a read, not patched over."""
     emu.add_fault(FaultRule("POST", r"/actions/variables$", times=1, kind="lose_response"))
     emu.clear_requests()
 
     result = GitHubWriter(conn).create_variable(FULL, None, "FLAG", "on")
 
-    assert result.status == 204
+    assert result.status == 409
+    assert result.note is not None and result.note.startswith("already existed with this value")
     assert emu.variables(OWNER, REPO, None) == {"FLAG": "on"}
-    assert [r.method for r in emu.requests if "variables" in r.path] == ["POST", "POST", "PATCH"]
+    assert [r.method for r in emu.requests if "variables" in r.path] == ["POST", "POST", "GET"]
 
 
 def test_a_lost_response_to_a_branch_policy_post_is_met_by_303(
@@ -140,3 +150,41 @@ def test_a_put_secret_survives_a_dropped_connection(
 
     assert result.status in (201, 204)
     assert emu.secret_value(OWNER, REPO, None, "TOKEN") == "value-1"
+
+
+def test_a_refused_connection_fails_without_retries(closed_port: int) -> None:
+    conn = GitHubConnection(
+        TokenCredentials(TOKEN),
+        api_url=f"http://127.0.0.1:{closed_port}",
+        retry=FAST_RETRY,
+        pacer=Pacer(PacerConfig()),
+        timeout=10,
+    )
+    try:
+        with pytest.raises(GitHubError) as caught:
+            observe_repository(conn, OWNER, REPO)
+    finally:
+        conn.close()
+
+    assert caught.value.kind == "network"
+    assert "Connection refused" in str(caught.value)
+    assert conn.counter.retries == 0
+
+
+def _resolution_error(code: int) -> NameResolutionError:
+    cause = socket.gaierror(code, "resolver said no")
+    try:
+        raise NameResolutionError("github.example", cast(Any, None), cause) from cause
+    except NameResolutionError as error:
+        return error
+
+
+def test_an_unknown_host_is_not_retried_but_a_resolver_hiccup_is() -> None:
+    retry = ReconcileRetry(policy=FAST_RETRY)
+
+    with pytest.raises(MaxRetryError) as caught:
+        retry.increment("GET", "/rate_limit", error=_resolution_error(socket.EAI_NONAME))
+    assert isinstance(caught.value.reason, NameResolutionError)
+
+    again = retry.increment("GET", "/rate_limit", error=_resolution_error(socket.EAI_AGAIN))
+    assert len(again.history) == 1

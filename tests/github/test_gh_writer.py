@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
 
@@ -61,15 +64,78 @@ def test_put_environment_without_reviewers_clears_them_and_the_policy(
     writer = GitHubWriter(conn)
     writer.put_environment(FULL, _prod(), identities)
     plain = _prod(reviewers=(), prevent_self_review=False, wait_timer=0, branch_patterns=None)
+    # GitHub keeps a setting a PUT leaves out: the writer must know what to clear.
+    current = observe_repository(conn, OWNER, REPO).environment("prod")
 
-    writer.put_environment(FULL, plain, identities)
+    writer.put_environment(FULL, plain, identities, current)
 
     body = emu.environment_json(OWNER, REPO, "prod")
     assert body is not None
     assert body["deployment_branch_policy"] is None
-    assert [r["type"] for r in body["protection_rules"]] in ([], ["wait_timer"])
+    assert body["protection_rules"] == []
     observed = observe_repository(conn, OWNER, REPO).environment("prod")
     assert observed is not None and observed.reviewers == () and observed.wait_timer == 0
+
+
+def test_an_unprotected_environment_names_no_protection_setting(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    dev = _prod(name="dev", required_approvals=0, reviewers=(), prevent_self_review=False)
+    dev = replace(dev, wait_timer=0, branch_patterns=None)
+    seen: list[bytes] = []
+    emu.on_request = lambda rec: seen.append(rec.body)
+
+    GitHubWriter(conn).put_environment(FULL, dev, Identities())
+
+    assert [json.loads(b) for b in seen] == [{"deployment_branch_policy": None}]
+
+
+def test_the_bypass_is_always_sent_where_managed_and_kept_where_not(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
+) -> None:
+    writer = GitHubWriter(conn)
+    writer.put_environment(FULL, _prod(admins_bypass=False), identities)
+    assert emu.environment_json(OWNER, REPO, "prod")["can_admins_bypass"] is False  # type: ignore[index]
+    # Not managed (required_approvals 0, not declared): the writer puts back what it read.
+    dev = _prod(name="dev", required_approvals=0, reviewers=(), prevent_self_review=False)
+    writer.put_environment(FULL, dev, identities)
+    emu.set_admins_bypass(OWNER, REPO, "dev", False)
+    current = observe_repository(conn, OWNER, REPO).environment("dev")
+    assert current is not None and current.can_admins_bypass is False
+    writer.put_environment(FULL, replace(dev, wait_timer=9), identities, current)
+    assert emu.environment_json(OWNER, REPO, "dev")["can_admins_bypass"] is False  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("plan", "says"),
+    [
+        ("team", "4-eyes (required reviewers) cannot be enforced on acme/web on this plan"),
+        ("free", "private on GitHub Free, where environments are not available"),
+    ],
+)
+def test_a_plan_without_the_rules_is_one_clear_line(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities, plan: str, says: str
+) -> None:
+    emu.set_plan(OWNER, plan)
+    with pytest.raises(GitHubError) as caught:
+        GitHubWriter(conn).put_environment(FULL, _prod(), identities)
+    text = str(caught.value)
+    assert says in text and "environment prod of acme/web" in text
+    assert "\n" not in text
+    assert emu.environment_names(OWNER, REPO) == []
+
+
+def test_an_older_server_without_the_bypass_key_names_its_limit(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
+) -> None:
+    emu.forget_environment_keys("can_admins_bypass")
+    with pytest.raises(GitHubError) as caught:
+        GitHubWriter(conn).put_environment(FULL, _prod(admins_bypass=False), identities)
+    text = str(caught.value)
+    assert "does not know the environment setting can_admins_bypass" in text
+    assert "older GitHub Enterprise Server" in text
+    assert caught.value.status == 422
+    assert emu.environment_names(OWNER, REPO) == []
 
 
 def test_put_environment_refuses_an_unresolved_reviewer(conn: GitHubConnection) -> None:
@@ -102,7 +168,7 @@ def test_variable_create_update_delete(
     assert writer.delete_variable(FULL, env, "ROLE_ARN").status == 404
 
 
-def test_create_of_an_existing_variable_becomes_a_patch(
+def test_create_of_a_variable_with_another_value_is_read_then_patched(
     emu: GitHubEmulator, conn: GitHubConnection
 ) -> None:
     emu.put_environment(OWNER, REPO, "prod")
@@ -112,8 +178,25 @@ def test_create_of_an_existing_variable_becomes_a_patch(
     result = GitHubWriter(conn).create_variable(FULL, "prod", "FLAG", "new")
 
     assert result.status == 204
+    assert result.note is not None and "another value" in result.note
     assert emu.variables(OWNER, REPO, "prod") == {"FLAG": "new"}
-    assert [(r.method, r.status) for r in emu.requests] == [("POST", 409), ("PATCH", 204)]
+    methods = [(r.method, r.status) for r in emu.requests]
+    assert methods == [("POST", 409), ("GET", 200), ("PATCH", 204)]
+
+
+def test_create_of_a_variable_that_already_has_the_value_writes_nothing_more(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    """Another apply (or our own lost answer) made it: one read, no PATCH over it."""
+    emu.put_environment(OWNER, REPO, "prod")
+    emu.set_variable(OWNER, REPO, "prod", "FLAG", "same")
+    emu.clear_requests()
+
+    result = GitHubWriter(conn).create_variable(FULL, "prod", "FLAG", "same")
+
+    assert result.status == 409
+    assert result.note is not None and "already existed with this value" in result.note
+    assert [(r.method, r.status) for r in emu.requests] == [("POST", 409), ("GET", 200)]
 
 
 def test_update_of_a_missing_variable_becomes_a_create(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,21 @@ CliRunner = Callable[..., CliResult]
 OWNER = "Alpha-Swarm-ai"
 PLATFORM = "alphaswarm_platform"
 ADMIN = "alphaswarm_admin"
+
+
+def run_reconcile(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`reconcile ARGS...` as its own process, as a shell or a CI job runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        timeout=120,
+        check=False,
+    )
 
 
 def writes(sandbox: Sandbox, since: int = 0) -> list[str]:

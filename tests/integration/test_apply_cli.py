@@ -150,7 +150,47 @@ def test_stale_saved_plan_is_refused(cli: CliRunner, sandbox: Sandbox, tmp_path:
     result = cli("apply", "--yes", "--plan", saved)
     assert result.code == 1
     assert result.err.count("\n") == 1 and "stale" in result.err
+    assert (
+        "the live state on GitHub or AWS changed since it was made; the configuration did not"
+        in result.err
+    )
     assert writes(sandbox, before) == []
+
+
+def _planned_copy(cli: CliRunner, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the root config to edit, and a plan saved from it."""
+    config = tmp_path / "environments.yaml"
+    config.write_text(ROOT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "-c", config, "--out", saved).code == 0
+    return config, saved
+
+
+def test_a_saved_plan_refused_for_a_config_change_says_so(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config, saved = _planned_copy(cli, tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "    required_approvals: 0\n", "    required_approvals: 0\n    wait_timer: 5\n", 1
+        ),
+        encoding="utf-8",
+    )
+    before = len(sandbox.github.requests)
+    result = cli("apply", "--yes", "-c", config, "--plan", saved)
+    assert result.code == 1
+    assert f"is stale: the configuration ({config}) changed since it was made" in result.err
+    assert writes(sandbox, before) == []
+
+
+def test_a_comment_in_the_config_does_not_make_a_saved_plan_stale(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    config, saved = _planned_copy(cli, tmp_path)
+    config.write_text("# reviewed\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    result = cli("apply", "--yes", "-c", config, "--plan", saved)
+    assert result.code == 0, result.err
 
 
 def test_fresh_saved_plan_is_applied(cli: CliRunner, sandbox: Sandbox, tmp_path: Path) -> None:

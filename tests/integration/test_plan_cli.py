@@ -75,6 +75,7 @@ def _put_env(sb: Sandbox, repo: str, env: str, **changes: object) -> None:
         "deployment_branch_policy": (
             (policy["protected_branches"], policy["custom_branch_policies"]) if policy else None
         ),
+        "can_admins_bypass": doc.get("can_admins_bypass"),
     }
     settings.update(changes)
     sb.github.put_environment(OWNER, repo, env, **settings)  # type: ignore[arg-type]
@@ -149,6 +150,10 @@ SINGLE_DRIFTS: dict[str, tuple[Callable[[Sandbox], None], str]] = {
     ),
     "prevent_self_review flipped": (
         _flip_self_review,
+        "alpha-swarm-ai/alphaswarm_admin/prod/environment/prod/update",
+    ),
+    "admins' bypass switched on by hand": (
+        lambda sb: sb.github.set_admins_bypass(OWNER, ADMIN, "prod", True),
         "alpha-swarm-ai/alphaswarm_admin/prod/environment/prod/update",
     ),
     "wait_timer changed": (

@@ -123,17 +123,27 @@ def test_twenty_five_variables_in_one_environment_are_all_seen(
 
 
 def test_converged_plan_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
-    """3 + 2E per repository + 1 per custom policy, identities once, no access checks."""
+    """3 + 2E per repository + 1 per custom policy, identities once, no access checks,
+    and each repository's OIDC subject template (both use IAM roles)."""
     converge(cli)
     before = len(sandbox.github.requests)
     result = cli("plan", "--no-cache")
     assert result.code == 0
     requests = [f"{r.method} {r.path}" for r in sandbox.github.requests[before:]]
     per_repository = 3 + 2 * 3 + 1
+    # The trust of AWS_DEPLOYER_ROLE_ARN and AWS_PLAN_ROLE_ARN is judged against the
+    # subject GitHub issues: one template read per repository. Both use GitHub's
+    # default, so the organization's template is not read.
+    subject_templates = 2
     identities = 2 + 1  # team + its members, one user
     budget_and_dispatch_check = 2  # GET /rate_limit (free), the handoff token check
     print(f"converged plan of the root environments.yaml: {len(requests)} GitHub requests")
-    assert len(requests) == 2 * per_repository + identities + budget_and_dispatch_check, requests
+    assert (
+        len(requests)
+        == 27
+        == (2 * per_repository + subject_templates + identities + budget_and_dispatch_check)
+    ), requests
+    assert requests.count(f"GET /repos/{OWNER}/{PLATFORM}/actions/oidc/customization/sub") == 1
     assert writes(sandbox, before) == []
 
 
@@ -156,7 +166,10 @@ def test_plan_json_out_file_matches_stdout(
 ) -> None:
     out = tmp_path / "plan.json"
     result = cli("plan", "--format", "json", "--out", out)
-    assert plan_json(result.out) == plan_json(out.read_text())
+    saved = plan_json(out.read_text())
+    # The file also records what the config wanted, for apply --plan's staleness message.
+    assert saved.pop("config_digest").startswith("sha256:")
+    assert plan_json(result.out) == saved
 
 
 def test_repo_filter_does_not_make_shared_roles_look_too_broad(

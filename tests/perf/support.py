@@ -43,6 +43,7 @@ def seed_converged(emulator: GitHubEmulator, desired: DesiredState) -> None:
                 prevent_self_review=env.prevent_self_review,
                 reviewers=reviewers,
                 deployment_branch_policy=(False, True) if custom else None,
+                can_admins_bypass=env.admins_bypass,
             )
             for pattern in env.branch_patterns or ():
                 emulator.add_branch_policy(

@@ -36,14 +36,55 @@ def test_identical_files_change_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert (doc["changes"], doc["unmanaged"], doc["findings"]) == ([], [], [])
 
 
+def test_admins_bypass_changes_are_environment_updates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = ROOT.read_text().replace(
+        "    reviewers: [team:platform-approvers]\n",
+        "    reviewers: [team:platform-approvers]\n    admins_bypass: true\n",
+        1,
+    )
+    text = text.replace(
+        "    required_approvals: 0\n", "    required_approvals: 0\n    admins_bypass: false\n", 1
+    )
+    doc = _diff(tmp_path, capsys, text)
+    changes = {
+        (c["environment"], json.dumps(c["before"]), json.dumps(c["after"])) for c in doc["changes"]
+    }
+    # staging turned on (was the default off); dev now managed (GitHub's default was on).
+    assert changes == {
+        ("staging", '{"admins_bypass": false}', '{"admins_bypass": true}'),
+        ("dev", '{"admins_bypass": true}', '{"admins_bypass": false}'),
+    }
+    assert len(doc["changes"]) == 4  # both repositories
+
+
 def test_a_role_change_is_shown_as_references(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = _diff(tmp_path, capsys, ROOT.read_text().replace("aqp-gha-plan", "aqp-gha-readonly"))
     assert len(doc["changes"]) == 6
     change = doc["changes"][0]
-    assert change["before"] == {"value": "iam_role:aqp-gha-plan@111111111111"}
-    assert change["after"] == {"value": "iam_role:aqp-gha-readonly@111111111111"}
+    assert change["before"] == {
+        "value": "iam_role:aqp-gha-plan@111111111111 also_trusted:pull_request"
+    }
+    assert change["after"] == {
+        "value": "iam_role:aqp-gha-readonly@111111111111 also_trusted:pull_request"
+    }
+
+
+def test_widening_a_roles_trust_is_a_visible_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = "also_trusted: [pull_request]"
+    assert declared in ROOT.read_text()
+    text = ROOT.read_text().replace(declared, 'also_trusted: [pull_request, "ref:refs/heads/main"]')
+    doc = _diff(tmp_path, capsys, text)
+    assert len(doc["changes"]) == 6  # the plan role in 3 environments of 2 repositories
+    assert {c["name"] for c in doc["changes"]} == {"AWS_PLAN_ROLE_ARN"}
+    assert doc["changes"][0]["after"]["value"].endswith(
+        "also_trusted:pull_request,ref:refs/heads/main"
+    )
 
 
 def test_a_secret_source_change_is_an_update_without_values(

@@ -60,12 +60,15 @@ def test_environment_names_are_case_insensitive_and_url_decoded(api: Api) -> Non
     assert api("GET", f"{R}/environments").json()["total_count"] == 1
 
 
-def test_put_replaces_protection_settings(emu: GitHubEmulator, api: Api) -> None:
+def test_put_keeps_what_it_does_not_name_and_clears_with_null_or_zero(
+    emu: GitHubEmulator, api: Api
+) -> None:
     body = {
         "wait_timer": 5,
         "prevent_self_review": True,
         "reviewers": [{"type": "Team", "id": team_id(emu, "ops")}],
         "deployment_branch_policy": {"protected_branches": True, "custom_branch_policies": False},
+        "can_admins_bypass": False,
     }
     full = api("PUT", f"{R}/environments/prod", json=body).json()
     assert [r["type"] for r in full["protection_rules"]] == [
@@ -74,15 +77,39 @@ def test_put_replaces_protection_settings(emu: GitHubEmulator, api: Api) -> None
         "branch_policy",
     ]
     assert full["protection_rules"][1]["reviewers"][0]["reviewer"]["slug"] == "ops"
+    assert full["can_admins_bypass"] is False
+    # Left out: kept, except the admins' bypass, which goes back to GitHub's default.
     bare = api("PUT", f"{R}/environments/prod", json={}).json()
-    assert bare["protection_rules"] == []
-    assert bare["deployment_branch_policy"] is None
+    assert bare["protection_rules"] == full["protection_rules"]
+    assert bare["deployment_branch_policy"] == body["deployment_branch_policy"]
+    assert bare["can_admins_bypass"] is True
+    cleared = {"wait_timer": 0, "reviewers": None, "deployment_branch_policy": None}
+    emptied = api("PUT", f"{R}/environments/prod", json=cleared).json()
+    assert emptied["protection_rules"] == []
+    assert emptied["deployment_branch_policy"] is None
+
+
+def test_a_new_environment_lets_admins_bypass_and_the_field_is_in_every_answer(
+    api: Api,
+) -> None:
+    created = api("PUT", f"{R}/environments/dev").json()
+    assert created["can_admins_bypass"] is True
+    assert api("GET", f"{R}/environments/dev").json()["can_admins_bypass"] is True
+    listed = api("GET", f"{R}/environments").json()["environments"]
+    assert [e["can_admins_bypass"] for e in listed] == [True]
+    off = api("PUT", f"{R}/environments/dev", json={"can_admins_bypass": False})
+    assert off.json()["can_admins_bypass"] is False
+    assert (
+        api("PUT", f"{R}/environments/dev", json={"wait_timer": 3}).json()["can_admins_bypass"]
+        is True
+    )
 
 
 @pytest.mark.parametrize(
     "body",
     [
         {"unknown": 1},
+        {"can_admins_bypass": "no"},
         {"wait_timer": -1},
         {"wait_timer": 43201},
         {"prevent_self_review": True},
@@ -120,6 +147,31 @@ def test_reviewers_without_access_are_silently_dropped(emu: GitHubEmulator, api:
         ("Team", "ops"),
         ("User", "carol"),
     ]
+
+
+def test_nested_teams_inherit_access_and_members(emu: GitHubEmulator, api: Api) -> None:
+    """A child team inherits its parent's repositories (the team-repo check and the
+    reviewers GitHub keeps say so), the repository's team list names only teams
+    granted directly, and a parent's member list includes its child teams' members."""
+    oncall = emu.add_team(OWNER, "ops-oncall", ["erin"], parent="ops")
+    assert api("GET", f"/orgs/{OWNER}/teams/ops-oncall/repos/{OWNER}/{REPO}").status_code == 204
+    assert [t["slug"] for t in api("GET", f"{R}/teams").json()] == ["ops"]
+    members = api("GET", f"/orgs/{OWNER}/teams/ops/members").json()
+    assert sorted(m["login"] for m in members) == ["alice", "bob", "erin"]
+    response = api(
+        "PUT", f"{R}/environments/prod", json={"reviewers": [{"type": "Team", "id": oncall}]}
+    )
+    kept = response.json()["protection_rules"][0]["reviewers"]
+    assert [r["reviewer"]["slug"] for r in kept] == ["ops-oncall"]
+    # erin reaches the repository through the parent team
+    assert api("GET", f"{R}/collaborators/erin/permission").json()["permission"] == "write"
+
+
+def test_collaborator_permission_needs_push_access(emu: GitHubEmulator, api: Api) -> None:
+    emu.add_token("reader-token", login="dave", write=False)
+    refused = api.as_token("reader-token")("GET", f"{R}/collaborators/carol/permission")
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "Must have push access to view collaborator permission."
 
 
 def test_deleting_an_environment_deletes_its_contents(emu: GitHubEmulator, api: Api) -> None:

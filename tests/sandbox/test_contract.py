@@ -51,6 +51,8 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
         "prevent_self_review": True,
         "reviewers": [{"type": "Team", "id": ops}, {"type": "User", "id": carol}],
         "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+        # Real GitHub takes it though the description does not (emulator-fidelity.md).
+        "can_admins_bypass": False,
     }
     assert api("PUT", E, json=body).status_code == 200
     assert api("PUT", E, json={"wait_timer": 99999}).status_code == 422
@@ -107,6 +109,20 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     assert api("POST", f"{R}/dispatches", json={"event_type": ""}).status_code == 422
     assert api("GET", f"{R}/collaborators/carol/permission").status_code == 200
     assert api("GET", f"{R}/collaborators/nobody/permission").status_code == 404
+    emu.add_token("read-only-token", login="dave", write=False)
+    reader = api.as_token("read-only-token")
+    assert reader("GET", f"{R}/collaborators/carol/permission").status_code == 403
+    # OIDC subject templates (operations the subset omits; see contract_supplement.py)
+    oidc = "actions/oidc/customization/sub"
+    assert api("GET", f"{R}/{oidc}").json()["use_default"] is True
+    emu.set_oidc_subject(OWNER, REPO, use_default=False, include_claim_keys=["repo", "context"])
+    assert api("GET", f"{R}/{oidc}").status_code == 200
+    emu.set_oidc_subject(OWNER, REPO, use_default=False, immutable=True)
+    assert "@" in api("GET", f"{R}/{oidc}").json()["sub_claim_prefix"]
+    assert api("GET", f"/repos/{OWNER}/missing/{oidc}").status_code == 404
+    emu.set_org_oidc_subject(OWNER, ["repository_owner_id", "repository_id", "context"])
+    assert api("GET", f"/orgs/{OWNER}/{oidc}").status_code == 200
+    assert api("GET", f"/orgs/nope/{oidc}").status_code == 404
     assert api("GET", f"{R}/teams").status_code == 200
     assert api("GET", f"{R}/actions/runs/1/approvals").status_code == 200
     # accounts
@@ -120,6 +136,11 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     media = {"Accept": "application/vnd.github.v3.repository+json"}
     assert api("GET", team_repo, headers=media).status_code == 200
     assert api("GET", f"/orgs/{OWNER}/teams/ops/repos/{OWNER}/other").status_code == 404
+    # A child team answers for the access it inherits from its parent.
+    emu.add_team(OWNER, "ops-oncall", ["erin"], parent="ops")
+    inherited = api("GET", f"/orgs/{OWNER}/teams/ops-oncall/repos/{OWNER}/{REPO}", headers=media)
+    assert inherited.json()["permissions"]["push"] is True
+    assert api("GET", f"/orgs/{OWNER}/teams/ops-oncall").json()["parent"]["slug"] == "ops"
     assert api("GET", "/users/alice").status_code == 200
     assert api("GET", "/users/nobody").status_code == 404
     assert api("GET", "/user").status_code == 200

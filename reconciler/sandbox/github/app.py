@@ -18,6 +18,7 @@ from reconciler.sandbox.github import (
     routes_accounts,
     routes_apps,
     routes_environments,
+    routes_oidc,
     routes_repos,
     routes_secrets,
     routes_variables,
@@ -36,6 +37,7 @@ ROUTES: list[Route] = [
     *routes_secrets.ROUTES,
     *routes_accounts.ROUTES,
     *routes_apps.ROUTES,
+    *routes_oidc.ROUTES,
 ]
 UNMETERED = {"/rate_limit"}  # GitHub: reading the rate limit does not count against it
 

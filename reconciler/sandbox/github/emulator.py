@@ -18,6 +18,7 @@ from reconciler.sandbox.github.state import (
     Account,
     App,
     BranchPolicy,
+    OidcSubject,
     Repo,
     Secret,
     Team,
@@ -82,8 +83,25 @@ class GitHubEmulator:
     def add_user(self, login: str) -> int:
         return self._account(login, "User")
 
-    def add_team(self, org: str, slug: str, members: Sequence[str] = ()) -> int:
+    def set_plan(self, login: str, plan: str) -> None:
+        """The GitHub plan of an organization or user: free, pro, team or enterprise.
+
+        Below enterprise, environments of private and internal repositories refuse
+        required reviewers and wait timers (422); on free they cannot be written (404).
+        """
+        if plan not in {"free", "pro", "team", "enterprise"}:
+            raise ValueError(f"unknown plan {plan!r}")
         with self._world.lock:
+            self._world.require_account(login).plan = plan
+
+    def add_team(
+        self, org: str, slug: str, members: Sequence[str] = (), *, parent: str | None = None
+    ) -> int:
+        """A team; `parent` (an existing team's slug) makes it a child team that
+        inherits the parent's repository access."""
+        with self._world.lock:
+            if parent is not None:
+                self._world.require_team(org, parent)
             self.add_org(org)
             for member in members:
                 self.add_user(member)
@@ -100,15 +118,20 @@ class GitHubEmulator:
             for member in members:
                 if member.lower() not in {m.lower() for m in team.members}:
                     team.members.append(member)
+            if parent is not None:
+                team.parent = parent.lower()
             return team.id
 
-    def add_repo(self, owner: str, name: str) -> int:
-        """A private repository; an unknown owner is created as an organization."""
+    def add_repo(self, owner: str, name: str, *, visibility: str = "private") -> int:
+        """A repository (private unless told); an unknown owner is created as an organization."""
+        if visibility not in {"public", "private", "internal"}:
+            raise ValueError(f"unknown visibility {visibility!r}")
         with self._world.lock:
             if self._world.account(owner) is None:
                 self.add_org(owner)
             existing = self._world.repo(owner, name)
             if existing is not None:
+                existing.visibility = visibility
                 return existing.id
             repo = Repo(
                 self._world.new_id(),
@@ -116,6 +139,7 @@ class GitHubEmulator:
                 name,
                 self._world.now(),
                 KeyPair(),
+                visibility=visibility,
             )
             self._world.repos[repo.full_name.lower()] = repo
             return repo.id
@@ -136,6 +160,25 @@ class GitHubEmulator:
             self.add_user(login)
             target = self._world.require_repo(owner, repo)
             target.collaborators[login.lower()] = normalize_permission(permission)
+
+    def set_oidc_subject(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        use_default: bool = True,
+        include_claim_keys: Sequence[str] | None = None,
+        immutable: bool = False,
+    ) -> None:
+        """Like PUT /repos/{owner}/{repo}/actions/oidc/customization/sub, plus the
+        immutable-subject opt-in."""
+        with self._world.lock:
+            keys = list(include_claim_keys) if include_claim_keys is not None else None
+            self._world.require_repo(owner, repo).oidc = OidcSubject(use_default, keys, immutable)
+
+    def set_org_oidc_subject(self, org: str, include_claim_keys: Sequence[str]) -> None:
+        with self._world.lock:
+            self._world.require_account(org).oidc_claim_keys = list(include_claim_keys)
 
     def add_token(
         self,
@@ -190,21 +233,43 @@ class GitHubEmulator:
         prevent_self_review: bool = False,
         reviewers: Sequence[tuple[str, int]] = (),
         deployment_branch_policy: tuple[bool, bool] | None = None,
+        can_admins_bypass: bool | None = None,
     ) -> None:
-        """Like PUT environment, bypassing HTTP; reviewers are ("User"|"Team", id)."""
+        """Like a PUT environment naming every setting, bypassing HTTP and the plan check.
+
+        Reviewers are ("User"|"Team", id). `can_admins_bypass` None leaves it out of
+        the PUT, which (as on GitHub) sets it back to true.
+        """
         body: dict[str, Any] = {
             "wait_timer": wait_timer,
             "prevent_self_review": prevent_self_review,
+            "reviewers": [{"type": kind, "id": ident} for kind, ident in reviewers],
+            "deployment_branch_policy": None,
         }
-        if reviewers:
-            body["reviewers"] = [{"type": kind, "id": ident} for kind, ident in reviewers]
         if deployment_branch_policy is not None:
             body["deployment_branch_policy"] = {
                 "protected_branches": deployment_branch_policy[0],
                 "custom_branch_policies": deployment_branch_policy[1],
             }
+        if can_admins_bypass is not None:
+            body["can_admins_bypass"] = can_admins_bypass
         with self._world.lock:
-            apply_settings(self._world, self._world.require_repo(owner, repo), name, body)
+            repository = self._world.require_repo(owner, repo)
+            apply_settings(self._world, repository, name, body, check_plan=False)
+
+    def set_admins_bypass(self, owner: str, repo: str, env: str, value: bool) -> None:
+        """What a person does with the environment's bypass checkbox in GitHub's UI."""
+        with self._world.lock:
+            self._world.require_env(owner, repo, env).can_admins_bypass = value
+
+    def forget_environment_keys(self, *keys: str) -> None:
+        """Behave like an older GitHub Enterprise Server that predates these PUT keys.
+
+        A PUT naming one is refused with 422 "... is not a permitted key."; with
+        can_admins_bypass among them, answers no longer carry that field.
+        """
+        with self._world.lock:
+            self._world.legacy_environment_keys.update(keys)
 
     def delete_environment(self, owner: str, repo: str, name: str) -> None:
         with self._world.lock:
@@ -335,6 +400,10 @@ class GitHubEmulator:
     def add_fault(self, rule: FaultRule) -> None:
         self._app.faults.add(rule)
 
+    def clear_faults(self) -> None:
+        """Retire every fault rule: GitHub works again."""
+        self._app.faults.clear()
+
     def set_latency(self, seconds: float) -> None:
         self._app.latency = seconds
 
@@ -342,6 +411,11 @@ class GitHubEmulator:
         self, limit: int, remaining: int | None = None, reset_in: int = 3600
     ) -> None:
         self._app.primary.configure(limit, remaining, reset_in)
+
+    def disable_rate_limiting(self) -> None:
+        """A GitHub Enterprise Server with rate limiting off: no x-ratelimit-* headers,
+        and GET /rate_limit answers 404 "Rate limiting is not enabled."."""
+        self._app.primary.configure(5000, None, 3600, enabled=False)
 
     def enable_secondary_limit(
         self, points_per_window: int = 900, window_seconds: float = 60.0, max_concurrent: int = 100
@@ -361,6 +435,7 @@ class GitHubEmulator:
                 "tokens",
                 "apps",
                 "dispatches",
+                "legacy_environment_keys",
             ):
                 setattr(self._world, name, getattr(fresh, name))
         self._app.faults.clear()

@@ -59,5 +59,5 @@ def fault_error(rule: FaultRule, request_id: str) -> ApiError:
             headers={"retry-after": retry},
         )
     headers = {"retry-after": str(rule.retry_after)} if rule.retry_after is not None else {}
-    message = "Server Error" if rule.status >= 500 else "Injected fault"
+    message = rule.message or ("Server Error" if rule.status >= 500 else "Injected fault")
     return ApiError(rule.status, message, headers=headers)

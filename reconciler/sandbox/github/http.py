@@ -76,7 +76,8 @@ class Ctx:
     identity: str | None
     app_id: int | None = None  # set when authenticated by a GitHub App JWT
     link_path: str | None = None  # GitHub's alias path for Link headers
-    rate: tuple[int, int, int, int] = (5000, 5000, 0, 0)  # limit, remaining, reset, used
+    # limit, remaining, reset, used; None: rate limiting is not enabled
+    rate: tuple[int, int, int, int] | None = (5000, 5000, 0, 0)
 
     @property
     def is_write(self) -> bool:

@@ -88,9 +88,10 @@ def public_user(base: str, account: Account, *, private: bool = False) -> JSON:
     return body
 
 
-def organization(base: str, org: Account) -> JSON:
+def organization(base: str, org: Account, *, with_plan: bool = False) -> JSON:
+    """`with_plan`: GitHub shows the plan only to the organization's owners."""
     api = f"{base}/orgs/{org.login}"
-    return {
+    body: JSON = {
         "login": org.login,
         "id": org.id,
         "node_id": node_id("Organization", org.id),
@@ -116,6 +117,15 @@ def organization(base: str, org: Account) -> JSON:
         "updated_at": iso(org.created_at),
         "archived_at": None,
     }
+    if with_plan:
+        body["plan"] = {
+            "name": org.plan,
+            "space": 976562499,
+            "private_repos": 999999,
+            "filled_seats": len(org.owners),
+            "seats": max(len(org.owners), 5),
+        }
+    return body
 
 
 def team(base: str, world: World, t: Team, permission: str = "pull") -> JSON:
@@ -139,8 +149,18 @@ def team(base: str, world: World, t: Team, permission: str = "pull") -> JSON:
         "repositories_url": f"{api}/repos",
         "type": "organization",
         "organization_id": org_id,
-        "parent": None,
+        "parent": _parent(base, world, t),
     }
+
+
+def _parent(base: str, world: World, t: Team) -> JSON | None:
+    lineage = world.lineage(t)
+    if len(lineage) < 2:
+        return None
+    body = team(base, world, lineage[1])
+    for key in ("permissions", "parent", "organization_id", "notification_setting"):
+        body.pop(key, None)
+    return body
 
 
 def team_full(base: str, world: World, t: Team) -> JSON:
@@ -210,8 +230,8 @@ def repository(base: str, world: World, repo: Repo, permission: str | None) -> J
         "name": repo.name,
         "full_name": repo.full_name,
         "owner": simple_user(base, owner) if owner else None,
-        "private": True,
-        "visibility": "private",
+        "private": repo.visibility != "public",
+        "visibility": repo.visibility,
         "html_url": f"https://github.com/{repo.full_name}",
         "description": None,
         "fork": False,
@@ -308,6 +328,8 @@ def environment(base: str, world: World, repo: Repo, env: Environment) -> JSON:
         ),
         "created_at": iso(env.created_at),
         "updated_at": iso(env.updated_at),
+        # Not in GitHub's OpenAPI description, but in its answers (emulator-fidelity.md).
+        "can_admins_bypass": env.can_admins_bypass,
         "protection_rules": rules,
         "deployment_branch_policy": (
             None
@@ -318,4 +340,6 @@ def environment(base: str, world: World, repo: Repo, env: Environment) -> JSON:
             }
         ),
     }
+    if "can_admins_bypass" in world.legacy_environment_keys:
+        del body["can_admins_bypass"]
     return body

@@ -33,12 +33,18 @@ class PrimaryLimit:
     limit: int = 5000
     reset_in: int = 3600
     initial_remaining: int | None = None
+    # False: a GitHub Enterprise Server with rate limiting turned off. It sends no
+    # x-ratelimit-* headers and answers GET /rate_limit with 404.
+    enabled: bool = True
     buckets: dict[str, _Bucket] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def configure(self, limit: int, remaining: int | None, reset_in: int) -> None:
+    def configure(
+        self, limit: int, remaining: int | None, reset_in: int, *, enabled: bool = True
+    ) -> None:
         with self.lock:
             self.limit, self.initial_remaining, self.reset_in = limit, remaining, reset_in
+            self.enabled = enabled
             self.buckets.clear()
 
     def _bucket(self, identity: str) -> _Bucket:
@@ -55,6 +61,8 @@ class PrimaryLimit:
     def check(self, identity: str, account_id: int, request_id: str) -> None:
         """Raise GitHub's 403 when the identity's quota is spent."""
         with self.lock:
+            if not self.enabled:
+                return
             bucket = self._bucket(identity)
             if bucket.used >= self.limit:
                 raise ApiError(
@@ -67,11 +75,15 @@ class PrimaryLimit:
 
     def spend(self, identity: str) -> None:
         with self.lock:
+            if not self.enabled:
+                return
             bucket = self._bucket(identity)
             bucket.used = min(bucket.used + 1, self.limit)
 
     def headers(self, identity: str | None) -> dict[str, str]:
         with self.lock:
+            if not self.enabled:
+                return {}
             if identity is None:
                 # Unauthenticated callers share GitHub's 60/hour anonymous quota.
                 now = int(time.time())
@@ -93,9 +105,11 @@ class PrimaryLimit:
             "x-ratelimit-resource": "core",
         }
 
-    def snapshot(self, identity: str | None) -> tuple[int, int, int, int]:
-        """(limit, remaining, reset, used) for GET /rate_limit."""
+    def snapshot(self, identity: str | None) -> tuple[int, int, int, int] | None:
+        """(limit, remaining, reset, used) for GET /rate_limit; None: not enabled."""
         h = self.headers(identity)
+        if not h:
+            return None
         return (
             int(h["x-ratelimit-limit"]),
             int(h["x-ratelimit-remaining"]),

@@ -49,6 +49,8 @@ class FaultRule:
     kind: FaultKind = "status"
     status: int = 502
     retry_after: int | None = None
+    # GitHub's `message` for a "status" fault; None: a generic one.
+    message: str | None = None
     fired: int = field(default=0, compare=False)
 
 

@@ -28,7 +28,12 @@ def _team(ctx: Ctx) -> Team:
 
 
 def get_org(ctx: Ctx) -> Reply:
-    return Reply(200, payloads.organization(ctx.base, _org(ctx)))
+    org = _org(ctx)
+    token = ctx.token
+    sees_plan = token is not None and (
+        token.login.lower() in org.owners or token.installation_owner == org.login.lower()
+    )
+    return Reply(200, payloads.organization(ctx.base, org, with_plan=sees_plan))
 
 
 def get_team(ctx: Ctx) -> Reply:
@@ -41,7 +46,7 @@ def team_members(ctx: Ctx) -> Reply:
     role = ctx.query.get("role", "all")
     if role not in {"all", "member", "maintainer"}:
         raise ApiError(422, "Validation Failed", errors=[{"field": "role", "code": "invalid"}])
-    members = [] if role == "maintainer" else list(team.members)
+    members = [] if role == "maintainer" else ctx.world.team_members(team)
     accounts = [a for a in (ctx.world.account(m) for m in members) if a is not None]
     ctx.link_path = f"/organizations/{org.id}/team/{team.id}/members"
     page, link = paginate(ctx, accounts, 30, 100)
@@ -52,7 +57,8 @@ def team_members(ctx: Ctx) -> Reply:
 def team_repo(ctx: Ctx) -> Reply:
     team = _team(ctx)
     repo = ctx.world.repo(ctx.params["owner"], ctx.params["repo"])
-    permission = team.repos.get(repo.full_name.lower()) if repo is not None else None
+    # GitHub documents that this check also answers for access inherited from a parent team.
+    permission = ctx.world.team_permission(team, repo) if repo is not None else None
     if repo is None or permission is None:
         raise ApiError(404, "Not Found", body=False)
     if REPOSITORY_MEDIA_TYPE in ctx.headers.get("accept", ""):
@@ -80,6 +86,9 @@ def get_authenticated_user(ctx: Ctx) -> Reply:
 
 
 def rate_limit(ctx: Ctx) -> Reply:
+    if ctx.rate is None:
+        # GitHub Enterprise Server with rate limiting off (actions/stale#1227).
+        raise ApiError(404, "Rate limiting is not enabled.")
     limit, remaining, reset, used = ctx.rate
     core = {"limit": limit, "remaining": remaining, "reset": reset, "used": used}
     other = {"limit": 5000, "remaining": 5000, "reset": reset, "used": 0}

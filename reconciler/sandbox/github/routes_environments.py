@@ -17,7 +17,20 @@ from reconciler.sandbox.github.state import (
     World,
 )
 
-ENV_KEYS = {"wait_timer", "prevent_self_review", "reviewers", "deployment_branch_policy"}
+ENV_KEYS = {
+    "wait_timer",
+    "prevent_self_review",
+    "reviewers",
+    "deployment_branch_policy",
+    "can_admins_bypass",
+}
+# Named at all (even empty or 0), these need GitHub Enterprise on a private or
+# internal repository (go-github's CreateUpdateEnvironment; see emulator-fidelity.md).
+PLAN_GATED_KEYS = frozenset({"wait_timer", "prevent_self_review", "reviewers"})
+BILLING_MESSAGE = (
+    "Failed to create the environment protection rule. Please ensure the billing plan "
+    "supports the required reviewers protection rule."
+)
 MAX_WAIT_TIMER = 43200
 MAX_REVIEWERS = 6
 
@@ -33,7 +46,7 @@ def reviewer_has_access(world: World, repo: Repo, reviewer: Reviewer) -> bool:
     """GitHub keeps only reviewers who can see the repository, silently dropping the rest."""
     if reviewer.type == "Team":
         team = world.team_by_id(reviewer.id)
-        return team is not None and repo.full_name.lower() in team.repos
+        return team is not None and world.team_permission(team, repo) is not None
     account = world.account_by_id(reviewer.id)
     return account is not None and world.user_permission(repo, account.login) is not None
 
@@ -83,29 +96,60 @@ def _rule_id(world: World, env: Environment, kind: str) -> None:
         env.rule_ids[kind] = world.new_id()
 
 
-def apply_settings(world: World, repo: Repo, name: str, body: dict[str, Any]) -> Environment:
-    """Create or replace an environment's protection settings, as PUT does."""
-    unknown = sorted(set(body) - ENV_KEYS)
+def _check_plan(world: World, repo: Repo, body: dict[str, Any]) -> None:
+    plan = world.plan_of(repo)
+    if plan == "free":
+        # GitHub Free has no environments on private repositories.
+        raise not_found()
+    if plan != "enterprise" and PLAN_GATED_KEYS & set(body):
+        raise unprocessable(BILLING_MESSAGE)
+
+
+def apply_settings(
+    world: World, repo: Repo, name: str, body: dict[str, Any], *, check_plan: bool = True
+) -> Environment:
+    """Create or update an environment as PUT does.
+
+    A key left out keeps the environment's current value (GitHub clears reviewers
+    and the branch policy with null, the timer with 0), except can_admins_bypass,
+    which goes back to true.
+    """
+    permitted = ENV_KEYS - world.legacy_environment_keys
+    unknown = sorted(set(body) - permitted)
     if unknown:
-        raise unprocessable(f"Invalid request.\n\n{unknown[0]!r} is not a permitted key.")
-    wait = body.get("wait_timer", 0)
+        raise unprocessable(f'Invalid request.\n\n"{unknown[0]}" is not a permitted key.')
+    if check_plan:
+        _check_plan(world, repo, body)
+    existing = repo.environments.get(name.lower())
+    wait = body.get("wait_timer", existing.wait_timer if existing else 0)
     if wait is None:
         wait = 0
     if not isinstance(wait, int) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_TIMER:
         raise unprocessable("Invalid request.\n\nwait_timer must be an integer 0..43200.")
+    if "reviewers" in body:
+        reviewers = _parse_reviewers(world, body["reviewers"])
+    else:
+        reviewers = list(existing.reviewers) if existing else []
     prevent = body.get("prevent_self_review", False)
     if not isinstance(prevent, bool):
         raise unprocessable("Invalid request.\n\nprevent_self_review must be a boolean.")
-    reviewers = _parse_reviewers(world, body.get("reviewers"))
     if prevent and not reviewers:
         raise unprocessable(
             "Invalid request.\n\nprevent_self_review can only be set with required reviewers."
         )
-    policy = _parse_branch_policy(body.get("deployment_branch_policy"))
+    if "prevent_self_review" not in body and existing is not None and reviewers:
+        prevent = existing.prevent_self_review
+    bypass = body.get("can_admins_bypass", True)
+    if not isinstance(bypass, bool):
+        raise unprocessable("Invalid request.\n\ncan_admins_bypass must be a boolean.")
+    if "deployment_branch_policy" in body:
+        policy = _parse_branch_policy(body["deployment_branch_policy"])
+    else:
+        policy = existing.branch_policy if existing else None
     if not name or len(name) > 255:
         raise unprocessable("Invalid request.\n\nEnvironment name is invalid.")
     now = world.now()
-    env = repo.environments.get(name.lower())
+    env = existing
     if env is None:
         env = Environment(
             id=world.new_id(), name=name, created_at=now, updated_at=now, keys=KeyPair()
@@ -116,6 +160,7 @@ def apply_settings(world: World, repo: Repo, name: str, body: dict[str, Any]) ->
     env.reviewers = [r for r in reviewers if reviewer_has_access(world, repo, r)]
     env.prevent_self_review = prevent if env.reviewers else False
     env.branch_policy = policy
+    env.can_admins_bypass = bypass
     if policy is None or not policy[1]:
         env.policies.clear()
     for kind in ("wait_timer", "required_reviewers", "branch_policy"):

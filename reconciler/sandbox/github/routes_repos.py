@@ -8,6 +8,7 @@ from reconciler.sandbox.github import payloads
 from reconciler.sandbox.github.http import ApiError, Ctx, Reply, Route, not_found
 from reconciler.sandbox.github.pagination import paginate
 from reconciler.sandbox.github.records import Dispatch
+from reconciler.sandbox.github.state import at_least
 
 # GitHub's legacy "permission" field folds five roles into four words.
 _LEGACY = {"admin": "admin", "maintain": "write", "push": "write", "triage": "read", "pull": "read"}
@@ -31,6 +32,11 @@ def get_repo(ctx: Ctx) -> Reply:
 
 def collaborator_permission(ctx: Ctx) -> Reply:
     repo = ctx.repo()
+    assert ctx.token is not None
+    if not at_least(ctx.world.token_permission(repo, ctx.token), "push"):
+        # Real GitHub, not its OpenAPI description (PyGithub's ReplayData
+        # Repository.testCollaboratorPermissionNoPushAccess): read access is not enough.
+        raise ApiError(403, "Must have push access to view collaborator permission.")
     account = ctx.world.account(ctx.params["username"])
     if account is None or account.type == "Organization":
         raise not_found()

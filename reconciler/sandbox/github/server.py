@@ -62,6 +62,20 @@ class _Connections:
         return threads
 
 
+def _listening(port: int) -> socket.socket:
+    """A loopback socket listening on `port` (0: any free port); OSError if taken."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # As http.server does: a port in TIME_WAIT is free, one that listens is not.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 class Server:
     def __init__(self, app: EmulatorApp, *, port: int = 0) -> None:
         self._app = app
@@ -74,9 +88,17 @@ class Server:
     def start(self) -> str:
         if self._server is not None:
             return self.url  # already serving; starting twice must not leak a server
-        server = make_server(
-            "127.0.0.1", 0, self._app, threaded=True, request_handler=_QuietHandler
-        )
+        # We bind the socket ourselves: werkzeug would print and sys.exit() when a
+        # chosen port is taken; an OSError lets the caller say it in its own words.
+        with _listening(self._port) as listener:
+            server = make_server(
+                "127.0.0.1",
+                self._port,
+                self._app,
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=listener.fileno(),
+            )
         server.tracker = self._tracker  # type: ignore[attr-defined]
         # Short poll so shutdown() returns promptly.
         self._thread = threading.Thread(

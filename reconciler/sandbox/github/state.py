@@ -43,6 +43,12 @@ class Account:
     type: str  # "User" | "Organization" | "Bot"
     created_at: datetime
     owners: set[str] = field(default_factory=set)  # org owners, lower-case logins
+    # The organization's OIDC subject template (include_claim_keys); None: never set.
+    oidc_claim_keys: list[str] | None = None
+    # GitHub plan: "free", "pro", "team" or "enterprise". Below enterprise, private
+    # and internal repositories lack required reviewers and wait timers; on free
+    # they have no environments at all.
+    plan: str = "enterprise"
 
 
 @dataclass
@@ -54,6 +60,7 @@ class Team:
     created_at: datetime
     members: list[str] = field(default_factory=list)  # logins as spelled
     repos: dict[str, str] = field(default_factory=dict)  # "owner/repo" lower -> permission
+    parent: str | None = None  # lower-case slug of the parent team in the same org
 
 
 @dataclass
@@ -108,6 +115,16 @@ class Environment:
     variables: dict[str, Variable] = field(default_factory=dict)  # upper-case name -> value
     secrets: dict[str, Secret] = field(default_factory=dict)
     rule_ids: dict[str, int] = field(default_factory=dict)  # protection rule type -> stable id
+    can_admins_bypass: bool = True  # GitHub's default, and what a PUT without it sets
+
+
+@dataclass
+class OidcSubject:
+    """A repository's OIDC subject claim setting (GET .../actions/oidc/customization/sub)."""
+
+    use_default: bool = True
+    claim_keys: list[str] | None = None  # its own include_claim_keys; None: not set
+    immutable: bool = False  # owner and repository ids in the `repo` part of the subject
 
 
 @dataclass
@@ -118,9 +135,11 @@ class Repo:
     created_at: datetime
     keys: KeyPair
     collaborators: dict[str, str] = field(default_factory=dict)  # login lower -> permission
+    visibility: str = "private"  # "public" | "private" | "internal"
     environments: dict[str, Environment] = field(default_factory=dict)  # name lower -> env
     variables: dict[str, Variable] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
+    oidc: OidcSubject = field(default_factory=OidcSubject)
 
     @property
     def full_name(self) -> str:
@@ -157,6 +176,9 @@ class World:
     tokens: dict[str, Token] = field(default_factory=dict)
     apps: dict[int, App] = field(default_factory=dict)
     dispatches: list[Dispatch] = field(default_factory=list)
+    # Environment keys this server predates, as an older GitHub Enterprise Server:
+    # a PUT naming one is refused, and answers leave can_admins_bypass out.
+    legacy_environment_keys: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
@@ -229,7 +251,43 @@ class World:
             return self.require_repo(owner, name).secrets
         return self.require_env(owner, name, env).secrets
 
+    def plan_of(self, repo: Repo) -> str:
+        """The plan that governs a repository's environments; public ones get everything."""
+        if repo.visibility == "public":
+            return "enterprise"
+        owner = self.account(repo.owner)
+        return owner.plan if owner is not None else "free"
+
     # access ------------------------------------------------------------------
+
+    def lineage(self, team: Team) -> list[Team]:
+        """The team, its parent, the parent's parent...: a child inherits their access."""
+        chain = [team]
+        while chain[-1].parent is not None and len(chain) <= len(self.teams):
+            parent = self.teams.get((chain[-1].org.lower(), chain[-1].parent))
+            if parent is None or parent in chain:
+                break
+            chain.append(parent)
+        return chain
+
+    def team_permission(self, team: Team, repo: Repo) -> str | None:
+        """A team's role on a repository, its own or inherited from a parent team."""
+        perm: str | None = None
+        for link in self.lineage(team):
+            perm = higher(perm, link.repos.get(repo.full_name.lower()))
+        return perm
+
+    def team_members(self, team: Team) -> list[str]:
+        """GitHub's member list of a team includes the members of its child teams."""
+        members = list(team.members)
+        seen = {m.lower() for m in members}
+        for other in self.teams.values():
+            if other is not team and team in self.lineage(other)[1:]:
+                for member in other.members:
+                    if member.lower() not in seen:
+                        seen.add(member.lower())
+                        members.append(member)
+        return members
 
     def user_permission(self, repo: Repo, login: str) -> str | None:
         """The highest role a user holds on a repository, from every source GitHub merges."""
@@ -240,9 +298,8 @@ class World:
             perm = "admin"
         perm = higher(perm, repo.collaborators.get(key))
         for team in self.teams.values():
-            granted = team.repos.get(repo.full_name.lower())
-            if granted and key in {m.lower() for m in team.members}:
-                perm = higher(perm, granted)
+            if key in {m.lower() for m in team.members}:
+                perm = higher(perm, self.team_permission(team, repo))
         return perm
 
     def token_permission(self, repo: Repo, token: Token) -> str | None:

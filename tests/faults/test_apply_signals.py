@@ -1,0 +1,260 @@
+"""SIGINT and SIGTERM during apply, sent to a real process (issue 11, item 1).
+
+The apply runs as `python -m reconciler apply --yes` against the emulator in
+this test process. The emulator's request hook sends the signal right after
+GitHub performed the apply's K-th write, and holds that write's answer until
+the process has taken the signal (its `interrupted` audit record is on disk):
+the K-th write is then exactly "in flight" when the signal lands. After that
+no new write may start; the one in flight finishes and is recorded; the
+report is printed; the exit code is 130 (SIGINT) or 143 (SIGTERM). A second
+signal exits at once, leaving an audit file of whole JSON lines. An ordinary
+apply afterwards converges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from integration.helpers import ROOT_CONFIG, CliRunner
+
+from reconciler.sandbox.runner import Sandbox
+
+from .support import (
+    Write,
+    WriteRecorder,
+    assert_recovered,
+    assert_root_config_state,
+    final_plan,
+    fresh_planned_keys,
+)
+
+FRESH_APPLY_WRITES = 23
+REPOSITORIES = 2  # writes in flight at once with the default --concurrency: one per repository
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def audit_lines(path: Path) -> list[dict[str, Any]]:
+    """Every line must be one whole JSON object: a torn line fails here."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert text == "" or text.endswith("\n"), "the audit log ends in a partial line"
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def has_status(path: Path, status: str) -> bool:
+    return any(line.get("status") == status for line in audit_lines(path))
+
+
+class _Signaller:
+    """At GitHub's K-th performed write: signal, hold the answer until the signal is taken."""
+
+    def __init__(
+        self, recorder: WriteRecorder, k: int, signum: int, audit: Path, *, twice: bool
+    ) -> None:
+        self.k, self.signum, self.audit, self.twice = k, signum, audit, twice
+        self._recorder = recorder
+        self._lock = threading.Lock()
+        self._started = threading.Event()
+        self.exited = threading.Event()
+        self.pid = 0
+        self.fired = False
+        self.writes_at_signal = 0
+        self.records_at_signal: list[str] = []
+
+    def started(self, pid: int) -> None:
+        self.pid = pid
+        self._started.set()
+
+    def __call__(self, write: Write) -> None:
+        if not 200 <= write.status < 300:
+            return
+        with self._lock:
+            if self.fired or len(self._recorder.performed()) < self.k:
+                return
+            self.fired = True
+        self._started.wait(10)
+        self.writes_at_signal = self._recorder.count()
+        self.records_at_signal = [line["status"] for line in audit_lines(self.audit)]
+        os.kill(self.pid, self.signum)
+        wait_for(lambda: has_status(self.audit, "interrupted"), "the interrupted audit record")
+        if self.twice:
+            os.kill(self.pid, self.signum)
+            # The answer to the write in flight never reaches the process.
+            assert self.exited.wait(30), "a second signal did not end the process"
+
+
+def _run_interrupted(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    *,
+    k: int,
+    signum: int,
+    concurrency: int,
+    twice: bool = False,
+) -> tuple[int, str, str, WriteRecorder, _Signaller]:
+    recorder = WriteRecorder(sandbox.github)
+    audit = tmp_path / "audit.jsonl"
+    signaller = _Signaller(recorder, k, signum, audit, twice=twice)
+    recorder.after_write = signaller
+    out, err = tmp_path / "apply.out", tmp_path / "apply.err"
+    command = [
+        sys.executable,
+        "-m",
+        "reconciler",
+        "apply",
+        "--yes",
+        "-c",
+        str(ROOT_CONFIG),
+        "--audit-log",
+        str(audit),
+        "--concurrency",
+        str(concurrency),
+    ]
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            command, env=dict(os.environ), cwd=tmp_path, stdout=stdout, stderr=stderr
+        )
+        signaller.started(process.pid)
+        try:
+            code = process.wait(timeout=120)
+        finally:
+            signaller.exited.set()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    recorder.after_write = None
+    assert signaller.fired, f"apply ended before its write {k}: {err.read_text()}"
+    return code, out.read_text(), err.read_text(), recorder, signaller
+
+
+CASES = [
+    pytest.param(signal.SIGINT, 1, 1, id="SIGINT-after-write-1-serial"),
+    pytest.param(signal.SIGINT, 11, 8, id="SIGINT-after-write-11-parallel"),
+    pytest.param(signal.SIGTERM, 6, 1, id="SIGTERM-after-write-6-serial"),
+    pytest.param(signal.SIGTERM, 17, 8, id="SIGTERM-after-write-17-parallel"),
+]
+
+
+@pytest.mark.parametrize(("signum", "k", "concurrency"), CASES)
+def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
+    signum: int, k: int, concurrency: int, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    planned = fresh_planned_keys(cli)
+    assert len(planned) == FRESH_APPLY_WRITES
+    code, out, err, recorder, signaller = _run_interrupted(
+        sandbox, tmp_path, k=k, signum=signum, concurrency=concurrency
+    )
+
+    assert code == 128 + signum, out + err
+    assert "Traceback" not in err
+    after = recorder.writes[signaller.writes_at_signal :]
+    in_flight = 0 if concurrency == 1 else REPOSITORIES - 1
+    assert len(after) <= in_flight, f"writes started after the signal: {after}"
+    performed = recorder.performed()
+    assert all(200 <= w.status < 300 for w in recorder.writes)
+
+    # The report: what was applied (the write in flight included) and what was not started.
+    name = signal.Signals(signum).name
+    not_started = FRESH_APPLY_WRITES - len(performed)
+    assert (
+        f"Apply: {len(performed)} applied, 0 failed, 0 skipped, {not_started} not started." in out
+    )
+    assert f"Stopped: interrupted by {name}" in out
+    assert f"error: interrupted by {name}" in err
+    if concurrency == 1:
+        assert len(performed) == k
+
+    # The audit log: every write, then nothing after the in-flight ones but their records.
+    lines = audit_lines(tmp_path / "audit.jsonl")
+    statuses = [line["status"] for line in lines]
+    assert statuses.count("interrupted") == 1
+    assert statuses.count("ok") == len(performed)
+    interrupted = next(line for line in lines if line["status"] == "interrupted")
+    assert interrupted["signal"] == name
+    if concurrency == 1:
+        # Each record was on disk before the next write started.
+        assert signaller.records_at_signal == ["ok"] * (k - 1)
+        assert statuses == ["ok"] * (k - 1) + ["interrupted", "ok"]
+
+    rerun = cli("apply", "--yes")
+    assert rerun.code == 0, rerun.out + rerun.err
+    final_plan(cli)
+    assert_recovered(recorder, planned)
+    assert_root_config_state(sandbox)
+
+
+def test_a_second_signal_exits_at_once_with_whole_audit_lines(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    planned = fresh_planned_keys(cli)
+    k = 8
+    code, _out, err, recorder, signaller = _run_interrupted(
+        sandbox, tmp_path, k=k, signum=signal.SIGINT, concurrency=1, twice=True
+    )
+
+    assert code == 130, err
+    assert "second signal (SIGINT)" in err
+    assert recorder.writes[signaller.writes_at_signal :] == []
+    lines = audit_lines(tmp_path / "audit.jsonl")
+    # The write in flight never got its answer, so it has no record: the trail says so.
+    assert [line["status"] for line in lines] == ["ok"] * (k - 1) + ["interrupted", "aborted"]
+    assert "without waiting" in lines[-1]["error"]
+
+    rerun = cli("apply", "--yes")
+    assert rerun.code == 0, rerun.out + rerun.err
+    final_plan(cli)
+    assert_recovered(recorder, planned)
+
+
+def test_a_signal_before_any_write_writes_nothing(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """SIGTERM while apply reads GitHub (held on its first read): exit 143, no write."""
+    recorder = WriteRecorder(sandbox.github)
+    sent = threading.Event()
+    pid: list[int] = []
+    started = threading.Event()
+    previous = sandbox.github.on_request
+
+    def on_read(record: Any) -> None:
+        assert previous is not None
+        previous(record)
+        if record.method == "GET" and "/environments" in record.url and not sent.is_set():
+            sent.set()
+            started.wait(10)
+            os.kill(pid[0], signal.SIGTERM)
+
+    sandbox.github.on_request = on_read
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(ROOT_CONFIG)],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pid.append(process.pid)
+    started.set()
+    out, err = process.communicate(timeout=120)
+
+    assert sent.is_set()
+    assert process.returncode == 143, out + err
+    assert "error: interrupted by SIGTERM before any write; nothing was written" in err
+    assert "Traceback" not in err
+    assert recorder.writes == []

@@ -1,0 +1,280 @@
+"""Apply's trail and its exclusivity (issue 11, items 2, 4 and 9).
+
+The audit log is checked before anything is read or asked, a record that
+cannot be written stops further writes, one apply per owner runs at a time
+on a machine, and bad input at the edges (a plan file of the wrong shape,
+Ctrl-D at the prompt) is one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.apply_lock import apply_lock
+from reconciler.sandbox.runner import Sandbox
+
+from .helpers import ROOT_CONFIG, CliResult, CliRunner, writes
+from .test_plan_cli import plan
+
+FRESH_CHANGES = 23
+APPLY = [sys.executable, "-m", "reconciler", "apply", "--yes"]
+
+
+def _one_error(result: CliResult) -> str:
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.err
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [("missing/audit.jsonl", "No such file or directory"), (".", "Is a directory")],
+    ids=["missing folder", "a directory"],
+)
+def test_an_unusable_audit_log_stops_apply_before_github_is_read(
+    where: str, reason: str, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / where
+    line = _one_error(cli("apply", "--yes", "--audit-log", path))
+    assert line == (
+        f"error: cannot open the audit log {path}: {reason}; nothing was read or written"
+    )
+    assert sandbox.github.requests == []
+
+
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE = 24, 1  # <linux/prctl.h>, <linux/capability.h>
+
+
+def _without_root_override() -> None:
+    """In the child before exec: root keeps its uid but loses CAP_DAC_OVERRIDE, the
+    capability that lets it write a read-only file. A no-op for other users."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE)")
+
+
+def test_a_read_only_audit_log_is_one_line_and_no_request(tmp_path: Path) -> None:
+    """As a real process (file modes do not bind root, so it runs without the override).
+    The audit log is refused before any GitHub or AWS access: the endpoints are dead."""
+    audit = tmp_path / "audit.jsonl"
+    audit.write_text("")
+    audit.chmod(0o444)
+    env = {
+        **os.environ,
+        "GITHUB_API_URL": "http://127.0.0.1:9",
+        "GITHUB_TOKEN": "unused",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    result = subprocess.run(
+        [*APPLY, "-c", str(ROOT_CONFIG), "--audit-log", str(audit)],
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=_without_root_override,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == (
+        f"error: cannot open the audit log {audit}: Permission denied; "
+        "nothing was read or written\n"
+    )
+    assert audit.read_text() == ""
+
+
+def test_a_record_that_cannot_be_written_stops_further_writes(
+    cli: CliRunner, sandbox: Sandbox
+) -> None:
+    """/dev/full opens fine and refuses every write (ENOSPC): a disk that is full."""
+    result = cli("apply", "--yes", "--concurrency", "1", "--audit-log", "/dev/full")
+
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    written = writes(sandbox)
+    assert len(written) == 1, written
+    first = "alpha-swarm-ai/alphaswarm_admin/dev/environment/dev/create"
+    assert (
+        f"error: the audit log /dev/full could not record the write {first} (status ok): "
+        "No space left on device; no further write was started"
+    ) in result.err
+    assert f"Apply: 1 applied, 0 failed, 0 skipped, {FRESH_CHANGES - 1} not started." in result.out
+    assert "Stopped: the audit log could not record a write" in result.out
+
+    rerun = cli("apply", "--yes")
+    assert rerun.code == 0, rerun.out + rerun.err
+    assert plan(cli, sandbox)[0] == 0
+
+
+def test_the_audit_log_is_synced_whole_lines(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    audit.write_text('{"earlier": "run"}\n')
+    assert cli("apply", "--yes", "--audit-log", audit).code == 0
+    lines = audit.read_text().splitlines()
+    assert json.loads(lines[0]) == {"earlier": "run"}  # appended, never truncated
+    records = [json.loads(line) for line in lines[1:]]
+    assert len(records) == FRESH_CHANGES
+    assert all(r["status"] == "ok" and r["note"] is None for r in records)
+
+
+def test_a_second_apply_of_the_same_owner_is_refused_naming_the_holder(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A real apply process holds the lock (held at its first write); an apply started
+    meanwhile is refused at once, naming that process, and writes nothing."""
+    first_write = threading.Event()
+    release = threading.Event()
+    previous = sandbox.github.on_request
+
+    def hold_first_write(record: Any) -> None:
+        assert previous is not None
+        previous(record)
+        if record.method != "GET" and not first_write.is_set():
+            first_write.set()
+            release.wait(60)
+
+    sandbox.github.on_request = hold_first_write
+    # One worker: its held write is the only request of that process in flight.
+    process = subprocess.Popen(
+        [*APPLY, "-c", str(ROOT_CONFIG), "--concurrency", "1"],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first_write.wait(60), "the first apply never wrote"
+        before = len(sandbox.github.requests)
+        line = _one_error(cli("apply", "--yes"))
+        assert sandbox.github.requests[before:] == []
+    finally:
+        release.set()
+        out, err = process.communicate(timeout=120)
+    assert line.startswith("error: another reconcile apply for Alpha-Swarm-ai on http://127.0.0.1:")
+    assert f"(pid {process.pid} of " in line
+    assert f"config {ROOT_CONFIG}" in line
+    assert "nothing was written" in line
+    assert process.returncode == 0, out + err
+    # The lock went with the process: the next apply runs (and finds nothing to do).
+    again = cli("apply", "--yes")
+    assert again.code == 0, again.err
+    assert "No changes" in again.out
+
+
+def test_the_lock_is_per_owner_and_released_on_exit(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    with apply_lock("Alpha-Swarm-ai", config=ROOT_CONFIG):
+        line = _one_error(cli("apply", "--yes"))
+        assert f"(pid {os.getpid()} of " in line
+        with apply_lock("someone-else", config=ROOT_CONFIG):
+            pass
+    assert writes(sandbox) == []
+    assert cli("apply", "--yes").code == 0
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+CHANGE = {
+    "action": "create",
+    "resource": "variable",
+    "repository": "Alpha-Swarm-ai/alphaswarm_admin",
+    "environment": "dev",
+    "name": "X",
+    "before": None,
+    "after": {"value": "1"},
+    "reason": "missing",
+}
+BAD_PLANS = {
+    "a list": ("[]", "the plan is a list, expected an object"),
+    "a string": ('"plan"', "the plan is a string, expected an object"),
+    "null": ("null", "the plan is null, expected an object"),
+    "a number": ("7", "the plan is a number, expected an object"),
+    "no version": ("{}", "unsupported plan version None; expected 1"),
+    "changes not a list": (
+        '{"version": 1, "changes": {}, "findings": []}',
+        "the plan.changes is an object, expected a list",
+    ),
+    "a change not an object": (
+        '{"version": 1, "changes": [3], "findings": []}',
+        "changes[0] is a number, expected an object",
+    ),
+    "a field of the wrong type": (
+        json.dumps({"version": 1, "changes": [{**CHANGE, "name": 5}], "findings": []}),
+        "changes[0].name is a number, expected a string",
+    ),
+    "before not an object": (
+        json.dumps({"version": 1, "changes": [{**CHANGE, "before": "x"}], "findings": []}),
+        "changes[0].before is a string, expected an object or null",
+    ),
+    "an unknown action": (
+        json.dumps({"version": 1, "changes": [{**CHANGE, "action": "nuke"}], "findings": []}),
+        "changes[0].action is 'nuke', expected one of create, update, delete",
+    ),
+    "a field missing": (
+        json.dumps({"version": 1, "changes": [], "findings": [{"severity": "error"}]}),
+        "findings[0] has no 'code'",
+    ),
+    "deeply nested": (DEEP, "its JSON is nested too deeply"),
+    "not JSON": ("{version: 1", "invalid JSON at line 1 column 2"),
+}
+
+
+@pytest.mark.parametrize(("text", "message"), list(BAD_PLANS.values()), ids=list(BAD_PLANS))
+def test_a_plan_file_of_the_wrong_shape_is_one_line(
+    text: str, message: str, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(text)
+    line = _one_error(cli("apply", "--yes", "--plan", path))
+    assert line.startswith(f"error: {path} is not a reconcile plan file: "), line
+    assert message in line
+    assert sandbox.github.requests == []
+
+
+def test_a_plan_file_that_is_not_text_is_one_line(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    line = _one_error(cli("apply", "--yes", "--plan", path))
+    assert "is not a reconcile plan file: not UTF-8 text" in line
+
+
+class _TerminalAtEndOfInput:
+    """stdin of a terminal where the user pressed Ctrl-D: reads return nothing."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *_: object) -> str:
+        return ""
+
+    def read(self, *_: object) -> str:
+        return ""
+
+
+def test_ctrl_d_at_the_prompt_cancels_with_one_line(
+    cli: CliRunner, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _TerminalAtEndOfInput())
+    result = cli("apply")
+    assert "Apply 23 change(s) to GitHub?" in result.out
+    line = _one_error(result)
+    assert line == "error: apply cancelled: no answer (end of input); nothing was written"
+    assert writes(sandbox) == []

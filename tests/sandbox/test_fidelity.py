@@ -1,0 +1,120 @@
+"""Where the emulator follows real GitHub rather than its OpenAPI description.
+
+Each behaviour here has its public evidence in docs/emulator-fidelity.md.
+Exchanges still go through a contract validator (the `emu` fixture's), with
+only the departures that file documents let through.
+"""
+
+from __future__ import annotations
+
+import pytest
+from contract_support import ContractValidator
+
+from reconciler.sandbox.github import GitHubEmulator
+
+from .conftest import OWNER, REPO, Api, team_id
+
+R = f"/repos/{OWNER}/{REPO}"
+PROTECTED = {"reviewers": [{"type": "Team", "id": 0}], "prevent_self_review": True}
+
+
+def _protected(emu: GitHubEmulator) -> dict[str, object]:
+    return {**PROTECTED, "reviewers": [{"type": "Team", "id": team_id(emu, "ops")}]}
+
+
+@pytest.mark.parametrize("plan", ["team", "pro"])
+def test_below_enterprise_a_private_repository_refuses_every_protection_key(
+    emu: GitHubEmulator, api: Api, plan: str
+) -> None:
+    emu.set_plan(OWNER, plan)
+    for body in (_protected(emu), {"wait_timer": 0}, {"reviewers": []}, {"wait_timer": 5}):
+        refused = api("PUT", f"{R}/environments/prod", json=body)
+        assert refused.status_code == 422, body
+        assert "billing plan supports the required reviewers" in refused.json()["message"]
+    assert emu.environment_names(OWNER, REPO) == []
+    # Without those keys an environment, its branch policy and bypass setting are fine.
+    plain = {
+        "can_admins_bypass": False,
+        "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+    }
+    assert api("PUT", f"{R}/environments/dev", json=plain).status_code == 200
+    assert emu.environment_names(OWNER, REPO) == ["dev"]
+
+
+def test_internal_repositories_are_gated_like_private_ones(emu: GitHubEmulator, api: Api) -> None:
+    emu.set_plan(OWNER, "team")
+    emu.add_repo(OWNER, REPO, visibility="internal")
+    assert api("GET", R).json()["visibility"] == "internal"
+    assert api("PUT", f"{R}/environments/prod", json={"wait_timer": 1}).status_code == 422
+
+
+def test_public_repositories_get_every_rule_on_any_plan(emu: GitHubEmulator, api: Api) -> None:
+    emu.set_plan(OWNER, "free")
+    emu.add_repo(OWNER, REPO, visibility="public")
+    answer = api("GET", R).json()
+    assert (answer["private"], answer["visibility"]) == (False, "public")
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 200
+
+
+def test_free_private_repositories_have_no_environments(emu: GitHubEmulator, api: Api) -> None:
+    emu.set_plan(OWNER, "free")
+    assert api("PUT", f"{R}/environments/dev").status_code == 404
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 404
+    assert emu.environment_names(OWNER, REPO) == []
+
+
+def test_enterprise_private_repositories_get_every_rule(emu: GitHubEmulator, api: Api) -> None:
+    emu.set_plan(OWNER, "enterprise")
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 200
+
+
+def test_only_organization_owners_see_its_plan(emu: GitHubEmulator, api: Api) -> None:
+    emu.set_plan(OWNER, "team")
+    assert api("GET", f"/orgs/{OWNER}").json()["plan"]["name"] == "team"
+    emu.add_token("carol-token", login="carol")
+    assert "plan" not in api.as_token("carol-token")("GET", f"/orgs/{OWNER}").json()
+
+
+def test_an_older_server_refuses_keys_it_predates_and_does_not_report_them(
+    emu: GitHubEmulator, api: Api
+) -> None:
+    emu.forget_environment_keys("can_admins_bypass", "prevent_self_review")
+    refused = api("PUT", f"{R}/environments/prod", json={"can_admins_bypass": False})
+    assert refused.status_code == 422
+    assert refused.json()["message"] == (
+        'Invalid request.\n\n"can_admins_bypass" is not a permitted key.'
+    )
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 422
+    created = api("PUT", f"{R}/environments/prod", json={"wait_timer": 2})
+    assert created.status_code == 200
+    assert "can_admins_bypass" not in created.json()
+    assert "can_admins_bypass" not in api("GET", f"{R}/environments").json()["environments"][0]
+
+
+def test_a_server_without_rate_limiting_answers_404_and_sends_no_rate_headers() -> None:
+    validator = ContractValidator(rate_limit_headers=False)
+    with GitHubEmulator() as emu:
+        emu.on_request = validator.record
+        emu.add_org(OWNER)
+        emu.add_token("t", login="admin")
+        emu.disable_rate_limiting()
+        api = Api(emu.url, "t")
+        answer = api("GET", "/rate_limit")
+        assert answer.status_code == 404
+        assert answer.json()["message"] == "Rate limiting is not enabled."
+        user = api("GET", "/user")
+        assert user.status_code == 200
+        assert not [h for h in user.headers if h.lower().startswith("x-ratelimit")]
+        assert api("GET", f"/orgs/{OWNER}").status_code == 200
+    validator.assert_clean()
+    assert validator.checked == 3
+
+
+def test_the_contract_validator_lets_only_a_boolean_can_admins_bypass_through() -> None:
+    validator = ContractValidator()
+    url = "http://x/repos/o/r/environments/e"
+    headers = {"content-type": "application/json"}
+    assert validator.request_errors("PUT", url, headers, b'{"can_admins_bypass": false}') == []
+    assert validator.request_errors("PUT", url, headers, b'{"can_admins_bypass": "no"}')
+    both = b'{"can_admins_bypass": true, "admins": 1}'
+    assert validator.request_errors("PUT", url, headers, both)
