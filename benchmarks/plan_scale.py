@@ -50,6 +50,7 @@ from reconciler.github import (
     ensure_budget,
     resolve_cache_dir,
 )
+from reconciler.github.pacer import is_write
 from reconciler.planner import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
 
@@ -70,13 +71,18 @@ def connect(environ: Mapping[str, str], desired: DesiredState, cache_dir: Path |
 
 
 def paced_seconds(result: PhaseResult) -> float:
-    """The least time the default pacer (GitHub's 900 points a minute) allows."""
+    """The least time the default pacer's windows allow: each full window waits once."""
     config = PacerConfig()
-    points = sum(
-        count * config.cost(endpoint.split(" ", 1)[0])
-        for endpoint, count in result.by_endpoint.items()
+    weights = {False: 0, True: 0}
+    points = 0
+    for endpoint, count in result.by_endpoint.items():
+        method = endpoint.split(" ", 1)[0]
+        points += count * config.cost(method)
+        weights[is_write(method)] += count
+    return max(
+        limit.seconds * ((weights[True] if limit.writes_only else points) // limit.limit)
+        for limit in config.windows()
     )
-    return max(points - config.burst, 0) / config.refill_per_second
 
 
 @contextmanager

@@ -214,9 +214,9 @@ class _Checker:
                     "environment account; declare it under an environment instead",
                 )
                 continue
-            self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value")
-            filled = rules.fill(value, values)
-            self._report(capacity.too_large(path, value, filled, scope), at_value=True)
+            if self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value"):
+                filled = rules.fill(value, values)
+                self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         own_variables = [(*base, "variables", n) for n in settings.variables]
         self._report(capacity.too_many(own_variables, MAX_REPOSITORY_VARIABLES, "variable", scope))
         self._secret_names((*base, "secrets"), settings.secrets)
@@ -270,8 +270,9 @@ class _Checker:
                 if value.ssm_parameter is not None:
                     sub = (*path, "ssm_parameter")
                     self._text(sub, value.ssm_parameter, _ENV_PLACEHOLDERS, account, env)
-            elif isinstance(value, str):
-                self._text(path, value, _ENV_PLACEHOLDERS, account, env)
+            elif isinstance(value, str) and self._text(
+                path, value, _ENV_PLACEHOLDERS, account, env
+            ):
                 filled = rules.fill(value, values)
                 self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         secrets = self._merge_names(
@@ -322,25 +323,30 @@ class _Checker:
         allowed: frozenset[str],
         account: str | None,
         scope: str,
-    ) -> None:
+    ) -> bool:
+        """Report the text's placeholder problems; True when it has none (it can be filled)."""
         try:
             used = rules.placeholders(text)
         except rules.PlaceholderError as exc:
             self.fail_value(path, f"{describe(path)} {exc}")
-            return
+            return False
+        fine = True
         for name in used:
             if name not in allowed:
+                fine = False
                 self.fail_value(
                     path,
                     f"{describe(path)} uses '{{{name}}}', which {scope} cannot fill "
                     "because it belongs to no environment",
                 )
             elif name == "account_id" and account is None:
+                fine = False
                 self.fail_value(
                     path,
                     f"{describe(path)} uses '{{account_id}}', but environment '{scope}' has no "
                     "account in 'aws.accounts'",
                 )
+        return fine
 
     def _secret_source(
         self,

@@ -1,10 +1,18 @@
 """One pacer per run, shared by every thread: GitHub's secondary and primary limits.
 
-Secondary limits (documented): about 900 points per minute for REST, where a
-GET/HEAD/OPTIONS costs 1 point and any write 5, and at most 100 concurrent
-requests. The bucket below is sized so that no window of `window_seconds`
-ever sees more than `points_per_window` points: a burst of `burst_points`
-plus a refill of the remainder spread over the window.
+Secondary limits (GitHub's "Rate limits for the REST API"): at most 900 points
+per minute for REST, where a GET/HEAD/OPTIONS costs 1 point and any write 5;
+at most 100 concurrent requests; and, in general, at most 80 content-generating
+requests a minute and 500 an hour. Each is a sliding window here: a request
+waits only when one of the windows it counts in has no room for it, and then
+exactly until the oldest requests leave that window. No 60 s span ever holds
+more than the allowed points, and a run that fits in a window never waits.
+
+Writes are spaced by two rules, not by a fixed pause (see
+docs/performance.md, "How writes are spaced"): they go one at a time (GitHub:
+"make requests serially instead of concurrently", most of all mutative ones),
+and every write counts against the content-creation windows, which spreads a
+large apply to 80 writes a minute instead of bursting 180.
 
 Primary limit: the `x-ratelimit-remaining`/`x-ratelimit-reset` of responses.
 When the budget is spent we wait for the reset if it is near, else fail with
@@ -18,9 +26,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from reconciler.github.errors import GitHubError
@@ -28,39 +36,92 @@ from reconciler.github.errors import GitHubError
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def is_write(method: str) -> bool:
+    return method.upper() not in _READ_METHODS
+
+
 @dataclass(frozen=True)
 class PacerConfig:
+    # GitHub's documented REST secondary limit; GHES administrators set their own.
     points_per_window: int = 900
     window_seconds: float = 60.0
-    # None: a sixth of the window's points may go at once.
-    burst_points: int | None = None
     read_cost: int = 1
     write_cost: int = 5
+    # Content-generating requests (every write counts: GitHub does not list which
+    # endpoints generate content, so we assume all of them do). None: unlimited.
+    writes_per_minute: int | None = 80
+    writes_per_hour: int | None = 500
     # GitHub allows 100; a reconcile run never needs that many in flight.
     max_concurrent: int = 16
+    # Writes in flight at once across the run.
+    max_concurrent_writes: int = 1
     # Keep this many primary points unused (other tools share the token).
     primary_reserve: int = 0
     # Wait at most this long for a primary reset; longer fails the run.
     max_primary_wait: float = 60.0
 
     def cost(self, method: str) -> int:
-        return self.read_cost if method.upper() in _READ_METHODS else self.write_cost
+        return self.write_cost if is_write(method) else self.read_cost
 
-    @property
-    def burst(self) -> int:
-        # A tenth of the window: a long run then reaches 90% of the allowed rate.
-        burst = self.burst_points or max(self.points_per_window // 10, self.write_cost)
-        return min(max(burst, self.write_cost), self.points_per_window)
+    def windows(self) -> tuple[WindowLimit, ...]:
+        limits = [WindowLimit(self.window_seconds, self.points_per_window, writes_only=False)]
+        if self.writes_per_minute is not None:
+            limits.append(WindowLimit(60.0, self.writes_per_minute, writes_only=True))
+        if self.writes_per_hour is not None:
+            limits.append(WindowLimit(3600.0, self.writes_per_hour, writes_only=True))
+        return tuple(limits)
 
-    @property
-    def refill_per_second(self) -> float:
-        spare = max(self.points_per_window - self.burst, 1)
-        return spare / self.window_seconds
+
+@dataclass(frozen=True)
+class WindowLimit:
+    """No span of `seconds` may hold more than `limit` (points, or writes counted one each)."""
+
+    seconds: float
+    limit: int
+    writes_only: bool
+
+
+class _SlidingWindow:
+    """The charges still inside one window, oldest first, with their running total."""
+
+    def __init__(self, limit: WindowLimit) -> None:
+        self.limit = limit
+        self._entries: deque[tuple[float, int]] = deque()
+        self._total = 0
+
+    def weight(self, method: str, points: int) -> int:
+        if not self.limit.writes_only:
+            return points
+        return 1 if is_write(method) else 0
+
+    def earliest(self, at: float, weight: int) -> float:
+        """The first time from `at` on at which `weight` more fits in every span."""
+        if weight == 0:
+            return at
+        horizon = at - self.limit.seconds
+        while self._entries and self._entries[0][0] <= horizon:
+            self._total -= self._entries.popleft()[1]
+        room = self.limit.limit - weight
+        if self._total <= room:
+            return at
+        # Entries never lie after `at` (starts are handed out in order), so waiting
+        # for the oldest ones to leave is the only way to make room.
+        left = self._total
+        for started, cost in self._entries:
+            left -= cost
+            if left <= room:
+                return started + self.limit.seconds
+        return at  # a single request larger than the window: let it through alone
+
+    def add(self, at: float, weight: int) -> None:
+        if weight:
+            self._entries.append((at, weight))
+            self._total += weight
 
 
 @dataclass(frozen=True)
 class RequestEvent:
-    at: float  # monotonic seconds
+    at: float  # monotonic seconds at which the pacer let the request start
     method: str
     path: str
     status: int  # 0 for a retry attempt recorded before its answer
@@ -75,8 +136,12 @@ class RequestCounter:
         self._clock = clock
         self._events: list[RequestEvent] = []
 
-    def record(self, method: str, path: str, status: int, *, retry: bool = False) -> None:
-        event = RequestEvent(self._clock(), method.upper(), path, status, retry)
+    def record(
+        self, method: str, path: str, status: int, *, retry: bool = False, at: float | None = None
+    ) -> None:
+        """`at` is when the request was let through; by default, now."""
+        stamp = self._clock() if at is None else at
+        event = RequestEvent(stamp, method.upper(), path, status, retry)
         with self._lock:
             self._events.append(event)
 
@@ -112,7 +177,7 @@ class RequestCounter:
 
 
 class Pacer:
-    """Token bucket for points, a semaphore for concurrency, and the primary budget."""
+    """Sliding windows for points and writes, semaphores for concurrency, the primary budget."""
 
     def __init__(
         self,
@@ -129,35 +194,38 @@ class Pacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.config.max_concurrent)
-        self._tokens = float(self.config.burst)
-        self._stamp = clock()
+        self._write_slots = threading.BoundedSemaphore(self.config.max_concurrent_writes)
+        self._windows = tuple(_SlidingWindow(limit) for limit in self.config.windows())
+        self._next_start = float("-inf")
         self._remaining: int | None = None
         self._reset_at: float | None = None
 
     @contextmanager
-    def slot(self, method: str) -> Iterator[None]:
-        """Hold a concurrency slot and pay the request's points for its duration."""
-        with self._slots:
-            self.charge(method)
-            yield
+    def slot(self, method: str) -> Iterator[float]:
+        """Hold a concurrency slot for the request's duration; yields its start time."""
+        writes = self._write_slots if is_write(method) else nullcontext()
+        with writes, self._slots:
+            yield self.charge(method)
 
-    def charge(self, method: str) -> None:
+    def charge(self, method: str) -> float:
         """Pay for one request (also used for retry attempts), waiting as needed."""
         self._wait_for_primary()
-        cost = self.config.cost(method)
-        # Reserve now, possibly into debt, then sleep off the debt: callers are
-        # served in arrival order and no window can exceed its points.
+        points = self.config.cost(method)
+        # Starts are handed out in arrival order, each the earliest moment at which
+        # every window has room; the caller then sleeps until its start.
         with self._lock:
             now = self._clock()
-            rate = self.config.refill_per_second
-            self._tokens = min(float(self.config.burst), self._tokens + (now - self._stamp) * rate)
-            self._stamp = now
-            self._tokens -= cost
-            debt = -self._tokens
+            start = max(now, self._next_start)
+            weighed = [(window, window.weight(method, points)) for window in self._windows]
+            start = max((w.earliest(start, weight) for w, weight in weighed), default=start)
+            for window, weight in weighed:
+                window.add(start, weight)
+            self._next_start = start
             if self._remaining is not None:
                 self._remaining -= 1
-        if debt > 0:
-            self._sleep(debt / rate)
+        if start > now:
+            self._sleep(start - now)
+        return start
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn the primary budget from a response's rate-limit headers."""

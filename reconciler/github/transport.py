@@ -226,7 +226,7 @@ class PacedAdapter(HTTPAdapter):
             kept = cache.lookup(url, accept)
         if kept is not None:
             request.headers["If-None-Match"] = kept.etag
-        with self.pacer.slot(method):
+        with self.pacer.slot(method) as started:
             try:
                 response = super().send(
                     request,
@@ -237,10 +237,10 @@ class PacedAdapter(HTTPAdapter):
                     proxies=proxies,
                 )
             except Exception:
-                self.pacer.counter.record(method, path, 0)
+                self.pacer.counter.record(method, path, 0, at=started)
                 raise
         self.pacer.observe(response.headers)
-        self.pacer.counter.record(method, path, response.status_code)
+        self.pacer.counter.record(method, path, response.status_code, at=started)
         if cache is None:
             return response
         if response.status_code == 304 and kept is not None:

@@ -110,12 +110,11 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
         print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
-        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)")
         print(
             "# A read-only token, as the nightly drift check should have: "
-            f"export GITHUB_TOKEN={sandbox.read_token}",
-            flush=True,
+            f"export GITHUB_TOKEN={sandbox.read_token}"
         )
+        print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -25,7 +25,7 @@ DOC = ROOT / "docs" / "getting-started.md"
 BLOCK = re.compile(r"^```(?P<kind>console|text)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
 VOLATILE = (
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
-    (re.compile(r"sandbox_[0-9a-f]{16,}"), "sandbox_TOKEN"),
+    (re.compile(r"sandbox_(read_)?[0-9a-f]{16,}"), "sandbox_TOKEN"),
 )
 # What $EDITOR does in the walkthrough: the two edits its `diff` then shows.
 EDITOR_SCRIPT = r"""#!/bin/sh

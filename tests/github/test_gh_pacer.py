@@ -36,21 +36,102 @@ def _max_points_in_window(times: Sequence[tuple[float, int]], window: float) -> 
     return worst
 
 
-def test_bucket_never_lets_a_window_exceed_its_points() -> None:
-    fake = FakeTime()
-    config = PacerConfig(points_per_window=60, window_seconds=10.0)
-    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+def _charge_all(pacer: Pacer, fake: FakeTime, methods: Sequence[str]) -> list[tuple[float, int]]:
     charged: list[tuple[float, int]] = []
-    for i in range(200):
-        method = "POST" if i % 3 == 0 else "GET"
+    for method in methods:
         pacer.charge(method)
-        charged.append((fake.now, config.cost(method)))
+        charged.append((fake.now, pacer.config.cost(method)))
+    return charged
+
+
+def test_no_window_ever_holds_more_than_its_points() -> None:
+    fake = FakeTime()
+    config = PacerConfig(points_per_window=60, window_seconds=10.0, writes_per_minute=None)
+    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    methods = ["POST" if i % 3 == 0 else "GET" for i in range(200)]
+    charged = _charge_all(pacer, fake, methods)
 
     assert _max_points_in_window(charged, 10.0) <= 60
+    # ...and not needlessly slow: a window is only closed when the next request
+    # does not fit, so each holds at least its points less one write's worth.
     total = sum(cost for _, cost in charged)
-    # ...and it is not needlessly slow: close to the sustained refill rate.
-    elapsed = fake.now - 1000.0
-    assert elapsed <= (total - config.burst) / config.refill_per_second + 1e-6
+    assert fake.now - 1000.0 <= (total // (60 - config.write_cost + 1)) * 10.0
+
+
+def test_a_run_that_fits_in_the_window_never_waits() -> None:
+    fake = FakeTime()
+    pacer = Pacer(PacerConfig(), clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    # 900 points exactly: 400 reads and 80 writes (the content limit's minute).
+    _charge_all(pacer, fake, ["GET"] * 400 + ["PUT"] * 80 + ["GET"] * 100)
+    assert fake.slept == []
+    pacer.charge("GET")  # the 901st point waits for the first to leave the window
+    assert fake.slept == [pytest.approx(60.0)]
+
+
+def test_a_request_waits_exactly_until_the_oldest_points_leave() -> None:
+    fake = FakeTime()
+    config = PacerConfig(points_per_window=10, window_seconds=10.0, writes_per_minute=None)
+    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    for _ in range(5):
+        pacer.charge("GET")
+        fake.now += 1.0  # reads at 1000..1004, then 1005..1009
+    for _ in range(5):
+        pacer.charge("GET")
+        fake.now += 1.0
+    assert fake.slept == []
+    pacer.charge("POST")  # 5 points: the window must lose the reads of 1000..1004
+    assert fake.now == pytest.approx(1014.0)
+
+
+def test_writes_count_against_the_content_creation_limits() -> None:
+    fake = FakeTime()
+    config = PacerConfig(points_per_window=10**6, writes_per_minute=80, writes_per_hour=500)
+    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    charged = _charge_all(pacer, fake, ["PATCH"] * 600)
+    starts = [at for at, _ in charged]
+    per_minute = max(sum(1 for t in starts if s <= t < s + 60) for s in starts)
+    per_hour = max(sum(1 for t in starts if s <= t < s + 3600) for s in starts)
+    assert per_minute == 80
+    assert per_hour == 500
+    # Reads are not content: they never wait for the write windows.
+    fake.slept.clear()
+    pacer.charge("GET")
+    assert fake.slept == []
+
+
+def test_a_ghes_limit_is_honoured() -> None:
+    fake = FakeTime()
+    config = PacerConfig(points_per_window=100, writes_per_minute=None, writes_per_hour=None)
+    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    charged = _charge_all(pacer, fake, ["GET"] * 250)
+    assert _max_points_in_window(charged, 60.0) == 100
+    assert fake.now - 1000.0 == pytest.approx(120.0)
+
+
+def test_writes_go_one_at_a_time_while_reads_run_in_parallel() -> None:
+    pacer = Pacer(PacerConfig(max_concurrent=8, points_per_window=10**6, writes_per_minute=None))
+    peaks = {"GET": 0, "PUT": 0}
+    inside = {"GET": 0, "PUT": 0}
+    lock = threading.Lock()
+    reads_gate = threading.Barrier(4, timeout=5)
+
+    def work(method: str) -> None:
+        with pacer.slot(method):
+            with lock:
+                inside[method] += 1
+                peaks[method] = max(peaks[method], inside[method])
+            if method == "GET":
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    reads_gate.wait()
+            with lock:
+                inside[method] -= 1
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in ["GET"] * 4 + ["PUT"] * 6]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert peaks == {"GET": 4, "PUT": 1}
 
 
 def test_writes_cost_five_points_and_reads_one() -> None:
@@ -132,7 +213,9 @@ def _points(events: Sequence[RequestEvent], config: PacerConfig) -> list[tuple[f
 def test_a_parallel_run_stays_within_a_scaled_down_secondary_limit(
     emu: GitHubEmulator, make_conn: ConnFactory
 ) -> None:
-    config = PacerConfig(points_per_window=40, window_seconds=1.0, max_concurrent=4)
+    config = PacerConfig(
+        points_per_window=40, window_seconds=1.0, max_concurrent=4, writes_per_minute=None
+    )
     conn = make_conn(pacer=Pacer(config))
     names = [f"svc{i}" for i in range(8)]
     for name in names:

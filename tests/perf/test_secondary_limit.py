@@ -7,9 +7,9 @@ points: the pacer schedules requests on the client's clock and the server
 counts them on arrival, and a thread that wakes late lets a window on the
 server hold a little more than the pacer sent in one of its own windows
 (measured: a 4-point margin in a 1 s window still drew an occasional 403).
-On GitHub's 60 s window the same jitter is a hundredth of a point. The burst
-is 10 points, so the refill rate, which is what a run of many windows gets,
-is 250 of the server's 270 points per window.
+On GitHub's 60 s window the same jitter is a hundredth of a point. The pacer
+is a sliding window too, so a run of many windows gets 260 of the server's
+270 points per window.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ SERVER_POINTS, WINDOW = 270, 3.0
 PACER = PacerConfig(
     points_per_window=SERVER_POINTS - 10,
     window_seconds=WINDOW,
-    burst_points=10,
     max_concurrent=16,
 )
 
