@@ -19,8 +19,9 @@ REVIEWER_ACCESS_UNVERIFIED = "github.reviewer_access_unverified"
 OIDC_TEMPLATE_UNREADABLE = "github.oidc_template_unreadable"
 ADMINS_BYPASS_UNKNOWN = "github.admins_bypass_unknown"
 PLAN_UNSUPPORTED = "github.plan_unsupported"
-# Raised by `reconcile diff` only: a property of the edit, not of live state.
+# Raised by `reconcile diff` only: properties of the edit, not of live state.
 PRUNE_ENABLED = "review.prune_enabled"
+TRUST_WIDENED = "review.trust_widened"
 
 GITHUB_FINDING_CODES: tuple[str, ...] = (
     REPOSITORY_MISSING,
@@ -37,4 +38,4 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     PLAN_UNSUPPORTED,
 )
 
-REVIEW_FINDING_CODES: tuple[str, ...] = (PROTECTION_WEAKENED, PRUNE_ENABLED)
+REVIEW_FINDING_CODES: tuple[str, ...] = (PROTECTION_WEAKENED, PRUNE_ENABLED, TRUST_WIDENED)

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from reconciler import findings as codes
-from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredRepository, DesiredState
+from reconciler.desired import (
+    BranchPattern,
+    DesiredEnvironment,
+    DesiredRepository,
+    DesiredState,
+    IamRoleRef,
+)
 from reconciler.diff.patterns import widening
 from reconciler.plan import Finding, Severity
 
@@ -56,6 +62,41 @@ def _self_review_allowed(old: DesiredEnvironment, new: DesiredEnvironment) -> st
     return None
 
 
+def _admins_bypass_allowed(old: DesiredEnvironment, new: DesiredEnvironment) -> str | None:
+    # None is "left as GitHub has it": only an explicit true gives something up.
+    if new.admins_bypass is True and old.admins_bypass is not True:
+        return (
+            "admins_bypass turned on: repository administrators may deploy without "
+            "the required reviewers"
+        )
+    return None
+
+
+def _trust_widened(old: DesiredEnvironment, new: DesiredEnvironment) -> str | None:
+    """Subjects an `iam_role` value now declares trusted beyond this environment.
+
+    Judged where there are reviewers to get around, as the live trust check is.
+    """
+    if new.required_approvals == 0:
+        return None
+    before = {name.lower(): value for name, value in old.variables.items()}
+    widened = []
+    for name, value in sorted(new.variables.items()):
+        if not isinstance(value, IamRoleRef):
+            continue
+        was = before.get(name.lower())
+        known = set(was.also_trusted) if isinstance(was, IamRoleRef) else set()
+        added = [s for s in value.also_trusted if s not in known]
+        if added:
+            widened.append(f"{name} ({value.role_name}) also trusts {', '.join(added)}")
+    if not widened:
+        return None
+    return (
+        f"declared role trust widened: {'; '.join(widened)}; such jobs skip this "
+        "environment's reviewers"
+    )
+
+
 def _wait_timer_shortened(old: DesiredEnvironment, new: DesiredEnvironment) -> str | None:
     if new.wait_timer < old.wait_timer:
         return f"wait_timer shortened from {old.wait_timer} to {new.wait_timer} minutes"
@@ -91,15 +132,15 @@ def _refs_widened(old: DesiredEnvironment, new: DesiredEnvironment) -> str | Non
     )
 
 
-# One row per way an edit can weaken an environment. The admins' bypass rule
-# (`admins_bypass` false -> true) and the declared-trust rule (`also_trusted`
-# of an `iam_role` value gaining subjects) are rows of the same shape.
+# One row per way an edit can weaken an environment.
 ENVIRONMENT_RULES: tuple[EnvironmentRule, ...] = (
     EnvironmentRule(codes.PROTECTION_WEAKENED, _approvals_lowered),
     EnvironmentRule(codes.PROTECTION_WEAKENED, _reviewers_removed),
     EnvironmentRule(codes.PROTECTION_WEAKENED, _self_review_allowed),
+    EnvironmentRule(codes.PROTECTION_WEAKENED, _admins_bypass_allowed),
     EnvironmentRule(codes.PROTECTION_WEAKENED, _refs_widened),
     EnvironmentRule(codes.PROTECTION_WEAKENED, _wait_timer_shortened),
+    EnvironmentRule(codes.TRUST_WIDENED, _trust_widened),
 )
 
 

@@ -22,10 +22,7 @@ BASE = ROOT.read_text()
 PLATFORM = "Alpha-Swarm-ai/alphaswarm_platform"
 ADMIN = "Alpha-Swarm-ai/alphaswarm_admin"
 BOTH = "(in 2 repositories: alphaswarm_admin, alphaswarm_platform)"
-PROD_REVIEWERS = """    reviewers:
-      - team:platform-approvers
-      - user:alphaswarm-release-manager
-"""
+STAGING = "  staging:\n    required_approvals: 1\n    reviewers: [team:platform-approvers]\n"
 
 
 @pytest.fixture(autouse=True)
@@ -107,6 +104,39 @@ CASES: dict[str, Case] = {
             "      - user:alphaswarm-release-manager\n      - user:octocat\n",
         ),
         [],
+    ),
+    "admins' bypass allowed": Case(
+        lambda t: edit(t, STAGING, STAGING + "    admins_bypass: true\n"),
+        [
+            (
+                None,
+                "staging",
+                "admins_bypass turned on: repository administrators may deploy without the "
+                f"required reviewers {BOTH}",
+            )
+        ],
+    ),
+    "admins' bypass taken back is no finding": Case(
+        lambda t: edit(t, STAGING + "    admins_bypass: true\n", STAGING),
+        [],
+        old=lambda t: edit(t, STAGING, STAGING + "    admins_bypass: true\n"),
+    ),
+    "declared role trust widened": Case(
+        lambda t: edit(
+            t, "also_trusted: [pull_request]", 'also_trusted: [pull_request, "ref:refs/heads/main"]'
+        ),
+        [
+            (
+                None,
+                env,
+                "declared role trust widened: AWS_PLAN_ROLE_ARN (aqp-gha-plan) also trusts "
+                f"ref:refs/heads/main; such jobs skip this environment's reviewers {BOTH}",
+            )
+            for env in ("staging", "prod")
+        ],
+    ),
+    "declared trust taken back is no finding": Case(
+        lambda t: edit(t, ", also_trusted: [pull_request]}", "}"), []
     ),
     "branch pattern widened": Case(
         lambda t: edit(t, "deployment_branches: [main]", 'deployment_branches: ["*"]'),
@@ -223,6 +253,14 @@ CASES: dict[str, Case] = {
 }
 
 
+def _code(message: str) -> str:
+    if message.startswith("prune switched on"):
+        return "review.prune_enabled"
+    if message.startswith("declared role trust widened"):
+        return "review.trust_widened"
+    return "github.protection_weakened"
+
+
 def run_diff(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, fmt: str
 ) -> str:
@@ -246,10 +284,7 @@ def test_each_weakening_is_one_warning(
     assert sorted(found, key=str) == sorted(case.expected, key=str)
     assert {f["severity"] for f in doc["findings"]} <= {"warning"}
     assert doc["summary"]["warnings"] == len(case.expected)
-    expected_codes = {
-        "review.prune_enabled" if r is e is None else "github.protection_weakened"
-        for r, e, _ in case.expected
-    }
+    expected_codes = {_code(message) for _, _, message in case.expected}
     assert {f["code"] for f in doc["findings"]} == expected_codes
 
 
