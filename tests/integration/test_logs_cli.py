@@ -95,7 +95,7 @@ def test_console_lines_are_short_and_progress_never_shares_a_line(sandbox: Sandb
     sandbox.github.add_fault(REFUSE_VARIABLES)
     code, out, raw = _run_on_terminal(_command("apply", "--yes"))
     assert code == 1, raw
-    assert "Apply: 11 applied, 12 failed, 0 skipped." in out
+    assert "Apply: 11 applied, 12 failed, 0 skipped" in out, out
     screen = _screen(raw)
     starts = [i for i, line in enumerate(screen) if CLOCK.match(line)]
     events = [screen[i] for i in starts]

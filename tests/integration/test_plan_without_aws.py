@@ -33,7 +33,7 @@ DB_HOST = '  DB_HOST: {ssm_parameter: "/alphaswarm/{env}/db-host"}\n'
 def config(tmp_path: Path) -> Path:
     """The root file plus a variable whose value only SSM knows."""
     text = ROOT_CONFIG.read_text()
-    anchor = "  AWS_PLAN_ROLE_ARN: {iam_role: aqp-gha-plan}\n"
+    anchor = "  AWS_DEPLOYER_ROLE_ARN: {iam_role: aqp-gha-apply}\n"
     assert anchor in text
     path = tmp_path / "environments.yaml"
     path.write_text(text.replace(anchor, anchor + DB_HOST))
