@@ -18,7 +18,7 @@ from reconciler.config import load_desired
 from reconciler.converge import apply_and_verify
 from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
-from reconciler.github import GitHubConnection, connection_from_env
+from reconciler.github import GitHubConnection, TransportSettings, connection_from_env
 from reconciler.plan import Plan
 from reconciler.planner import PlanResult, make_plan
 from reconciler.render import Wording, render
@@ -140,7 +140,7 @@ def _apply(result: PlanResult, conn: GitHubConnection) -> ApplyReport:
     return report
 
 
-def run_demo(config: Path, *, color: bool) -> int:
+def run_demo(config: Path, *, color: bool, transport: TransportSettings | None = None) -> int:
     desired = load_desired(config)
     n = _Narrator(color)
     n.say(
@@ -150,7 +150,7 @@ def run_demo(config: Path, *, color: bool) -> int:
     )
     n.say("A local GitHub API emulator and a moto AWS stand in for the real ones.")
     with Sandbox(desired) as sandbox, _sandbox_environment(sandbox):
-        conn = connection_from_env(os.environ, desired)
+        conn = connection_from_env(os.environ, desired, transport=transport)
 
         n.title("plan against a fresh GitHub: everything is to create")
         first = _plan(conn, desired, color, first_repo_only=True)

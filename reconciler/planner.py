@@ -178,6 +178,7 @@ def dispatch_findings(
             environment=environment,
             warn_days=secret.check.expiry_warning_days,
             now=datetime.now(UTC),
+            transport=conn.transport,
         )
         del token
     return findings

@@ -1,8 +1,10 @@
 """Fixtures shared by the integration tests: the sandbox and the CLI.
 
-Every GitHub emulator started through these fixtures reports each request
-to one session-wide OpenAPI validator, so every request our client sends
-during the suite is checked against GitHub's API description.
+Every test runs isolated from the machine (tests/isolation.py): its own
+environment, working directory and fast transport settings, and no network
+beyond loopback. Every GitHub emulator started through these fixtures reports
+each request to one session-wide OpenAPI validator, so every request our
+client sends during the suite is checked against GitHub's API description.
 """
 
 from __future__ import annotations
@@ -15,42 +17,42 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
-ROOT_CONFIG = ROOT / "environments.yaml"
 if str(TESTS) not in sys.path:
     # Appended, not prepended: a tests/ folder must never shadow an installed package.
     sys.path.append(str(TESTS))
 
 from contract_support import ContractValidator  # noqa: E402
+from isolation import (  # noqa: E402
+    FIXTURE_CONFIG,
+    TEST_TRANSPORT,
+    NetworkGuard,
+    isolate,
+    logging_restored,
+)
 
 from reconciler.cli import main  # noqa: E402
 from reconciler.config import load_desired  # noqa: E402
 from reconciler.sandbox.aws import AwsSandbox  # noqa: E402
 from reconciler.sandbox.runner import Sandbox  # noqa: E402
 
-_FOREIGN_ENV = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "GITHUB_API_URL",
-    "GITHUB_APP_ID",
-    "GITHUB_APP_PRIVATE_KEY",
-    "GITHUB_APP_PRIVATE_KEY_FILE",
-    "GITHUB_APP_INSTALLATION_ID",
-    "AWS_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "XDG_CACHE_HOME",
-)
+_GUARD = NetworkGuard()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _network_guard() -> Iterator[None]:
+    with _GUARD.installed():
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No credentials or endpoints from the machine running the tests leak in."""
-    for name in _FOREIGN_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No credentials, endpoints, files or network of the machine running the tests."""
+    isolate(monkeypatch, tmp_path)
+    _GUARD.take()
+    with logging_restored():
+        yield
+    left = _GUARD.take()
+    assert left == [], f"the test tried to leave this machine: {left}"
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ def make_sandbox(
     """Start a sandbox seeded from a config; its exports are set in os.environ."""
     started: list[Sandbox] = []
 
-    def make(config: Path = ROOT_CONFIG, *, latency: float = 0.0) -> Sandbox:
+    def make(config: Path = FIXTURE_CONFIG, *, latency: float = 0.0) -> Sandbox:
         aws_server.reset()
         sandbox = Sandbox(load_desired(config), aws=aws_server, latency=latency)
         sandbox.github.on_request = contract_validator.record
@@ -111,11 +113,14 @@ def sandbox(make_sandbox: SandboxFactory) -> Sandbox:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
-    """Run `reconcile ARGS...` in this process, as a user would, capturing its output."""
+    """Run `reconcile ARGS...` in this process, as a user would, capturing its output.
+
+    Unpaced, with millisecond retry sleeps (TEST_TRANSPORT), given to `main` explicitly.
+    """
 
     def run(*args: str | Path) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        code = main([str(a) for a in args], transport=TEST_TRANSPORT)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reconciler import logs
 from reconciler.cli.exits import ExitCode
@@ -16,14 +17,21 @@ from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
 from reconciler.interrupts import Interrupted
 
+if TYPE_CHECKING:
+    from reconciler.github import TransportSettings
+
 EXIT_OK = ExitCode.OK
 EXIT_ERROR = ExitCode.ERROR
 EXIT_DRIFT = ExitCode.DRIFT
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | None = None) -> int:
+    """`transport`: how GitHub requests are paced and retried (tests pass
+    `TransportSettings.for_tests()`); None reads it from the environment, which is
+    production's settings unless a RECONCILE_TEST_* variable is set."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.transport = transport
     logs.configure(verbosity=args.verbose, fmt=args.log_format)
     from reconciler.cli import commands
 

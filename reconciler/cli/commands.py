@@ -20,7 +20,7 @@ from reconciler.plan import Plan
 
 if TYPE_CHECKING:
     from reconciler.desired import DesiredState
-    from reconciler.github import GitHubConnection
+    from reconciler.github import GitHubConnection, TransportSettings
     from reconciler.scope import Scope
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = ExitCode.OK, ExitCode.ERROR, ExitCode.DRIFT
@@ -49,13 +49,24 @@ def config_file(args: argparse.Namespace) -> Path:
     return path
 
 
+def transport_settings(args: argparse.Namespace) -> TransportSettings:
+    """What `main` was given, else from the environment (production's unless a
+    RECONCILE_TEST_* variable is set; see docs/testing.md)."""
+    from reconciler.github import settings_from_env
+
+    given: TransportSettings | None = getattr(args, "transport", None)
+    return given if given is not None else settings_from_env(os.environ)
+
+
 def connect(args: argparse.Namespace, desired: DesiredState) -> GitHubConnection:
     """The GitHub connection of SPEC section 2, with the cache and budget options."""
     from reconciler.github import connection_from_env, ensure_budget, resolve_cache_dir
     from reconciler.planner import estimate_requests
 
     cache_dir = resolve_cache_dir(args.cache_dir, disabled=args.no_cache, environ=os.environ)
-    conn = connection_from_env(os.environ, desired, cache_dir=cache_dir)
+    conn = connection_from_env(
+        os.environ, desired, cache_dir=cache_dir, transport=transport_settings(args)
+    )
     ensure_budget(conn, estimate_requests(desired), wait=args.wait_for_rate_limit)
     return conn
 
@@ -136,7 +147,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from reconciler.export import run_export
 
-    return run_export(args)
+    return run_export(args, transport=transport_settings(args))
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -159,7 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not args.verbose:
         logs.configure(verbosity=-1, fmt=args.log_format)
-    return run_demo(config_file(args), color=_color(args))
+    return run_demo(config_file(args), color=_color(args), transport=transport_settings(args))
 
 
 # The saved plan's record of the desired state it was made from: when apply --plan

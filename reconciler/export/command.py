@@ -9,12 +9,15 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from reconciler.config import rules
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
 from reconciler.observed import ObservedRepository
+
+if TYPE_CHECKING:
+    from reconciler.github import TransportSettings
 
 _log = get_logger("reconciler.export")
 
@@ -76,12 +79,16 @@ def only_environments(repo: ObservedRepository, envs: Sequence[str]) -> Observed
 
 
 def read_repositories(
-    target: ExportTarget, environ: Mapping[str, str], concurrency: int
+    target: ExportTarget,
+    environ: Mapping[str, str],
+    concurrency: int,
+    *,
+    transport: TransportSettings | None = None,
 ) -> list[ObservedRepository]:
     from reconciler.github import connection_from_env, observe_repository
 
     first = target.repositories[0] if target.repositories else None
-    with connection_from_env(environ, target.owner, first) as conn:
+    with connection_from_env(environ, target.owner, first, transport=transport) as conn:
         workers = max(1, min(concurrency, len(target.repositories)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export-read") as pool:
             return list(
@@ -122,15 +129,21 @@ def run_export(
     *,
     environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
+    transport: TransportSettings | None = None,
 ) -> int:
-    """`reconcile export`; returns the exit code. Failures raise ReconcileError."""
+    """`reconcile export`; returns the exit code. Failures raise ReconcileError.
+
+    `transport`: how GitHub requests are paced and retried (production's if None)."""
     from reconciler.export import export_config
 
     target = resolve_target(args)
     if not target.repositories:
         raise ReconcileError("nothing to export: give --repo NAME or a config with repositories")
     live = read_repositories(
-        target, os.environ if environ is None else environ, getattr(args, "concurrency", 8)
+        target,
+        os.environ if environ is None else environ,
+        getattr(args, "concurrency", 8),
+        transport=transport,
     )
     envs: Sequence[str] = getattr(args, "env", None) or []
     live = [only_environments(r, envs) for r in live]

@@ -18,7 +18,7 @@ from reconciler.github.identities import (
 )
 from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import observe_github, observe_repository
-from reconciler.github.transport import RetryPolicy
+from reconciler.github.transport import RetryPolicy, TransportSettings, settings_from_env
 from reconciler.github.writer import GitHubWriter, WriteResult
 from reconciler.logs import claim_library_loggers
 
@@ -38,6 +38,7 @@ __all__ = [
     "RequestCounter",
     "RetryPolicy",
     "TokenCredentials",
+    "TransportSettings",
     "WriteResult",
     "authenticated_actor",
     "check_reviewer_access",
@@ -51,4 +52,5 @@ __all__ = [
     "repository_billing",
     "resolve_cache_dir",
     "resolve_identities",
+    "settings_from_env",
 ]

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+import requests
 from github import Auth, Github
-from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+from github.Requester import Requester
 
 from reconciler import __version__
 from reconciler.desired import DesiredState
@@ -24,7 +25,12 @@ from reconciler.github.cache import ConditionalCache, app_identity, token_identi
 from reconciler.github.errors import GitHubError, detached, translate
 from reconciler.github.pacer import Pacer
 from reconciler.github.redaction import checked_token, shown_url, split_api_url
-from reconciler.github.transport import PacedAdapter, ReconcileRetry, RetryPolicy
+from reconciler.github.transport import (
+    RetryPolicy,
+    TransportSettings,
+    paced_client_session,
+    route_pygithub_through_client_sessions,
+)
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -84,9 +90,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_api_url(api_url: str) -> str:
+def check_api_url(api_url: str, *, loopback_only: bool = False) -> str:
     """The URL without a trailing slash; refuses plain http:// to a remote host,
-    and credentials, a query or a fragment in it (quoting none of them)."""
+    and credentials, a query or a fragment in it (quoting none of them).
+
+    `loopback_only` (test transport settings): refuses any host not on this machine.
+    """
     parts = split_api_url(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GitHubError("config", f"GITHUB_API_URL {shown_url(parts)!r} is not an http(s) URL")
@@ -96,28 +105,46 @@ def check_api_url(api_url: str) -> str:
             f"refusing to send GitHub credentials over plain http:// to {parts.hostname}; "
             "use https:// (plain http is allowed only for a loopback host)",
         )
+    if loopback_only and not _is_loopback(parts.hostname):
+        raise GitHubError(
+            "config",
+            f"test transport settings (no pacing, short retry sleeps) are for a GitHub API "
+            f"on this machine only, not {parts.hostname}; unset RECONCILE_TEST_PACING and "
+            "RECONCILE_TEST_RETRY_SLEEP_MS",
+        )
     return api_url.rstrip("/")
 
 
 class GitHubConnection:
-    """Credentials plus transport settings; hands out one PyGithub client per thread."""
+    """Credentials plus transport settings; hands out one PyGithub client per thread.
+
+    `transport` sets how requests are paced and retried (production's defaults
+    when None); `retry` and `pacer`, when given, take the place of its parts
+    (a `Pacer` also brings its request counter).
+    """
 
     def __init__(
         self,
         credentials: Credentials,
         *,
         api_url: str = DEFAULT_API_URL,
+        transport: TransportSettings | None = None,
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         timeout: float = 30.0,
         cache_dir: Path | None = None,
     ) -> None:
-        self.api_url = check_api_url(api_url)
+        settings = transport or TransportSettings()
+        self.api_url = check_api_url(api_url, loopback_only=settings.loopback_only)
         # None: no conditional-request cache (every GET answered in full).
         self.cache_dir = cache_dir
         self.credentials = credentials
-        self.retry_policy = retry or RetryPolicy()
-        self.pacer = pacer or Pacer()
+        self.retry_policy = retry or settings.retry
+        self.pacer = pacer or Pacer(settings.pacer)
+        # What this connection runs with, for connections made on its behalf.
+        self.transport = TransportSettings(
+            self.pacer.config, self.retry_policy, settings.loopback_only
+        )
         self.timeout = timeout
         # Per-run memo for lookups that cannot change during a run (identities,
         # secret public keys); guarded by `memo_lock`.
@@ -126,6 +153,7 @@ class GitHubConnection:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._clients: list[Github] = []
+        self._sessions: list[requests.Session] = []
         self._auth: Auth.Auth | None = None
         self._app_slug: str | None = None
         self._cache: ConditionalCache | None = None
@@ -174,8 +202,11 @@ class GitHubConnection:
     def close(self) -> None:
         with self._lock:
             clients, self._clients = self._clients, []
+            sessions, self._sessions = self._sessions, []
         for client in clients:
             client.close()
+        for session in sessions:
+            session.close()
 
     def __enter__(self) -> GitHubConnection:
         return self
@@ -184,8 +215,13 @@ class GitHubConnection:
         self.close()
 
     def _make_client(self, auth: Auth.Auth, *, cached: bool = True) -> Github:
-        retry = ReconcileRetry(policy=self.retry_policy, pacer=self.pacer)
         pool = self.pacer.config.max_concurrent
+        cache = self._cache_for(auth) if cached else None
+        session, retry = paced_client_session(
+            self.pacer, self.retry_policy, pool_size=pool, cache=cache
+        )
+        # Before the client exists: PyGithub picks its connection class on creation.
+        route_pygithub_through_client_sessions()
         client = Github(
             auth=auth,
             base_url=self.api_url,
@@ -198,11 +234,9 @@ class GitHubConnection:
             seconds_between_writes=None,
             lazy=True,
         )
-        cache = self._cache_for(auth) if cached else None
-        adapter = PacedAdapter(self.pacer, max_retries=retry, pool_maxsize=pool, cache=cache)
-        _install_transport(client.requester, adapter)
         with self._lock:
             self._clients.append(client)
+            self._sessions.append(session)
         return client
 
     def _cache_for(self, auth: Auth.Auth) -> ConditionalCache | None:
@@ -265,30 +299,6 @@ class GitHubConnection:
         return int(data["id"])
 
 
-def _install_transport(requester: Requester, adapter: PacedAdapter) -> None:
-    """Give the requester a connection whose session sends through `adapter`.
-
-    PyGithub creates its connection lazily and keeps reusing it while the host
-    matches; pre-seeding it is per-client, unlike the process-wide
-    `Requester.injectConnectionClasses` (which also disables keep-alive).
-    """
-    parts = urlsplit(requester.base_url)
-    connection_class: type[HTTPRequestsConnectionClass] | type[HTTPSRequestsConnectionClass]
-    if parts.scheme == "https":
-        connection_class = HTTPSRequestsConnectionClass
-    else:
-        connection_class = HTTPRequestsConnectionClass
-    connection = connection_class(
-        requester.hostname,
-        parts.port,
-        timeout=requester.kwargs["timeout"],
-        retry=adapter.max_retries,
-        pool_size=adapter.pool_maxsize,
-    )
-    connection.session.mount(f"{parts.scheme}://", adapter)
-    requester._Requester__connection = connection  # type: ignore[attr-defined]
-
-
 def _read_key(environ: Mapping[str, str]) -> str:
     text = environ.get("GITHUB_APP_PRIVATE_KEY")
     if text:
@@ -341,13 +351,16 @@ def connection_from_env(
     owner: str | DesiredState,
     first_repo: str | None = None,
     *,
+    transport: TransportSettings | None = None,
     retry: RetryPolicy | None = None,
     pacer: Pacer | None = None,
     cache_dir: Path | None = None,
 ) -> GitHubConnection:
     """The connection SPEC section 2 describes, from the process environment.
 
-    `cache_dir`: see `reconciler.github.cache.resolve_cache_dir` for what the
+    `transport`, `retry`, `pacer`: as for `GitHubConnection` (production's
+    pacing and retries when not given). `cache_dir`: see
+    `reconciler.github.cache.resolve_cache_dir` for what the
     `--cache-dir`/`--no-cache` options mean; None runs without the cache.
     """
     if isinstance(owner, DesiredState):
@@ -358,5 +371,10 @@ def connection_from_env(
     check_api_url(api_url)
     credentials = credentials_from_env(environ, owner, first_repo)
     return GitHubConnection(
-        credentials, api_url=api_url, retry=retry, pacer=pacer, cache_dir=cache_dir
+        credentials,
+        api_url=api_url,
+        transport=transport,
+        retry=retry,
+        pacer=pacer,
+        cache_dir=cache_dir,
     )

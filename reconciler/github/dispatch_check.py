@@ -32,7 +32,7 @@ from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
 from reconciler.github.redaction import TOKEN_SHAPE, scrub
-from reconciler.github.transport import RetryPolicy
+from reconciler.github.transport import TransportSettings
 from reconciler.plan import Finding, Severity
 
 TOKEN_INVALID = "dispatch.token_invalid"
@@ -121,7 +121,7 @@ def check_dispatch_token(
     environment: str | None,
     warn_days: int = DEFAULT_WARN_DAYS,
     now: datetime,
-    retry: RetryPolicy | None = None,
+    transport: TransportSettings | None = None,
     timeout: float = 30.0,
 ) -> list[Finding]:
     """Findings about `token` (the value of secret `secret_name`) dispatching to `target`.
@@ -148,7 +148,7 @@ def check_dispatch_token(
                 "the value holds spaces or characters a GitHub token never has",
             )
         ]
-    answer = _read_target(api_url, value, target, retry=retry, timeout=timeout, scope=scope)
+    answer = _read_target(api_url, value, target, transport=transport, timeout=timeout, scope=scope)
     return _judge(answer, scope, warn_days=warn_days, now=now)
 
 
@@ -190,7 +190,7 @@ def _read_target(
     token: str,
     target: str,
     *,
-    retry: RetryPolicy | None,
+    transport: TransportSettings | None,
     timeout: float,
     scope: _Scope,
 ) -> Answer | GitHubError:
@@ -201,7 +201,7 @@ def _read_target(
         # Its own connection: this token must not share the run's client,
         # credentials or on-disk cache (whose key derives from the token).
         with GitHubConnection(
-            TokenCredentials(token), api_url=api_url, retry=retry, timeout=timeout
+            TokenCredentials(token), api_url=api_url, transport=transport, timeout=timeout
         ) as conn:
             answer = send(conn, "GET", repo_path(target), action=_ACTION, permission=_PERMISSION)
     except GitHubError as exc:

@@ -1,8 +1,14 @@
 """The HTTP layer under PyGithub: pacing, counting and retries.
 
-PyGithub sends every request through a `requests.Session` owned by its
-connection object. `PacedAdapter` is mounted on that session, so each request
-(one per PyGithub call) passes the shared pacer and is counted. With a
+PyGithub sends every request through a `requests.Session` held by a
+connection object it makes from the connection classes
+`Requester.injectConnectionClasses` names (its public extension point, also
+what its own replay tests use). Ours, `PacedHTTPConnection` and
+`PacedHTTPSConnection`, send through the session of the client they were made
+for, found on the `ReconcileRetry` PyGithub hands every connection it makes.
+`PacedAdapter` is mounted on that session, so each request (one per PyGithub
+call, the App's installation-token requests included) passes the shared
+pacer and is counted. With a
 `ConditionalCache`, a GET carries the kept ETag as `If-None-Match`, and a 304
 goes back up as the kept 200 body (PyGithub never sees a 304); the counter
 still records the 304, which is what shows how much of a run was free.
@@ -24,12 +30,14 @@ import logging
 import random
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
 from github.GithubRetry import GithubRetry
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
@@ -38,12 +46,13 @@ from urllib3.response import BaseHTTPResponse
 
 from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER, CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
-from reconciler.github.pacer import Pacer
+from reconciler.github.pacer import Pacer, PacerConfig
 from reconciler.logs import get_logger
+
+_log = get_logger("reconcile.github")
 
 _ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "POST"})
 _NEVER_RETRY = (401, 404, 409, 422)
-_log = get_logger("reconcile.github")
 # getaddrinfo's "try again" is a resolver hiccup worth a retry; the rest mean no such host.
 _TRANSIENT_RESOLUTION = frozenset({socket.EAI_AGAIN})
 
@@ -81,14 +90,28 @@ class RetryPolicy:
     max_wait: float = 60.0  # no single wait is longer; a longer required wait fails
     # GitHub: with no Retry-After on a secondary limit, wait at least a minute.
     secondary_wait: float = 60.0
+    # Tests only: sleep at most this long per wait. What GitHub asked for is
+    # still judged as above (a wait over `max_wait` still fails the request).
+    sleep_cap: float | None = None
+
+    def sleep_for(self, wait: float) -> float:
+        return wait if self.sleep_cap is None else min(wait, self.sleep_cap)
 
 
 class ReconcileRetry(GithubRetry):
     def __init__(
-        self, *, policy: RetryPolicy | None = None, pacer: Pacer | None = None, **kwargs: Any
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        session: requests.Session | None = None,
+        **kwargs: Any,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.pacer = pacer
+        # The client's session: PyGithub passes this retry object to every
+        # connection it makes, which is how those connections find the session.
+        self.session = session
         self.planned_wait = 0.0
         self.attempt_method = "GET"
         kwargs.setdefault("total", max(self.policy.tries - 1, 0))
@@ -100,7 +123,7 @@ class ReconcileRetry(GithubRetry):
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> ReconcileRetry:
-        kw.update(policy=self.policy, pacer=self.pacer)
+        kw.update(policy=self.policy, pacer=self.pacer, session=self.session)
         fresh: ReconcileRetry = super().new(**kw)
         return fresh
 
@@ -174,7 +197,7 @@ class ReconcileRetry(GithubRetry):
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         if self.planned_wait > 0:
-            time.sleep(self.planned_wait)
+            time.sleep(self.policy.sleep_for(self.planned_wait))
         if self.pacer is not None:
             self.pacer.charge(self.attempt_method)
 
@@ -248,6 +271,137 @@ class PacedAdapter(HTTPAdapter):
         if response.status_code == 200:
             cache.store(url, accept, response.headers, response.content)
         return response
+
+
+def paced_client_session(
+    pacer: Pacer,
+    policy: RetryPolicy,
+    *,
+    pool_size: int,
+    cache: ConditionalCache | None = None,
+) -> tuple[requests.Session, ReconcileRetry]:
+    """One PyGithub client's session (paced, counted, retried) and the retry to give
+    `Github(retry=...)`, through which PyGithub's connections find that session."""
+    session = requests.Session()
+    # As PyGithub does: an auth of our own keeps requests from reading ~/.netrc.
+    session.auth = Requester.noopAuth
+    retry = ReconcileRetry(policy=policy, pacer=pacer, session=session)
+    adapter = PacedAdapter(pacer, max_retries=retry, pool_maxsize=pool_size, cache=cache)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session, retry
+
+
+class _ClientSession:
+    """PyGithub's connection class, sending through the session of the client it
+    serves (named by the retry PyGithub passes in) instead of a session of its own."""
+
+    session: requests.Session
+
+    def __init__(  # noqa: PLR0917 (PyGithub's signature)
+        self,
+        host: str,
+        port: int | None = None,
+        strict: bool = False,
+        timeout: int | None = None,
+        retry: Any = None,
+        pool_size: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(host, port, strict, timeout, retry, pool_size, **kwargs)  # type: ignore[call-arg]
+        client_session = retry.session if isinstance(retry, ReconcileRetry) else None
+        self.borrowed = client_session is not None
+        if client_session is not None:
+            self.session.close()
+            self.session = client_session
+
+    def close(self) -> None:
+        # PyGithub closes a connection when it makes the next one; a borrowed
+        # session lives on, and the GitHubConnection that made it closes it.
+        if not self.borrowed:
+            super().close()  # type: ignore[misc]
+
+
+class PacedHTTPConnection(_ClientSession, HTTPRequestsConnectionClass):
+    pass
+
+
+class PacedHTTPSConnection(_ClientSession, HTTPSRequestsConnectionClass):
+    pass
+
+
+def route_pygithub_through_client_sessions() -> None:
+    """Have PyGithub make our connection classes (process-wide, through its public
+    `Requester.injectConnectionClasses`; it then makes one connection object per
+    request, which costs nothing here since the session and its pool live on).
+
+    Takes effect for requesters made afterwards. A requester whose retry is not a
+    `ReconcileRetry` (PyGithub used by anything else) gets a fresh session of its own
+    per request, PyGithub's own behaviour for injected classes.
+    """
+    Requester.injectConnectionClasses(PacedHTTPConnection, PacedHTTPSConnection)
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """How the connections of a run pace and retry. The defaults are production's.
+
+    `for_tests()` is what the test suite runs with: no secondary-limit pacing and
+    retry sleeps of a few milliseconds. Such settings are `loopback_only`: a
+    connection refuses them for a GitHub API that is not on this machine.
+    """
+
+    pacer: PacerConfig = field(default_factory=PacerConfig)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    loopback_only: bool = False
+
+    @classmethod
+    def for_tests(cls, *, paced: bool = False, retry_sleep_ms: int = 10) -> TransportSettings:
+        return cls(
+            pacer=PacerConfig() if paced else PacerConfig.unpaced(),
+            retry=RetryPolicy(sleep_cap=retry_sleep_ms / 1000),
+            loopback_only=True,
+        )
+
+
+# The only way to get test settings into a `reconcile` process (tests that run
+# the CLI as a subprocess cannot hand it Python objects).
+TEST_PACING_VARIABLE = "RECONCILE_TEST_PACING"
+TEST_RETRY_SLEEP_VARIABLE = "RECONCILE_TEST_RETRY_SLEEP_MS"
+
+
+def settings_from_env(environ: Mapping[str, str]) -> TransportSettings:
+    """Production settings, or test settings when a RECONCILE_TEST_* variable is set.
+
+    Test settings say so in a warning, and connections honour them only for a
+    GitHub API on this machine (see `TransportSettings`).
+    """
+    pacing = environ.get(TEST_PACING_VARIABLE, "")
+    sleep_ms = environ.get(TEST_RETRY_SLEEP_VARIABLE, "")
+    if not pacing and not sleep_ms:
+        return TransportSettings()
+    if pacing not in ("", "on", "off"):
+        raise GitHubError("config", f"{TEST_PACING_VARIABLE} is {pacing!r}; use off or on")
+    try:
+        cap = int(sleep_ms) if sleep_ms else None
+    except ValueError:
+        cap = -1
+    if cap is not None and cap < 0:
+        raise GitHubError(
+            "config", f"{TEST_RETRY_SLEEP_VARIABLE} is {sleep_ms!r}; use a number of milliseconds"
+        )
+    settings = TransportSettings(
+        pacer=PacerConfig.unpaced() if pacing == "off" else PacerConfig(),
+        retry=RetryPolicy(sleep_cap=None if cap is None else cap / 1000),
+        loopback_only=True,
+    )
+    _log.warning(
+        "test transport settings from the environment; refused for a GitHub API "
+        "not on this machine",
+        pacing=pacing or "on",
+        retry_sleep_ms=cap,
+    )
+    return settings
 
 
 def _revive(kept: CachedAnswer, answer: requests.Response) -> requests.Response:

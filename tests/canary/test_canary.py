@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from integration.helpers import ADMIN, OWNER, PLATFORM, ROOT_CONFIG, CliResult, CliRunner
+from integration.helpers import ADMIN, FIXTURE_CONFIG, OWNER, PLATFORM, CliResult, CliRunner
 
 from reconciler.sandbox import runner as sandbox_runner
 from reconciler.sandbox import seed as sandbox_seed
@@ -206,7 +206,7 @@ def test_the_demo_never_shows_its_dispatch_token(
 
     monkeypatch.setattr(sandbox_runner.Sandbox, "start", start)
     witness = Witness({"canary": canary_hex, "github token": token_hex})
-    result = witness.run(cli, "demo", "demo", "-c", ROOT_CONFIG, *LOGS)
+    result = witness.run(cli, "demo", "demo", "-c", FIXTURE_CONFIG, *LOGS)
     assert result.code == 0, result.out + result.err
     assert "PLATFORM_DISPATCH_TOKEN deleted" in result.out
     (demo,) = made

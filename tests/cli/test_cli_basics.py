@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner
+from integration.helpers import FIXTURE_CONFIG, CliRunner
+from isolation import SHIPPED_CONFIG
 from ruamel.yaml import YAML
 
 from reconciler import __version__
@@ -86,8 +87,8 @@ def test_help_of_each_command(command: str, capsys: pytest.CaptureFixture[str]) 
         assert option in out, f"`reconcile {command} --help` does not mention {option}"
 
 
-def test_validate_accepts_the_root_config(cli: CliRunner) -> None:
-    result = cli("validate", "-c", ROOT_CONFIG)
+def test_validate_accepts_the_shipped_config(cli: CliRunner) -> None:
+    result = cli("validate", "-c", SHIPPED_CONFIG)
     assert result.code == 0, result.err
     assert "valid" in result.out
     assert "error" not in result.err
@@ -119,11 +120,11 @@ def _schema(cli: CliRunner) -> dict[str, object]:
     return schema
 
 
-def test_schema_is_json_schema_that_accepts_the_root_config(cli: CliRunner) -> None:
+def test_schema_is_json_schema_that_accepts_the_shipped_config(cli: CliRunner) -> None:
     schema = _schema(cli)
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
-    validator_class(schema).validate(_load_yaml(ROOT_CONFIG))
+    validator_class(schema).validate(_load_yaml(SHIPPED_CONFIG))
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ def test_schema_is_json_schema_that_accepts_the_root_config(cli: CliRunner) -> N
 )
 def test_schema_rejects_what_validate_rejects(cli: CliRunner, edit: object) -> None:
     schema = _schema(cli)
-    doc = _load_yaml(ROOT_CONFIG)
+    doc = _load_yaml(FIXTURE_CONFIG)
     assert callable(edit)
     edit(doc)
     validator_class = jsonschema.validators.validator_for(schema)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner, run_reconcile
+from integration.helpers import FIXTURE_CONFIG, CliRunner, run_reconcile
 
 from reconciler.cli.exits import EXIT_CODES, ExitCode
 from reconciler.sandbox.github import FaultRule
@@ -76,9 +76,9 @@ def test_help_prints_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_drift_is_the_only_2(sandbox: Sandbox, cli: CliRunner) -> None:
-    result = cli("plan", "-c", ROOT_CONFIG, "--detailed-exitcode")
+    result = cli("plan", "-c", FIXTURE_CONFIG, "--detailed-exitcode")
     assert result.code == ExitCode.DRIFT, result.err
-    assert cli("plan", "-c", ROOT_CONFIG).code == ExitCode.OK
+    assert cli("plan", "-c", FIXTURE_CONFIG).code == ExitCode.OK
 
 
 def test_unreachable_github_is_one_line_and_no_retries(tmp_path: Path, closed_port: int) -> None:
@@ -90,7 +90,7 @@ def test_unreachable_github_is_one_line_and_no_retries(tmp_path: Path, closed_po
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
     proc = run_reconcile(
-        "plan", "-c", str(ROOT_CONFIG), "--detailed-exitcode", cwd=tmp_path, env=env
+        "plan", "-c", str(FIXTURE_CONFIG), "--detailed-exitcode", cwd=tmp_path, env=env
     )
     assert proc.returncode == ExitCode.ERROR
     assert proc.stderr.splitlines() == [
@@ -101,7 +101,7 @@ def test_unreachable_github_is_one_line_and_no_retries(tmp_path: Path, closed_po
 
 def test_a_retried_request_is_one_line_of_ours(sandbox: Sandbox, cli: CliRunner) -> None:
     sandbox.github.add_fault(FaultRule("GET", r"/environments$", times=1, status=502))
-    result = cli("plan", "-c", ROOT_CONFIG, "--log-format", "json")
+    result = cli("plan", "-c", FIXTURE_CONFIG, "--log-format", "json")
     assert result.code == ExitCode.OK, result.err
     assert "Retrying (" not in result.err
     retries = [line for line in result.err.splitlines() if "retrying a GitHub request" in line]

@@ -19,7 +19,7 @@ from typing import IO
 import boto3
 import pytest
 import requests
-from integration.helpers import ADMIN, OWNER, ROOT_CONFIG, run_reconcile
+from integration.helpers import ADMIN, FIXTURE_CONFIG, OWNER, run_reconcile
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 READ_ROLE = "aqp-reconciler-read"
@@ -36,6 +36,14 @@ STARTUP_LIMIT = 3.0  # seconds: the issue's own acceptance criterion
 STOP_LIMIT = 5.0
 # What werkzeug's request logging looks like: `127.0.0.1 - - [date] "GET /x HTTP/1.1" 200 -`
 REQUEST_NOISE = ('HTTP/1.1"', '] "GET ', '] "POST ', '] "PUT ', "werkzeug")
+
+
+# `python -m reconciler`, with Ctrl-C handled as in a terminal even when the tests run
+# as a background job (which ignores SIGINT, and its children inherit that).
+_AT_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('reconciler', run_name='__main__', alter_sys=True)"
+)
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None], sink: list[str]) -> None:
@@ -55,7 +63,7 @@ class SandboxProcess:
         self.err: list[str] = []
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "sandbox", "-c", str(ROOT_CONFIG), *extra],
+            [sys.executable, "-c", _AT_A_TERMINAL, "sandbox", "-c", str(FIXTURE_CONFIG), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -134,7 +142,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     for key, value in running.exports.items():
         monkeypatch.setenv(key, value)
 
-    validated = run_reconcile("validate", "-c", str(ROOT_CONFIG), env=env, cwd=tmp_path)
+    validated = run_reconcile("validate", "-c", str(FIXTURE_CONFIG), env=env, cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
 
     url = f"{running.exports['GITHUB_API_URL']}/repos/{OWNER}/{ADMIN}"
@@ -162,7 +170,7 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     planned = run_reconcile(
         "plan",
         "-c",
-        str(ROOT_CONFIG),
+        str(FIXTURE_CONFIG),
         "--format",
         "json",
         "--detailed-exitcode",
@@ -205,7 +213,7 @@ def test_sandbox_on_a_busy_port_is_an_error(tmp_path: Path) -> None:
         done = run_reconcile(
             "sandbox",
             "-c",
-            str(ROOT_CONFIG),
+            str(FIXTURE_CONFIG),
             "--port",
             str(port),
             env=dict(os.environ),

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner
+from integration.helpers import FIXTURE_CONFIG, CliRunner
 
-ROOT_TEXT = ROOT_CONFIG.read_text(encoding="utf-8")
+ROOT_TEXT = FIXTURE_CONFIG.read_text(encoding="utf-8")
 LOCATED = re.compile(r"^error: (?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
 

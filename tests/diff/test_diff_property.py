@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 
 from reconciler.desired import DesiredState
@@ -10,6 +11,9 @@ from reconciler.plan import Plan
 
 from .converged import observed_from
 from .strategies import desired_states
+
+# Hundreds of generated desired/observed pairs.
+pytestmark = pytest.mark.slow
 
 
 @settings(max_examples=100, deadline=None)

@@ -24,7 +24,7 @@ from reconciler.sandbox.runner import Sandbox
 # (repository, environment or None, resource, name), names folded to GitHub's case.
 ResourceKey = tuple[str, str | None, str, str]
 
-# What the root environments.yaml makes in each repository's prod environment.
+# What the fixture config (tests/data/good/alphaswarm.yaml) makes in each repository's prod environment.
 PROD_POLICIES = [("branch", "main"), ("tag", "v*")]
 ROLE_VARIABLES = ["AWS_DEPLOYER_ROLE_ARN", "AWS_PLAN_ROLE_ARN"]
 
@@ -160,8 +160,8 @@ def final_plan(cli: CliRunner, *extra: str) -> dict[str, Any]:
     return doc
 
 
-def assert_root_config_state(sandbox: Sandbox) -> None:
-    """The emulator holds what the root config declares, nothing twice.
+def assert_fixture_config_state(sandbox: Sandbox) -> None:
+    """The emulator holds what the fixture config declares, nothing twice.
 
     Unmanaged items a test seeded (other environments, repository variables)
     are checked by that test.
@@ -177,7 +177,7 @@ def assert_root_config_state(sandbox: Sandbox) -> None:
 
 
 def seed_unmanaged(sandbox: Sandbox) -> dict[str, Any]:
-    """Items the root config does not manage; returns their state to compare later."""
+    """Items the fixture config does not manage; returns their state to compare later."""
     gh = sandbox.github
     gh.put_environment(OWNER, PLATFORM, "qa", wait_timer=5)
     gh.set_variable(OWNER, PLATFORM, "qa", "HAND_MADE", "keep me")
@@ -199,7 +199,7 @@ _FRESH_PLAN: list[dict[str, Any]] = []
 
 
 def fresh_plan_changes(cli: CliRunner) -> list[dict[str, Any]]:
-    """The changes of the plan of a fresh root sandbox (with `seed_unmanaged` items).
+    """The changes of the plan of a fresh fixture-config sandbox (with `seed_unmanaged` items).
 
     That plan is the same for every test, so each process computes it once.
     """

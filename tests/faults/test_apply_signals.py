@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner
+from integration.helpers import FIXTURE_CONFIG, CliRunner
 
 from reconciler.sandbox.runner import Sandbox
 
@@ -120,7 +120,7 @@ def _run_interrupted(
         "apply",
         "--yes",
         "-c",
-        str(ROOT_CONFIG),
+        str(FIXTURE_CONFIG),
         "--audit-log",
         str(audit),
         "--concurrency",
@@ -242,7 +242,7 @@ def test_a_signal_before_any_write_writes_nothing(
 
     sandbox.github.on_request = on_read
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(ROOT_CONFIG)],
+        [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(FIXTURE_CONFIG)],
         env=dict(os.environ),
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -23,8 +23,8 @@ from reconciler.sandbox.runner import Sandbox
 from .support import (
     WriteRecorder,
     assert_clear_outcome,
+    assert_fixture_config_state,
     assert_recovered,
-    assert_root_config_state,
     final_plan,
     fresh_planned_keys,
     seed_unmanaged,
@@ -110,7 +110,7 @@ def test_apply_survives_faults_and_the_next_run_converges(
     final_plan(cli)
 
     assert_recovered(recorder, planned)
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)
     assert unmanaged_snapshot(sandbox) == untouched
 
 
@@ -150,7 +150,7 @@ def test_a_write_that_keeps_failing_is_named_and_fails_the_run(
     assert second.code == 0, second.out + second.err
     final_plan(cli)
     assert_recovered(recorder, planned)
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)
     assert unmanaged_snapshot(sandbox) == untouched
 
 

@@ -18,14 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
-from integration.helpers import ROOT_CONFIG, CliRunner
+from integration.helpers import FIXTURE_CONFIG, CliRunner
 
 from reconciler.sandbox.runner import Sandbox
 
 from .support import (
     Write,
     WriteRecorder,
-    assert_root_config_state,
+    assert_fixture_config_state,
     change_key,
     created_per_resource,
     final_plan,
@@ -34,6 +34,9 @@ from .support import (
     unmanaged_snapshot,
     writes_per_resource,
 )
+
+# Every write position, each a real process: the longest file of the suite.
+pytestmark = pytest.mark.slow
 
 FRESH_APPLY_WRITES = 23
 
@@ -93,7 +96,7 @@ def test_apply_killed_after_k_writes_recovers(
     log = tmp_path / "killed-apply.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(ROOT_CONFIG)],
+            [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(FIXTURE_CONFIG)],
             env=dict(os.environ),
             cwd=tmp_path,
             stdout=output,
@@ -120,5 +123,5 @@ def test_apply_killed_after_k_writes_recovers(
     assert too_often == {}, "a planned change was written more than twice"
     twice_created = {r: n for r, n in created_per_resource(every).items() if n > 1}
     assert twice_created == {}, "a resource was created twice"
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)
     assert unmanaged_snapshot(sandbox) == untouched

@@ -12,14 +12,14 @@ from reconciler.sandbox.runner import Sandbox
 
 from .support import (
     WriteRecorder,
+    assert_fixture_config_state,
     assert_recovered,
-    assert_root_config_state,
     final_plan,
     fresh_planned_keys,
     one_error_line,
 )
 
-# What a plan of the root config is estimated to need (reconciler.planner.estimate_requests).
+# What a plan of the fixture config is estimated to need (reconciler.planner.estimate_requests).
 ROOT_ESTIMATE = 25  # 23, and the OIDC subject template of each of the two repositories
 
 
@@ -74,4 +74,4 @@ def test_exhaustion_mid_run_fails_with_one_line_and_the_next_run_converges(
     assert second.code == 0, second.out + second.err
     final_plan(cli)
     assert_recovered(recorder, planned)
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gh_support import FAST_RETRY, OWNER, REPO, TOKEN, ConnFactory
+from gh_support import FAST_RETRY, FAST_TRANSPORT, OWNER, REPO, TOKEN, ConnFactory
 
-from reconciler.github import GitHubConnection, Pacer, PacerConfig, RetryPolicy, TokenCredentials
+from reconciler.github import GitHubConnection, Pacer, RetryPolicy, TokenCredentials
 from reconciler.sandbox.github import GitHubEmulator
 
 
@@ -37,8 +37,9 @@ def make_conn(emu: GitHubEmulator) -> Iterator[ConnFactory]:
         conn = GitHubConnection(
             TokenCredentials(token),
             api_url=emu.url,
+            transport=FAST_TRANSPORT,
             retry=retry,
-            pacer=pacer or Pacer(PacerConfig()),
+            pacer=pacer,
             timeout=10,
         )
         made.append(conn)

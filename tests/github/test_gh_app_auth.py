@@ -6,9 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from gh_support import FAST_RETRY, OWNER, REPO
+from gh_support import FAST_TRANSPORT, OWNER, REPO, app_key_pair
 
 from reconciler.github import (
     AppCredentials,
@@ -24,18 +22,7 @@ APP_ID, INSTALLATION = 4242, 77
 
 @pytest.fixture(scope="module")
 def app_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return app_key_pair()
 
 
 @pytest.fixture
@@ -53,7 +40,7 @@ def app_env(emu: GitHubEmulator, app_key: tuple[str, str]) -> dict[str, str]:
 
 
 def test_app_finds_its_installation_and_reads(emu: GitHubEmulator, app_env: dict[str, str]) -> None:
-    conn = connection_from_env(app_env, OWNER, REPO, retry=FAST_RETRY)
+    conn = connection_from_env(app_env, OWNER, REPO, transport=FAST_TRANSPORT)
     assert isinstance(conn.credentials, AppCredentials)
     assert "BEGIN" not in repr(conn.credentials)
 
@@ -80,7 +67,7 @@ def test_app_with_an_installation_id_and_a_key_file(
         "GITHUB_APP_PRIVATE_KEY_FILE": str(key_file),
         "GITHUB_APP_INSTALLATION_ID": str(INSTALLATION),
     }
-    conn = connection_from_env(env, OWNER, REPO, retry=FAST_RETRY)
+    conn = connection_from_env(env, OWNER, REPO, transport=FAST_TRANSPORT)
 
     observe_repository(conn, OWNER, REPO)
 
@@ -92,7 +79,7 @@ def test_app_with_an_installation_id_and_a_key_file(
 def test_an_expired_installation_token_is_replaced(
     emu: GitHubEmulator, app_env: dict[str, str]
 ) -> None:
-    conn = connection_from_env(app_env, OWNER, REPO, retry=FAST_RETRY)
+    conn = connection_from_env(app_env, OWNER, REPO, transport=FAST_TRANSPORT)
     observe_repository(conn, OWNER, REPO)
     # The emulator has no knob for installation-token lifetime: expire the issued
     # token in its state directly, as GitHub would after an hour.
@@ -116,13 +103,8 @@ def test_an_expired_installation_token_is_replaced(
 def test_a_wrong_app_key_is_one_clear_auth_error(
     emu: GitHubEmulator, app_env: dict[str, str]
 ) -> None:
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    app_env["GITHUB_APP_PRIVATE_KEY"] = other.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    conn = connection_from_env(app_env, OWNER, REPO, retry=FAST_RETRY)
+    app_env["GITHUB_APP_PRIVATE_KEY"], _ = app_key_pair()
+    conn = connection_from_env(app_env, OWNER, REPO, transport=FAST_TRANSPORT)
     with pytest.raises(GitHubError) as caught:
         observe_repository(conn, OWNER, REPO)
     assert caught.value.kind == "auth"

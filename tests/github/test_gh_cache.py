@@ -18,14 +18,10 @@ from typing import Protocol
 import pytest
 import requests
 import structlog
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from gh_support import FAST_RETRY, OWNER, REPO, TOKEN, team_id, user_id
+from gh_support import FAST_TRANSPORT, OWNER, REPO, TOKEN, app_key_pair, team_id, user_id
 
 from reconciler.github import (
     GitHubConnection,
-    Pacer,
-    PacerConfig,
     TokenCredentials,
     connection_from_env,
     observe_repository,
@@ -89,8 +85,7 @@ def cached_conn(emu: GitHubEmulator, tmp_path: Path) -> Iterator[_Factory]:
         conn = GitHubConnection(
             TokenCredentials(token),
             api_url=emu.url,
-            retry=FAST_RETRY,
-            pacer=Pacer(PacerConfig()),
+            transport=FAST_TRANSPORT,
             timeout=10,
             cache_dir=cache_dir,
         )
@@ -278,17 +273,7 @@ def test_the_token_is_nowhere_under_the_cache_dir(
 def test_an_app_reuses_entries_across_installation_tokens(
     seeded: GitHubEmulator, tmp_path: Path
 ) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public = app_key_pair()
     seeded.add_app(31337, public, {OWNER: 55}, slug="reconcile-bot")
     env = {
         "GITHUB_API_URL": seeded.url,
@@ -299,7 +284,9 @@ def test_an_app_reuses_entries_across_installation_tokens(
     observed = []
     for _ in range(2):
         seeded.clear_requests()
-        conn = connection_from_env(env, OWNER, REPO, retry=FAST_RETRY, cache_dir=tmp_path / "cache")
+        conn = connection_from_env(
+            env, OWNER, REPO, transport=FAST_TRANSPORT, cache_dir=tmp_path / "cache"
+        )
         observed.append(observe_repository(conn, OWNER, REPO))
         conn.close()
 

@@ -7,7 +7,7 @@ import traceback
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gh_support import FAST_RETRY, OWNER
+from gh_support import FAST_TRANSPORT, OWNER
 
 from reconciler.github.dispatch_check import (
     DISPATCH_FINDING_CODES,
@@ -57,7 +57,7 @@ def _check(
         environment=environment,
         warn_days=warn_days,
         now=now or datetime.now(UTC),
-        retry=FAST_RETRY,
+        transport=FAST_TRANSPORT,
         timeout=10,
     )
     for finding in findings:
@@ -280,7 +280,7 @@ def test_an_unreachable_api_raises_a_network_error() -> None:
             repository=HOME,
             environment=None,
             now=datetime.now(UTC),
-            retry=FAST_RETRY,
+            transport=FAST_TRANSPORT,
             timeout=2,
         )
     assert caught.value.kind == "network"

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from isolation import FIXTURE_CONFIG
+
 from reconciler.sandbox.runner import Sandbox
 
-ROOT_CONFIG = Path(__file__).resolve().parents[2] / "environments.yaml"
+__all__ = ["FIXTURE_CONFIG"]
 SandboxFactory = Callable[..., Sandbox]
 
 

@@ -22,7 +22,7 @@ import pytest
 from reconciler.apply_lock import apply_lock
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import ROOT_CONFIG, CliResult, CliRunner, writes
+from .helpers import FIXTURE_CONFIG, CliResult, CliRunner, writes
 from .test_plan_cli import plan
 
 FRESH_CHANGES = 23
@@ -79,7 +79,7 @@ def test_a_read_only_audit_log_is_one_line_and_no_request(tmp_path: Path) -> Non
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
     result = subprocess.run(
-        [*APPLY, "-c", str(ROOT_CONFIG), "--audit-log", str(audit)],
+        [*APPLY, "-c", str(FIXTURE_CONFIG), "--audit-log", str(audit)],
         env=env,
         cwd=tmp_path,
         preexec_fn=_without_root_override,
@@ -151,7 +151,7 @@ def test_a_second_apply_of_the_same_owner_is_refused_naming_the_holder(
     sandbox.github.on_request = hold_first_write
     # One worker: its held write is the only request of that process in flight.
     process = subprocess.Popen(
-        [*APPLY, "-c", str(ROOT_CONFIG), "--concurrency", "1"],
+        [*APPLY, "-c", str(FIXTURE_CONFIG), "--concurrency", "1"],
         env=dict(os.environ),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -168,7 +168,7 @@ def test_a_second_apply_of_the_same_owner_is_refused_naming_the_holder(
         out, err = process.communicate(timeout=120)
     assert line.startswith("error: another reconcile apply for Alpha-Swarm-ai on http://127.0.0.1:")
     assert f"(pid {process.pid} of " in line
-    assert f"config {ROOT_CONFIG}" in line
+    assert f"config {FIXTURE_CONFIG}" in line
     assert "nothing was written" in line
     assert process.returncode == 0, out + err
     # The lock went with the process: the next apply runs (and finds nothing to do).
@@ -180,10 +180,10 @@ def test_a_second_apply_of_the_same_owner_is_refused_naming_the_holder(
 def test_the_lock_is_per_owner_and_released_on_exit(
     cli: CliRunner, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    with apply_lock("Alpha-Swarm-ai", config=ROOT_CONFIG):
+    with apply_lock("Alpha-Swarm-ai", config=FIXTURE_CONFIG):
         line = _one_error(cli("apply", "--yes"))
         assert f"(pid {os.getpid()} of " in line
-        with apply_lock("someone-else", config=ROOT_CONFIG):
+        with apply_lock("someone-else", config=FIXTURE_CONFIG):
             pass
     assert writes(sandbox) == []
     assert cli("apply", "--yes").code == 0

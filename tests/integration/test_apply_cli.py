@@ -10,7 +10,7 @@ import pytest
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import ADMIN, OWNER, PLATFORM, ROOT_CONFIG, CliRunner, SandboxFactory, writes
+from .helpers import ADMIN, FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, writes
 from .test_plan_cli import SINGLE_DRIFTS, converge, plan
 
 SOURCE_ACCOUNT = "333333333333"
@@ -85,7 +85,7 @@ def _unmanaged_items(sandbox: Sandbox) -> None:
 
 
 def _prune_config(tmp_path: Path) -> Path:
-    text = ROOT_CONFIG.read_text().replace("prune: false", "prune: true")
+    text = FIXTURE_CONFIG.read_text().replace("prune: false", "prune: true")
     path = tmp_path / "environments.yaml"
     path.write_text(text)
     return path
@@ -160,7 +160,7 @@ def test_stale_saved_plan_is_refused(cli: CliRunner, sandbox: Sandbox, tmp_path:
 def _planned_copy(cli: CliRunner, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the root config to edit, and a plan saved from it."""
     config = tmp_path / "environments.yaml"
-    config.write_text(ROOT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    config.write_text(FIXTURE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     saved = tmp_path / "plan.json"
     assert cli("plan", "-c", config, "--out", saved).code == 0
     return config, saved

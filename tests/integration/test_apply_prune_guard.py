@@ -8,13 +8,13 @@ from pathlib import Path
 
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import OWNER, PLATFORM, ROOT_CONFIG, CliRunner, SandboxFactory, writes
+from .helpers import FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, writes
 from .test_plan_cli import plan
 
 
 def _prune_config(tmp_path: Path) -> Path:
     path = tmp_path / "environments.yaml"
-    path.write_text(ROOT_CONFIG.read_text().replace("prune: false", "prune: true"))
+    path.write_text(FIXTURE_CONFIG.read_text().replace("prune: false", "prune: true"))
     return path
 
 

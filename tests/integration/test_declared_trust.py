@@ -9,7 +9,7 @@ from pathlib import Path
 from reconciler.sandbox.aws import github_trust_policy
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import ADMIN, OWNER, PLATFORM, ROOT_CONFIG, CliRunner, SandboxFactory
+from .helpers import ADMIN, FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory
 from .test_plan_cli import converge, plan
 
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
@@ -42,9 +42,9 @@ def test_plan_role_trusting_pull_requests_as_declared_has_no_finding(
 def test_undeclared_pull_request_trust_stays_a_finding(
     cli: CliRunner, make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
-    sandbox = make_sandbox(ROOT_CONFIG)  # the roles trust pull requests, as declared there
+    sandbox = make_sandbox(FIXTURE_CONFIG)  # the roles trust pull requests, as declared there
     converge(cli)
-    text = ROOT_CONFIG.read_text(encoding="utf-8")
+    text = FIXTURE_CONFIG.read_text(encoding="utf-8")
     assert DECLARED in text
     config = tmp_path / "environments.yaml"
     config.write_text(

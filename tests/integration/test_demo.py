@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from .helpers import ROOT_CONFIG, CliRunner
+from .helpers import FIXTURE_CONFIG, CliRunner
 
 
 def test_demo_tells_the_whole_story(cli: CliRunner) -> None:
-    result = cli("demo", "-c", ROOT_CONFIG)
+    result = cli("demo", "-c", FIXTURE_CONFIG)
     assert result.code == 0, result.out + result.err
     out = result.out
     steps = re.findall(r"── Step (\d): ([^─]+)", out)

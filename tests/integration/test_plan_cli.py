@@ -1,6 +1,6 @@
 """`reconcile plan` through the CLI against the sandbox (issue 4).
 
-Each test starts from a fresh sandbox seeded from the root environments.yaml.
+Each test starts from a fresh sandbox seeded from the fixture config (tests/data/good/alphaswarm.yaml).
 Every test asserts that plan wrote nothing, from the emulator's own log.
 """
 

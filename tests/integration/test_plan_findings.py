@@ -12,9 +12,9 @@ from reconciler.sandbox.runner import Sandbox
 
 from .helpers import (
     ADMIN,
+    FIXTURE_CONFIG,
     OWNER,
     PLATFORM,
-    ROOT_CONFIG,
     CliRunner,
     SandboxFactory,
     finding_codes,
@@ -103,11 +103,11 @@ def test_twenty_five_variables_in_one_environment_are_all_seen(
     cli: CliRunner, make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
     extra = "".join(f"      VAR_{i:02d}: value-{i}\n" for i in range(25))
-    text = ROOT_CONFIG.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "  dev:\n    required_approvals: 0\n",
         "  dev:\n    required_approvals: 0\n    variables:\n" + extra,
     )
-    assert text != ROOT_CONFIG.read_text()
+    assert text != FIXTURE_CONFIG.read_text()
     config = tmp_path / "environments.yaml"
     config.write_text(text)
     sandbox = make_sandbox(config)
@@ -137,7 +137,7 @@ def test_converged_plan_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
     subject_templates = 2
     identities = 2 + 1  # team + its members, one user
     budget_and_dispatch_check = 2  # GET /rate_limit (free), the handoff token check
-    print(f"converged plan of the root environments.yaml: {len(requests)} GitHub requests")
+    print(f"converged plan of the fixture config: {len(requests)} GitHub requests")
     assert (
         len(requests)
         == 27
@@ -150,12 +150,12 @@ def test_converged_plan_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
 def test_unknown_token_user_reviewer_is_an_error_finding(
     cli: CliRunner, make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
-    text = ROOT_CONFIG.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "reviewers: [team:platform-approvers]", "reviewers: [team:platform-approvers, user:ghost]"
     )
     config = tmp_path / "environments.yaml"
     config.write_text(text)
-    sandbox = make_sandbox(ROOT_CONFIG)  # seeded without the ghost user
+    sandbox = make_sandbox(FIXTURE_CONFIG)  # seeded without the ghost user
     code, doc = plan(cli, sandbox, "-c", str(config))
     assert code == 2
     assert "github.unknown_user" in finding_codes(doc)

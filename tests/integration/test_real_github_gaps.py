@@ -17,9 +17,9 @@ from reconciler.sandbox.runner import Sandbox
 
 from .helpers import (
     ADMIN,
+    FIXTURE_CONFIG,
     OWNER,
     PLATFORM,
-    ROOT_CONFIG,
     CliRunner,
     SandboxFactory,
     change_ids,
@@ -75,7 +75,7 @@ def test_switching_the_bypass_on_by_hand_is_one_environment_update(
 
 
 def _edited(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    text = ROOT_CONFIG.read_text()
+    text = FIXTURE_CONFIG.read_text()
     for old, new in edits:
         assert old in text
         text = text.replace(old, new)

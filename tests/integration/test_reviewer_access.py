@@ -11,9 +11,9 @@ from reconciler.sandbox.runner import Sandbox
 
 from .helpers import (
     ADMIN,
+    FIXTURE_CONFIG,
     OWNER,
     PLATFORM,
-    ROOT_CONFIG,
     CliRunner,
     SandboxFactory,
     finding_codes,
@@ -26,7 +26,7 @@ STAGING_REVIEWERS = "reviewers: [team:platform-approvers]"
 
 
 def _config(tmp_path: Path, staging_reviewers: str) -> Path:
-    text = ROOT_CONFIG.read_text(encoding="utf-8")
+    text = FIXTURE_CONFIG.read_text(encoding="utf-8")
     assert STAGING_REVIEWERS in text
     path = tmp_path / "environments.yaml"
     path.write_text(text.replace(STAGING_REVIEWERS, staging_reviewers), encoding="utf-8")
@@ -63,7 +63,7 @@ def test_read_only_plan_warns_when_it_cannot_verify_a_user_reviewer(
 ) -> None:
     """GitHub shows a collaborator's permission only to callers with push access: the
     plan still completes, says so in a warning, and exits 2 for the change, never 1."""
-    sandbox = make_sandbox(ROOT_CONFIG)
+    sandbox = make_sandbox(FIXTURE_CONFIG)
     converge(cli)
     config = _config(
         tmp_path, "reviewers: [team:platform-approvers, user:alphaswarm-release-manager]"

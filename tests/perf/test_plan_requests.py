@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from integration.helpers import SandboxFactory
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
@@ -13,11 +14,14 @@ from reconciler.converge import apply_and_verify
 from reconciler.github import Pacer, PacerConfig, not_modified_share
 from reconciler.planner import make_plan
 
+# Scale: repository counts a real organisation has.
+pytestmark = pytest.mark.slow
+
 OWNER = "Alpha-Swarm-ai"
 SHAPE = ScaleShape(10, aws_roles=False, dispatch_secret=False)
 # The apply only prepares the test: GitHub's 900 points a minute would make
 # its 111 writes (5 points each) take 45 s.
-UNPACED = PacerConfig(points_per_window=10**6)
+UNPACED = PacerConfig.unpaced()
 
 
 def test_a_converged_plan_of_10_repositories_makes_exactly_the_budgeted_requests(

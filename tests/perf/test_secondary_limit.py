@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from integration.helpers import SandboxFactory
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
@@ -24,6 +25,9 @@ from perf.support import connect, points, seed_converged
 from reconciler.config import load_desired
 from reconciler.github import Pacer, PacerConfig
 from reconciler.planner import make_plan
+
+# Real pacing, in real time (scaled down).
+pytestmark = pytest.mark.slow
 
 SERVER_POINTS, WINDOW = 270, 3.0
 PACER = PacerConfig(

@@ -7,7 +7,6 @@ Each example seeds a fresh GitHub emulator, writes the generated config as YAML
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import tempfile
@@ -19,11 +18,13 @@ from contract_support import ContractValidator
 from hypothesis import HealthCheck, event, given, settings
 from integration.helpers import CliRunner
 
-from reconciler.github import pacer
 from reconciler.sandbox.github import GitHubEmulator
 
 from .scenarios import Scenario, scenarios
 from .world import WriteRecorder, item, seed, snapshot, unmanaged, written_item
+
+# Each example seeds an emulator and runs plan, apply and plan.
+pytestmark = pytest.mark.slow
 
 
 def _plan(cli: CliRunner, config: Path, *extra: str) -> tuple[int, dict[str, Any]]:
@@ -58,11 +59,6 @@ def _check_example(
         monkeypatch.setenv(key, value)
     # A fresh request cache per example: a later emulator may reuse an earlier port.
     monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
-    # The pacer spreads writes past a burst of 30 over GitHub's documented minute; the
-    # emulator enforces no such limit here, and waiting would only make examples slow.
-    monkeypatch.setattr(
-        pacer, "PacerConfig", functools.partial(pacer.PacerConfig, points_per_window=100_000)
-    )
     with GitHubEmulator() as emulator:
         seeded = seed(emulator, scenario)
         monkeypatch.setenv("GITHUB_API_URL", emulator.url)

@@ -7,14 +7,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from isolation import FIXTURE_CONFIG
 
 from reconciler.cli import main
 
-ROOT = Path(__file__).resolve().parents[2] / "environments.yaml"
-
 
 def _diff(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_text: str, old: Path = ROOT
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new_text: str, old: Path = FIXTURE_CONFIG
 ) -> dict:
     new = tmp_path / "new.yaml"
     new.write_text(new_text)
@@ -32,14 +31,14 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_identical_files_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text())
+    doc = _diff(tmp_path, capsys, FIXTURE_CONFIG.read_text())
     assert (doc["changes"], doc["unmanaged"], doc["findings"]) == ([], [], [])
 
 
 def test_admins_bypass_changes_are_environment_updates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = ROOT.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "    reviewers: [team:platform-approvers]\n",
         "    reviewers: [team:platform-approvers]\n    admins_bypass: true\n",
         1,
@@ -62,7 +61,9 @@ def test_admins_bypass_changes_are_environment_updates(
 def test_a_role_change_is_shown_as_references(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text().replace("aqp-gha-plan", "aqp-gha-readonly"))
+    doc = _diff(
+        tmp_path, capsys, FIXTURE_CONFIG.read_text().replace("aqp-gha-plan", "aqp-gha-readonly")
+    )
     assert len(doc["changes"]) == 6
     change = doc["changes"][0]
     assert change["before"] == {
@@ -77,8 +78,10 @@ def test_widening_a_roles_trust_is_a_visible_change(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     declared = "also_trusted: [pull_request]"
-    assert declared in ROOT.read_text()
-    text = ROOT.read_text().replace(declared, 'also_trusted: [pull_request, "ref:refs/heads/main"]')
+    assert declared in FIXTURE_CONFIG.read_text()
+    text = FIXTURE_CONFIG.read_text().replace(
+        declared, 'also_trusted: [pull_request, "ref:refs/heads/main"]'
+    )
     doc = _diff(tmp_path, capsys, text)
     assert len(doc["changes"]) == 6  # the plan role in 3 environments of 2 repositories
     assert {c["name"] for c in doc["changes"]} == {"AWS_PLAN_ROLE_ARN"}
@@ -90,7 +93,7 @@ def test_widening_a_roles_trust_is_a_visible_change(
 def test_a_secret_source_change_is_an_update_without_values(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = ROOT.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "alphaswarm/platform-dispatch-token", "alphaswarm/platform-dispatch-token-v2"
     )
     doc = _diff(tmp_path, capsys, text)
@@ -103,7 +106,7 @@ def test_a_secret_source_change_is_an_update_without_values(
 
 
 def test_a_new_file_is_all_creates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _diff(tmp_path, capsys, ROOT.read_text(), old=Path("/dev/null"))
+    doc = _diff(tmp_path, capsys, FIXTURE_CONFIG.read_text(), old=Path("/dev/null"))
     assert {c["action"] for c in doc["changes"]} == {"create"}
     assert doc["summary"]["create"] == 23
 
@@ -111,7 +114,7 @@ def test_a_new_file_is_all_creates(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_a_reviewer_change_is_an_environment_update(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = ROOT.read_text().replace(
+    text = FIXTURE_CONFIG.read_text().replace(
         "reviewers: [team:platform-approvers]", "reviewers: [team:platform-approvers, user:octocat]"
     )
     doc = _diff(tmp_path, capsys, text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from isolation import TEST_ENVIRONMENT
 from ruamel.yaml import YAML
 
 WORKFLOW_DIR = Path(__file__).resolve().parents[2] / ".github" / "workflows"
@@ -100,6 +101,7 @@ def run_step(
         GITHUB_OUTPUT=str(output_file),
         GITHUB_STEP_SUMMARY=str(summary_file),
     )
+    env.update(TEST_ENVIRONMENT)  # never reach for AWS instance metadata, or pace
     script = cwd / "step.sh"
     script.write_text(placeholder_expressions(target["run"]), encoding="utf-8")
     proc = subprocess.run(
