@@ -40,8 +40,6 @@ from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
 from reconciler import logs
 from reconciler.config import load_desired
-from reconciler.converge import apply_and_verify
-from reconciler.desired import DesiredState
 from reconciler.github import (
     GitHubConnection,
     Pacer,
@@ -51,7 +49,9 @@ from reconciler.github import (
     resolve_cache_dir,
 )
 from reconciler.github.pacer import is_write
-from reconciler.planner import estimate_requests, make_plan
+from reconciler.model.desired import DesiredState
+from reconciler.run.converge import apply_and_verify
+from reconciler.run.planning import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
 
 HERE = Path(__file__).resolve().parent

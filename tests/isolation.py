@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from reconciler.github import TransportSettings
-from reconciler.github.transport import TEST_PACING_VARIABLE, TEST_RETRY_SLEEP_VARIABLE
+from reconciler.github.settings import TEST_PACING_VARIABLE, TEST_RETRY_SLEEP_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 # A copy of the shipped environments.yaml as it was when the tests were written.

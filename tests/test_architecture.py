@@ -4,6 +4,10 @@
   sandbox, which seeds moto) imports boto3/botocore.
 - The diff and the renderers are pure: no I/O libraries at all.
 - Plan and apply never import the sandbox.
+- The packages are layered as the data flows: values (model) <- the pure
+  diff and the renderers <- the edges (config, github, aws, export) <- one
+  run (run, and the sandbox that tests and the demo drive) <- the commands
+  (cli). A module imports only from its own layer or the ones before it.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ def test_diff_and_render_are_pure(path: Path) -> None:
         for p in _modules()
         if not _rel(p).startswith("reconciler/sandbox/")
         # The demo runs against the sandbox; `reconcile sandbox` starts it (lazily).
-        and _rel(p) not in {"reconciler/demo.py", "reconciler/cli/commands.py"}
+        and _rel(p) not in {"reconciler/cli/demo.py", "reconciler/cli/commands.py"}
     ],
     ids=_rel,
 )
@@ -76,3 +80,69 @@ def test_plan_and_apply_never_import_the_sandbox(path: Path) -> None:
 def test_modules_stay_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= 420, f"{_rel(path)} has {lines} lines: it is two things"
+
+
+# The stage of each package; errors and logs are shared by every stage.
+LAYERS = {
+    "errors": 0,
+    "logs": 0,
+    "model": 1,
+    "diff": 2,
+    "render": 2,
+    "config": 3,
+    "github": 3,
+    "aws": 3,
+    "export": 3,
+    "run": 4,
+    "sandbox": 4,
+    "cli": 5,
+    "__main__": 6,
+}
+
+
+def _layer(module: str) -> int:
+    """The layer of `reconciler.X...`; the package's own __init__ is the base."""
+    parts = module.split(".")
+    if len(parts) < 2 or parts[1] in {"__init__", "__version__"}:
+        return 0
+    if parts[1] not in LAYERS:
+        raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+    return LAYERS[parts[1]]
+
+
+def _internal_imports(path: Path) -> set[str]:
+    """Every reconciler module `path` imports, with `from X import name` as X.name too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("reconciler"):
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("reconciler"))
+    return names
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_rel)
+def test_modules_import_only_from_earlier_layers(path: Path) -> None:
+    rel = _rel(path)
+    me = _layer(rel.removesuffix(".py").replace("/", "."))
+    later = sorted(m for m in _internal_imports(path) if _layer(m) > me)
+    assert not later, f"{rel} (layer {me}) imports from a later stage: {later}"
+
+
+def test_the_top_level_holds_only_packages_and_shared_modules() -> None:
+    loose = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert loose == ["__init__.py", "__main__.py", "errors.py", "logs.py"], loose
+
+
+def test_the_layer_rule_catches_a_backward_import(tmp_path: Path) -> None:
+    module = tmp_path / "reconciler" / "diff" / "bad.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("from reconciler.run.planning import make_plan\n", encoding="utf-8")
+    me = _layer("reconciler.diff.bad")
+    assert sorted(m for m in _internal_imports(module) if _layer(m) > me) == [
+        "reconciler.run.planning",
+        "reconciler.run.planning.make_plan",
+    ]

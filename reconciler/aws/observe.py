@@ -28,11 +28,11 @@ from reconciler.aws.errors import summary as _summary
 from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
 from reconciler.aws.trust_check import judge_trust
-from reconciler.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
-from reconciler.limits import MAX_VALUE_BYTES, value_bytes
-from reconciler.observed import AwsFacts, AwsFinding
-from reconciler.progress import Advance, Tracker, quiet
-from reconciler.subjects import SubjectTemplate
+from reconciler.model.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
+from reconciler.model.limits import MAX_VALUE_BYTES, value_bytes
+from reconciler.model.observed import AwsFacts, AwsFinding
+from reconciler.model.progress import Advance, Tracker, quiet
+from reconciler.model.subjects import SubjectTemplate
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

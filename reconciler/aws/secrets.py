@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.errors import FATAL, NOT_FOUND, AccountUnavailable, AwsError, error_code, fatal
 from reconciler.aws.sessions import AwsSessions, ClientHook
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     AwsSettings,
     DesiredState,

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws import codes
 from reconciler.aws.errors import FATAL, AccountUnavailable, AwsError, fatal, finding_code, summary
-from reconciler.desired import AwsSettings
+from reconciler.model.desired import AwsSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     DesiredSecret,
     DesiredState,

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from reconciler.subjects import PROBE_NAME, default_template
+from reconciler.model.subjects import PROBE_NAME, default_template
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"

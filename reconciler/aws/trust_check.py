@@ -2,7 +2,7 @@
 
 A use is a variable of an environment of a managed repository. The job of
 that environment presents the subject GitHub issues for it, spelled by the
-repository's OIDC subject template (`reconciler.subjects`); the trust must
+repository's OIDC subject template (`reconciler.model.subjects`); the trust must
 admit it (else `aws.trust_mismatch`) and, where the environment has
 reviewers, nothing beyond the allowed subjects: those of every use, plus the
 contexts each value declares in `also_trusted` (else `aws.trust_too_broad`).
@@ -16,7 +16,7 @@ from typing import Literal
 
 from reconciler.aws import codes, trust
 from reconciler.aws.targets import RoleTarget, Usage
-from reconciler.subjects import SubjectTemplate, default_template, environment_context
+from reconciler.model.subjects import SubjectTemplate, default_template, environment_context
 
 Severity = Literal["error", "warning"]
 

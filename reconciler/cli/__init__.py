@@ -15,7 +15,7 @@ from reconciler import logs
 from reconciler.cli.exits import ExitCode
 from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
-from reconciler.interrupts import Interrupted
+from reconciler.run.interrupts import Interrupted
 
 if TYPE_CHECKING:
     from reconciler.github import TransportSettings

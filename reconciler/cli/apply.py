@@ -2,7 +2,7 @@
 
 The order is the safety: the audit log is opened (so checked) and the apply
 lock taken before GitHub is read or anyone is asked, and stop signals are
-handled from the first line on (see `reconciler.interrupts`): before the
+handled from the first line on (see `reconciler.run.interrupts`): before the
 writes a signal ends the run with nothing written; during them no new write
 starts and the report is still printed.
 """
@@ -13,25 +13,25 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from reconciler.applier import ApplyReport
 from reconciler.cli.apply_report import print_errors, print_report
 from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
-from reconciler.interrupts import (
+from reconciler.model.plan import Plan
+from reconciler.run.applier import ApplyReport
+from reconciler.run.interrupts import (
     Interrupted,
     SignalGuard,
     StopSwitch,
     exit_code_for,
     signal_name,
 )
-from reconciler.plan import Plan
 
 if TYPE_CHECKING:
-    from reconciler.audit import AuditFile, AuditLog
-    from reconciler.desired import DesiredState
     from reconciler.github import GitHubConnection
-    from reconciler.planner import PlanResult
-    from reconciler.progress import Tracker
+    from reconciler.model.desired import DesiredState
+    from reconciler.model.progress import Tracker
+    from reconciler.run.audit import AuditFile, AuditLog
+    from reconciler.run.planning import PlanResult
 
 EXIT_OK, EXIT_ERROR = ExitCode.OK, ExitCode.ERROR
 
@@ -56,10 +56,10 @@ def _confirm(count: int) -> None:
 
 
 def run_apply(args: argparse.Namespace, *, color: bool) -> int:
-    from reconciler.apply_lock import apply_lock
-    from reconciler.audit import AuditFile
     from reconciler.cli.commands import load_plan_file
     from reconciler.config import load_desired
+    from reconciler.run.audit import AuditFile
+    from reconciler.run.lock import apply_lock
 
     with SignalGuard("interrupted by {signal} before any write; nothing was written") as guard:
         desired = load_desired(args.config)
@@ -82,15 +82,15 @@ def _run(
     *,
     color: bool,
 ) -> int:
-    from reconciler.audit import AuditLog
     from reconciler.cli.commands import connect, what_changed
-    from reconciler.converge import verify
+    from reconciler.cli.progress import progress
     from reconciler.github import authenticated_actor
-    from reconciler.planner import make_plan
-    from reconciler.progress import progress
-    from reconciler.prune_guard import check_prune_threshold
     from reconciler.render import Wording, render
-    from reconciler.scope import Scope
+    from reconciler.run.audit import AuditLog
+    from reconciler.run.converge import verify
+    from reconciler.run.planning import make_plan
+    from reconciler.run.prune_guard import check_prune_threshold
+    from reconciler.run.scope import Scope
 
     conn = connect(args, desired)
     scope = Scope.of(args.repo, args.env)
@@ -151,8 +151,8 @@ def _write(
     concurrency: int,
     track: Tracker,
 ) -> ApplyReport:
-    from reconciler.converge import apply_plan
-    from reconciler.interrupts import say
+    from reconciler.run.converge import apply_plan
+    from reconciler.run.interrupts import say
 
     stop = StopSwitch()
 

@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any
 
-from reconciler.applier import ApplyReport
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
+from reconciler.run.applier import ApplyReport
 
 
 def _json(plan: Plan, report: ApplyReport) -> dict[str, Any]:

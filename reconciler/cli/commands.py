@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from reconciler.cli.exits import ExitCode
 from reconciler.errors import ReconcileError
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 
 if TYPE_CHECKING:
-    from reconciler.desired import DesiredState
     from reconciler.github import GitHubConnection, TransportSettings
-    from reconciler.scope import Scope
+    from reconciler.model.desired import DesiredState
+    from reconciler.run.scope import Scope
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = ExitCode.OK, ExitCode.ERROR, ExitCode.DRIFT
 
@@ -61,7 +61,7 @@ def transport_settings(args: argparse.Namespace) -> TransportSettings:
 def connect(args: argparse.Namespace, desired: DesiredState) -> GitHubConnection:
     """The GitHub connection of SPEC section 2, with the cache and budget options."""
     from reconciler.github import connection_from_env, ensure_budget, resolve_cache_dir
-    from reconciler.planner import estimate_requests
+    from reconciler.run.planning import estimate_requests
 
     cache_dir = resolve_cache_dir(args.cache_dir, disabled=args.no_cache, environ=os.environ)
     conn = connection_from_env(
@@ -91,11 +91,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from reconciler.cli.progress import progress
     from reconciler.config import load_desired
-    from reconciler.planner import make_plan
-    from reconciler.progress import progress
     from reconciler.render import Wording, render
-    from reconciler.scope import Scope
+    from reconciler.run.planning import make_plan
+    from reconciler.run.scope import Scope
 
     desired = load_desired(config_file(args))
     conn = connect(args, desired)
@@ -132,8 +132,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from reconciler.config import load_desired
+    from reconciler.diff.review import desired_diff
     from reconciler.render import Wording, render
-    from reconciler.review import desired_diff
 
     # A pull request that adds the file has no old one: pass /dev/null (or a missing path).
     new_file = args.old == Path(os.devnull) or not args.old.exists()
@@ -145,7 +145,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reconciler.export import run_export
+    from reconciler.cli.export import run_export
 
     return run_export(args, transport=transport_settings(args))
 
@@ -166,7 +166,7 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from reconciler import logs
-    from reconciler.demo import run_demo
+    from reconciler.cli.demo import run_demo
 
     if not args.verbose:
         logs.configure(verbosity=-1, fmt=args.log_format)
@@ -180,7 +180,7 @@ CONFIG_DIGEST = "config_digest"
 
 def config_digest(desired: DesiredState, scope: Scope) -> str:
     """A digest of what the config wants in `scope`, blind to comments and key order."""
-    from reconciler.review import desired_diff
+    from reconciler.diff.review import desired_diff
 
     wanted = desired_diff(None, scope.narrow(desired))
     return "sha256:" + hashlib.sha256(wanted.dumps().encode("utf-8")).hexdigest()

@@ -1,5 +1,5 @@
 """GitHub's limits on how many variables and secrets a scope holds and how large a
-variable may be (see `reconciler.limits`), checked on the file by `semantics`.
+variable may be (see `reconciler.model.limits`), checked on the file by `semantics`.
 
 Each check answers the path to point at and the sentence, or None when fine.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.config.positions import Path_, describe
-from reconciler.limits import MAX_VALUE_BYTES, value_bytes
+from reconciler.model.limits import MAX_VALUE_BYTES, value_bytes
 
 Problem = tuple[Path_, str] | None
 

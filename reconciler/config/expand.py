@@ -18,7 +18,7 @@ from reconciler.config.model import (
     _SecretBase,
 )
 from reconciler.config.value_model import VariableRef
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     AwsSettings,
     BranchPattern,

@@ -23,7 +23,7 @@ from reconciler.config.model import Config
 from reconciler.config.positions import ENTITY_COLLECTIONS, Path_, SourceMap
 from reconciler.config.semantics import problems
 from reconciler.config.source import read_tree
-from reconciler.desired import DesiredState
+from reconciler.model.desired import DesiredState
 
 SUPPORTED_VERSION = 1
 

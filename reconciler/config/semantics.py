@@ -23,12 +23,7 @@ from reconciler.config.model import (
 )
 from reconciler.config.positions import Path_, Position, SourceMap, describe
 from reconciler.config.value_model import VariableRef
-from reconciler.limits import (
-    MAX_ENVIRONMENT_SECRETS,
-    MAX_ENVIRONMENT_VARIABLES,
-    MAX_REPOSITORY_SECRETS,
-    MAX_REPOSITORY_VARIABLES,
-)
+from reconciler.model import limits
 
 _ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
@@ -218,10 +213,12 @@ class _Checker:
                 filled = rules.fill(value, values)
                 self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         own_variables = [(*base, "variables", n) for n in settings.variables]
-        self._report(capacity.too_many(own_variables, MAX_REPOSITORY_VARIABLES, "variable", scope))
+        self._report(
+            capacity.too_many(own_variables, limits.MAX_REPOSITORY_VARIABLES, "variable", scope)
+        )
         self._secret_names((*base, "secrets"), settings.secrets)
         own_secrets = [(*base, "secrets", n) for n in settings.secrets]
-        self._report(capacity.too_many(own_secrets, MAX_REPOSITORY_SECRETS, "secret", scope))
+        self._report(capacity.too_many(own_secrets, limits.MAX_REPOSITORY_SECRETS, "secret", scope))
         for name, secret in settings.secrets.items():
             self._repository_secret((*base, "secrets", name), secret)
         self._unique(
@@ -258,7 +255,7 @@ class _Checker:
         variables = top + [((*p, "variables"), self._env_at(p).variables) for p in layers]
         merged = self._merge_names(variables, "variable")
         scope = f"environment '{env}' of repository '{repo}'"
-        limit = MAX_ENVIRONMENT_VARIABLES
+        limit = limits.MAX_ENVIRONMENT_VARIABLES
         self._report(capacity.too_many([p for p, _ in merged], limit, "variable", scope))
         values = {"owner": self.config.github.owner, "repo": repo, "env": env}
         values["account_id"] = account or ""
@@ -278,7 +275,7 @@ class _Checker:
         secrets = self._merge_names(
             [((*p, "secrets"), self._env_at(p).secrets) for p in layers], "secret"
         )
-        limit = MAX_ENVIRONMENT_SECRETS
+        limit = limits.MAX_ENVIRONMENT_SECRETS
         self._report(capacity.too_many([p for p, _ in secrets], limit, "secret", scope))
         for path, secret in secrets:
             assert isinstance(secret, _SecretBase)

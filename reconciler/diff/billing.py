@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredState
-from reconciler.observed import RepositoryBilling
-from reconciler.plan import Action, Change, Finding, Plan, Resource, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredState
+from reconciler.model.observed import RepositoryBilling
+from reconciler.model.plan import Action, Change, Finding, Plan, Resource, Severity
 
 Tier = Literal["no_environments", "no_protection", "everything", "unknown"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
-from reconciler.observed import ObservedEnvironment
-from reconciler.plan import Action, Change, Resource, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredEnvironment
+from reconciler.model.observed import ObservedEnvironment
+from reconciler.model.plan import Action, Change, Resource, Severity
 
 
 def branch_policies(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.plan import Action, Change, Finding, Resource, Severity, Unmanaged
+from reconciler.model.plan import Action, Change, Finding, Resource, Severity, Unmanaged
 
 
 @dataclass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.diff.branch_policies import branch_policies
 from reconciler.diff.collector import Collector
 from reconciler.diff.environment import (
@@ -14,8 +12,10 @@ from reconciler.diff.environment import (
 )
 from reconciler.diff.reviewers import reviewer_findings
 from reconciler.diff.values import secrets, variables
-from reconciler.observed import ObservedRepository, ObservedState
-from reconciler.plan import Finding, Plan, Resource, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredEnvironment, DesiredRepository, DesiredState
+from reconciler.model.observed import ObservedRepository, ObservedState
+from reconciler.model.plan import Finding, Plan, Resource, Severity
 
 
 def diff(desired: DesiredState, observed: ObservedState) -> Plan:

@@ -6,11 +6,11 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
-from reconciler.observed import BranchPolicyType, ObservedEnvironment
-from reconciler.plan import Action, Change, Resource, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredEnvironment
+from reconciler.model.observed import BranchPolicyType, ObservedEnvironment
+from reconciler.model.plan import Action, Change, Resource, Severity
 
 # Display order of the fields in before/after.
 FIELDS = (

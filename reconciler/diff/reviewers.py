@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredEnvironment, DesiredState, Reviewer
 from reconciler.diff.collector import Collector
-from reconciler.observed import Access, Identities, Unverified
-from reconciler.plan import Action, Finding, Plan, Resource, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredEnvironment, DesiredState, Reviewer
+from reconciler.model.observed import Access, Identities, Unverified
+from reconciler.model.plan import Action, Finding, Plan, Resource, Severity
 
 
 def reviewer_findings(

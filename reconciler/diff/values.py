@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from reconciler.desired import (
+from reconciler.diff.collector import Collector
+from reconciler.model.desired import (
     DesiredSecret,
     EnvSecretSource,
     IamRoleRef,
     SsmParameterRef,
     VariableValue,
 )
-from reconciler.diff.collector import Collector
-from reconciler.observed import AwsFacts, ObservedSecret, ObservedVariable
-from reconciler.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
+from reconciler.model.observed import AwsFacts, ObservedSecret, ObservedVariable
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
 
 T = TypeVar("T")
 

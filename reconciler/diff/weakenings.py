@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
-from reconciler import findings as codes
-from reconciler.desired import (
+from reconciler.diff.patterns import widening
+from reconciler.model import findings as codes
+from reconciler.model.desired import (
     BranchPattern,
     DesiredEnvironment,
     DesiredRepository,
     DesiredState,
     IamRoleRef,
 )
-from reconciler.diff.patterns import widening
-from reconciler.plan import Finding, Severity
+from reconciler.model.plan import Finding, Severity
 
 # Repositories named in a finding shared by several, before "and N more".
 _SHOWN_REPOSITORIES = 5

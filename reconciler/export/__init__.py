@@ -1,17 +1,16 @@
 """`reconcile export`: the live state of repositories as an environments.yaml.
 
-`export_config` is the pure part (observed values in, YAML text out);
-`run_export` is the command's glue (config, GitHub, output file).
+`export_config` is the pure part (observed values in, YAML text out); the
+command's glue (config, GitHub, output file) is `reconciler.cli.export`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reconciler.export.command import run_export
 from reconciler.export.document import PROTECTED_NOTE, SECRET_NOTE, literal, render
 from reconciler.export.model import layout, placeholder_name
-from reconciler.observed import ObservedRepository
+from reconciler.model.observed import ObservedRepository
 
 
 def export_config(
@@ -36,5 +35,4 @@ __all__ = [
     "export_config",
     "literal",
     "placeholder_name",
-    "run_export",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from reconciler.config import rules
-from reconciler.observed import (
+from reconciler.model.observed import (
     ObservedEnvironment,
     ObservedRepository,
     ObservedReviewer,

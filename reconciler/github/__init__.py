@@ -18,7 +18,7 @@ from reconciler.github.identities import (
 )
 from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import observe_github, observe_repository
-from reconciler.github.transport import RetryPolicy, TransportSettings, settings_from_env
+from reconciler.github.settings import RetryPolicy, TransportSettings, settings_from_env
 from reconciler.github.writer import GitHubWriter, WriteResult
 from reconciler.logs import claim_library_loggers
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from reconciler.github.calls import expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
-from reconciler.observed import RepositoryBilling
+from reconciler.model.observed import RepositoryBilling
 
 
 def _organization_plan(conn: GitHubConnection, org: str) -> str | None:

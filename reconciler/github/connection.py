@@ -20,17 +20,13 @@ from github import Auth, Github
 from github.Requester import Requester
 
 from reconciler import __version__
-from reconciler.desired import DesiredState
 from reconciler.github.cache import ConditionalCache, app_identity, token_identity
 from reconciler.github.errors import GitHubError, detached, translate
 from reconciler.github.pacer import Pacer
 from reconciler.github.redaction import checked_token, shown_url, split_api_url
-from reconciler.github.transport import (
-    RetryPolicy,
-    TransportSettings,
-    paced_client_session,
-    route_pygithub_through_client_sessions,
-)
+from reconciler.github.settings import RetryPolicy, TransportSettings
+from reconciler.github.transport import paced_client_session, route_pygithub_through_client_sessions
+from reconciler.model.desired import DesiredState
 
 DEFAULT_API_URL = "https://api.github.com"
 

@@ -32,8 +32,8 @@ from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
 from reconciler.github.redaction import TOKEN_SHAPE, scrub
-from reconciler.github.transport import TransportSettings
-from reconciler.plan import Finding, Severity
+from reconciler.github.settings import TransportSettings
+from reconciler.model.plan import Finding, Severity
 
 TOKEN_INVALID = "dispatch.token_invalid"
 NO_ACCESS = "dispatch.no_access"

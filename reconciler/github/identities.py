@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.desired import Reviewer
 from reconciler.github.calls import Shape, expect, paginate, repo_path, segment, send
 from reconciler.github.connection import AppCredentials, GitHubConnection
 from reconciler.github.errors import GitHubError
-from reconciler.observed import Access, Identities, TeamInfo, Unverified, UserInfo
+from reconciler.model.desired import Reviewer
+from reconciler.model.observed import Access, Identities, TeamInfo, Unverified, UserInfo
 
 _TEAM_PERMISSION = "Members: read (organization)"
 

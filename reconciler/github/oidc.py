@@ -22,7 +22,7 @@ from typing import Any
 from reconciler.github.calls import Answer, expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError
-from reconciler.subjects import ID_KEYS, SubjectTemplate, default_template
+from reconciler.model.subjects import ID_KEYS, SubjectTemplate, default_template
 
 _PATH = "actions/oidc/customization/sub"
 _REPO_PERMISSION = "Actions: read"

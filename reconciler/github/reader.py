@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Literal
 
-from reconciler.desired import DesiredRepository, DesiredState
 from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
-from reconciler.observed import (
+from reconciler.model.desired import DesiredRepository, DesiredState
+from reconciler.model.observed import (
     BranchPolicyType,
     ObservedBranchPolicy,
     ObservedEnvironment,
@@ -28,7 +28,7 @@ from reconciler.observed import (
     ObservedSecret,
     ObservedVariable,
 )
-from reconciler.progress import Tracker, quiet
+from reconciler.model.progress import Tracker, quiet
 
 # GitHub's documented page maxima: variables 30, the other lists 100.
 VARIABLES_PER_PAGE = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 from reconciler.render.json import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.summary import PLAN_WORDING, Wording

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 from reconciler.render.sensitive import masked
 
 

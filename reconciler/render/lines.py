@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
 from reconciler.render.sensitive import SECRET_RESOURCES
 
 SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}

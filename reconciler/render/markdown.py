@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TypeVar
 
-from reconciler.plan import Action, Change, Finding, Plan, Severity, Unmanaged
+from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines
 from reconciler.render.sensitive import masked
 from reconciler.render.summary import PLAN_WORDING, Wording, findings_phrase, plural, summary_line

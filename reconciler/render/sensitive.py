@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from reconciler.plan import SENSITIVE, Change, Plan, Resource
+from reconciler.model.plan import SENSITIVE, Change, Plan, Resource
 
 SECRET_RESOURCES = frozenset({Resource.SECRET, Resource.REPOSITORY_SECRET})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 
 NO_CHANGES = "No changes. GitHub matches environments.yaml."
 

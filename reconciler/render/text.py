@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import groupby
 
-from reconciler.plan import Action, Change, Finding, Plan, Severity, Unmanaged
+from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines, clean
 from reconciler.render.sensitive import masked
 from reconciler.render.summary import PLAN_WORDING, Wording, plural, summary_line

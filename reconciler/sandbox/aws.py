@@ -33,7 +33,7 @@ from werkzeug.serving import make_server
 from reconciler.aws.sessions import new_session
 from reconciler.aws.targets import collect
 from reconciler.aws.trust import AUDIENCE, GITHUB_OIDC_HOST, provider_arn
-from reconciler.desired import AwsSecretSource, DesiredState, SsmSecretSource
+from reconciler.model.desired import AwsSecretSource, DesiredState, SsmSecretSource
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.desired import AwsSecretSource, DesiredState
 from reconciler.errors import ReconcileError
+from reconciler.model.desired import AwsSecretSource, DesiredState
 from reconciler.sandbox.aws import AwsSandbox
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.seed import GitHubSeed, seed_github

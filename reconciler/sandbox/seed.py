@@ -15,7 +15,7 @@ import secrets as _random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from reconciler.desired import DesiredState
+from reconciler.model.desired import DesiredState
 from reconciler.sandbox.github import GitHubEmulator
 
 ADMIN_LOGIN = "sandbox-admin"

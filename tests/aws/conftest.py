@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     AwsSettings,
     DesiredEnvironment,

@@ -12,8 +12,8 @@ from botocore.awsrequest import AWSResponse
 
 from reconciler.aws import FINDING_CODES, observe_aws
 from reconciler.aws.trust import provider_arn
-from reconciler.desired import DesiredState
-from reconciler.observed import AwsFacts, AwsFinding
+from reconciler.model.desired import DesiredState
+from reconciler.model.observed import AwsFacts, AwsFinding
 from reconciler.sandbox.aws import AwsSandbox, sample_value
 
 from .conftest import (

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 from reconciler.aws.trust import AUDIENCE, admits, parse_policy, provider_arn
-from reconciler.desired import DesiredState
+from reconciler.model.desired import DesiredState
 from reconciler.sandbox.aws import AwsSandbox
 
 from .conftest import ACCOUNTS, OWNER, SECRET_ID

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from reconciler.aws import AwsError, read_secret_value, secret_reader
-from reconciler.desired import AwsSecretSource, DesiredState, EnvSecretSource, SsmSecretSource
+from reconciler.model.desired import AwsSecretSource, DesiredState, EnvSecretSource, SsmSecretSource
 from reconciler.sandbox.aws import AwsSandbox, sample_value
 
 from .conftest import ACCOUNTS, ENV_VAR, SECRET_ID, SSM_SECRET_PATH, build_desired

@@ -9,7 +9,7 @@ import pytest
 from reconciler.aws.targets import RoleTarget, Usage
 from reconciler.aws.trust import parse_policy
 from reconciler.aws.trust_check import judge_trust
-from reconciler.subjects import SubjectTemplate, environment_context
+from reconciler.model.subjects import SubjectTemplate, environment_context
 
 from .test_trust import ACCOUNT, OWNER, allow, exact, policy
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import ConfigError, load_desired
-from reconciler.desired import DesiredState, DispatchCheck
+from reconciler.model.desired import DesiredState, DispatchCheck
 
 ROOT = Path(__file__).resolve().parents[2]
 

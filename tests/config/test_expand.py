@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load_desired
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     BranchPattern,
     DesiredEnvironment,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import ConfigError, load_desired
-from reconciler.limits import (
+from reconciler.model.limits import (
     MAX_ENVIRONMENT_SECRETS,
     MAX_ENVIRONMENT_VARIABLES,
     MAX_REPOSITORY_SECRETS,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from reconciler.config import Config, ConfigError, load_config, load_desired
-from reconciler.desired import AwsSecretSource, BranchPattern, DispatchCheck, IamRoleRef
 from reconciler.errors import ReconcileError
+from reconciler.model.desired import AwsSecretSource, BranchPattern, DispatchCheck, IamRoleRef
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "tests" / "data" / "good"

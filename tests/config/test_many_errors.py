@@ -132,8 +132,8 @@ def test_every_duplicate_key_and_tab_is_reported(cli: CliRunner, tmp_path: Path)
         ("prune: false\n", "prune: false\nprune: true\n"),
     )
     assert [message for _, _, message in _errors(cli, duplicated)] == [
-        "duplicate key 'owner' in 'github' (first given on line 13)",
-        "duplicate key 'prune' (first given on line 31)",
+        f"duplicate key 'owner' in 'github' (first given on line {_line_of(duplicated, 'owner: Alpha')})",
+        f"duplicate key 'prune' (first given on line {_line_of(duplicated, 'prune: false')})",
     ]
     tabs = tmp_path / "tabs.yaml"
     tabs.write_text("version: 1\ngithub:\n\towner: o\nrepositories:\n\tr: {}\n", encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     BranchPattern,
     DesiredEnvironment,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from reconciler.desired import (
+from reconciler.model.desired import (
     DesiredEnvironment,
     DesiredSecret,
     DesiredState,
@@ -20,7 +20,7 @@ from reconciler.desired import (
     SsmParameterRef,
     VariableValue,
 )
-from reconciler.observed import (
+from reconciler.model.observed import (
     AwsFacts,
     Identities,
     ObservedBranchPolicy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from reconciler.desired import (
+from reconciler.model.desired import (
     AwsSecretSource,
     BranchPattern,
     DesiredEnvironment,

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler import findings as codes
-from reconciler.desired import DesiredState
 from reconciler.diff import billing_findings, billing_to_check, diff
-from reconciler.observed import RepositoryBilling
-from reconciler.plan import Plan, Severity
+from reconciler.model import findings as codes
+from reconciler.model.desired import DesiredState
+from reconciler.model.observed import RepositoryBilling
+from reconciler.model.plan import Plan, Severity
 
 from .builders import REPO, base_state, replace_desired_environment
 from .converged import observed_from, replace_repository

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from reconciler.desired import BranchPattern, DesiredState
 from reconciler.diff import diff
-from reconciler.observed import (
+from reconciler.model.desired import BranchPattern, DesiredState
+from reconciler.model.observed import (
     ObservedBranchPolicy,
     ObservedReviewer,
     ObservedSecret,
     ObservedState,
     ObservedVariable,
 )
-from reconciler.plan import SENSITIVE, UNKNOWN, Action, Resource
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Resource
 
 from .builders import (
     REPO,
@@ -389,7 +389,7 @@ def test_ssm_value_aws_could_not_give_is_unknown(unreadable: dict[str, Any]) -> 
 
 
 def test_env_secret_source_is_checked_for_presence_only() -> None:
-    from reconciler.desired import DesiredSecret, EnvSecretSource
+    from reconciler.model.desired import DesiredSecret, EnvSecretSource
 
     secret = DesiredSecret("TOKEN", EnvSecretSource("TOKEN"))
     desired = replace_desired_environment(base_state(), "dev", secrets={"TOKEN": secret})

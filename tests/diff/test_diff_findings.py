@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler import findings as codes
 from reconciler.diff import access_findings, diff, reviewers_to_check
-from reconciler.observed import (
+from reconciler.model import findings as codes
+from reconciler.model.observed import (
     AwsFinding,
     ObservedBranchPolicy,
     ObservedEnvironment,
@@ -18,8 +18,8 @@ from reconciler.observed import (
     TeamInfo,
     Unverified,
 )
-from reconciler.plan import Action, Finding, Resource, Severity, Unmanaged
-from reconciler.subjects import SubjectTemplate
+from reconciler.model.plan import Action, Finding, Resource, Severity, Unmanaged
+from reconciler.model.subjects import SubjectTemplate
 
 from .builders import REPO, base_state, replace_desired_environment, team, user
 from .converged import observed_from, replace_environment, replace_repository

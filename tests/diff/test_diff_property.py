@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from reconciler.desired import DesiredState
 from reconciler.diff import diff
-from reconciler.plan import Plan
+from reconciler.model.desired import DesiredState
+from reconciler.model.plan import Plan
 
 from .converged import observed_from
 from .strategies import desired_states

@@ -13,9 +13,9 @@ from typing import get_args
 import pytest
 
 from reconciler.aws import FINDING_CODES as AWS_FINDING_CODES
-from reconciler.findings import GITHUB_FINDING_CODES, REVIEW_FINDING_CODES
 from reconciler.github.dispatch_check import DISPATCH_FINDING_CODES
 from reconciler.github.errors import ErrorKind
+from reconciler.model.findings import GITHUB_FINDING_CODES, REVIEW_FINDING_CODES
 
 from .markdown_text import DOCS, headings
 

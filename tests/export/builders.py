@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from reconciler.observed import (
+from reconciler.model.observed import (
     BranchPolicyType,
     ObservedBranchPolicy,
     ObservedEnvironment,

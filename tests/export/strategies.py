@@ -6,7 +6,7 @@ from typing import Literal
 
 from hypothesis import strategies as st
 
-from reconciler.observed import (
+from reconciler.model.observed import (
     ObservedBranchPolicy,
     ObservedEnvironment,
     ObservedRepository,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.cli.export import resolve_target, run_export
 from reconciler.config import load_desired
-from reconciler.desired import EnvSecretSource
 from reconciler.errors import ReconcileError
-from reconciler.export import SECRET_NOTE, run_export
-from reconciler.export.command import resolve_target
+from reconciler.export import SECRET_NOTE
+from reconciler.model.desired import EnvSecretSource
 from reconciler.sandbox.github import GitHubEmulator
 
 OWNER = "acme"

@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from reconciler.config import load_desired
-from reconciler.desired import DesiredState, EnvSecretSource
 from reconciler.diff import diff
 from reconciler.export import export_config
-from reconciler.observed import (
+from reconciler.model.desired import DesiredState, EnvSecretSource
+from reconciler.model.observed import (
     Identities,
     ObservedEnvironment,
     ObservedRepository,
@@ -20,7 +20,7 @@ from reconciler.observed import (
     TeamInfo,
     UserInfo,
 )
-from reconciler.plan import Action, Resource
+from reconciler.model.plan import Action, Resource
 
 from .builders import OWNER, env, repo, team, user, variables, write
 from .strategies import live_states

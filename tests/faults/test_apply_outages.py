@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner
 
-from reconciler.github.transport import RetryPolicy
+from reconciler.github.settings import RetryPolicy
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 

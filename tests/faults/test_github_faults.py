@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from integration.helpers import CliRunner
 
-from reconciler.github.transport import RetryPolicy
+from reconciler.github.settings import RetryPolicy
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 

@@ -19,7 +19,7 @@ from .support import (
     one_error_line,
 )
 
-# What a plan of the fixture config is estimated to need (reconciler.planner.estimate_requests).
+# What a plan of the fixture config is estimated to need (reconciler.run.planning.estimate_requests).
 ROOT_ESTIMATE = 25  # 23, and the OIDC subject template of each of the two repositories
 
 

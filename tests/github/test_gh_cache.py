@@ -34,7 +34,7 @@ from reconciler.github.cache import (
     resolve_cache_dir,
     token_identity,
 )
-from reconciler.observed import ObservedRepository
+from reconciler.model.observed import ObservedRepository
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.github.records import LoggedRequest
 

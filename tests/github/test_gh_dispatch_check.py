@@ -21,7 +21,7 @@ from reconciler.github.dispatch_check import (
     source_unreadable_finding,
 )
 from reconciler.github.errors import GitHubError
-from reconciler.plan import Finding, Severity
+from reconciler.model.plan import Finding, Severity
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
 TARGET_NAME = "platform"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from gh_support import FULL, OWNER, REPO, TOKEN, ConnFactory, team_id, user_id
 
-from reconciler.desired import Reviewer
 from reconciler.github import (
     GitHubConnection,
     authenticated_actor,
     check_reviewer_access,
     resolve_identities,
 )
-from reconciler.observed import Unverified
+from reconciler.model.desired import Reviewer
+from reconciler.model.observed import Unverified
 from reconciler.sandbox.github import GitHubEmulator
 
 TEAM = Reviewer("team", "Platform-Approvers")

@@ -6,8 +6,8 @@ from gh_support import FULL, OWNER, REPO
 
 from reconciler.github import GitHubConnection
 from reconciler.github.oidc import read_subject_templates
+from reconciler.model.subjects import environment_context
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
-from reconciler.subjects import environment_context
 
 PROD = environment_context("prod")
 SUB = "actions/oidc/customization/sub"

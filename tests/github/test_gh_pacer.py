@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import pytest
 from gh_support import FULL, OWNER, ConnFactory
 
-from reconciler.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.github import GitHubError, GitHubWriter, Pacer, PacerConfig, observe_github
 from reconciler.github.pacer import RequestEvent
+from reconciler.model.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.sandbox.github import GitHubEmulator
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
 
-from reconciler.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.github import (
     GitHubConnection,
     RepositoryNotFound,
     observe_github,
     observe_repository,
 )
+from reconciler.model.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.sandbox.github import GitHubEmulator
 
 

@@ -11,7 +11,6 @@ import pytest
 from gh_support import FAST_RETRY, FULL, OWNER, REPO, TOKEN, ConnFactory
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
-from reconciler.desired import BranchPattern
 from reconciler.github import (
     GitHubConnection,
     GitHubError,
@@ -23,6 +22,7 @@ from reconciler.github import (
     observe_repository,
 )
 from reconciler.github.transport import ReconcileRetry
+from reconciler.model.desired import BranchPattern
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
 ENVS = r"/repos/acme/web/environments$"

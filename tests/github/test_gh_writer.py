@@ -8,7 +8,6 @@ from dataclasses import replace
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
 
-from reconciler.desired import BranchPattern, DesiredEnvironment, Reviewer
 from reconciler.github import (
     GitHubConnection,
     GitHubError,
@@ -16,7 +15,8 @@ from reconciler.github import (
     observe_repository,
     resolve_identities,
 )
-from reconciler.observed import Identities
+from reconciler.model.desired import BranchPattern, DesiredEnvironment, Reviewer
+from reconciler.model.observed import Identities
 from reconciler.sandbox.github import GitHubEmulator
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply_lock import apply_lock
+from reconciler.run.lock import apply_lock
 from reconciler.sandbox.runner import Sandbox
 
 from .helpers import FIXTURE_CONFIG, CliResult, CliRunner, writes

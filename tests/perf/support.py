@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from reconciler.desired import DesiredState, IamRoleRef, SsmParameterRef
 from reconciler.github import (
     GitHubConnection,
     Pacer,
@@ -16,7 +15,8 @@ from reconciler.github import (
     resolve_cache_dir,
 )
 from reconciler.github.pacer import PacerConfig, RequestEvent
-from reconciler.planner import estimate_requests
+from reconciler.model.desired import DesiredState, IamRoleRef, SsmParameterRef
+from reconciler.run.planning import estimate_requests
 from reconciler.sandbox.github import GitHubEmulator
 
 

@@ -10,9 +10,9 @@ from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
 from perf.support import by_endpoint, connect, seed_converged
 from reconciler.config import load_desired
-from reconciler.converge import apply_and_verify
 from reconciler.github import Pacer, PacerConfig, not_modified_share
-from reconciler.planner import make_plan
+from reconciler.run.converge import apply_and_verify
+from reconciler.run.planning import make_plan
 
 # Scale: repository counts a real organisation has.
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 from perf.support import connect, points, seed_converged
 from reconciler.config import load_desired
 from reconciler.github import Pacer, PacerConfig
-from reconciler.planner import make_plan
+from reconciler.run.planning import make_plan
 
 # Real pacing, in real time (scaled down).
 pytestmark = pytest.mark.slow

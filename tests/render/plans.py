@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from reconciler.plan import SENSITIVE, Action, Change, Finding, Plan, Resource, Severity, Unmanaged
+from reconciler.model.plan import (
+    SENSITIVE,
+    Action,
+    Change,
+    Finding,
+    Plan,
+    Resource,
+    Severity,
+    Unmanaged,
+)
 
 REPO = "Alpha-Swarm-ai/alphaswarm_admin"
 OLD_ARN = "arn:aws:iam::333333333333:role/old"

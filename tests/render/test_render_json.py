@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 from reconciler.render import render
 
 from .plans import LEAKED, REPO, leaky_plan, small_plan

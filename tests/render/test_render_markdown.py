@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 from reconciler.render import render
 from reconciler.render.markdown import MAX_CHARS, cell, render_markdown
 
@@ -39,7 +39,7 @@ def test_code_fence_is_longer_than_backticks_in_values() -> None:
     md = render_markdown(big_plan(3))
     fences = re.findall(r"^(`{3,})diff$", md, flags=re.M)
     assert fences and all(len(f) >= 3 for f in fences)
-    from reconciler.plan import Action, Change, Resource
+    from reconciler.model.plan import Action, Change, Resource
 
     nasty = Change(Action.CREATE, Resource.VARIABLE, REPO, "prod", "X", None,
                    {"value": "```` end"}, "missing")  # fmt: skip

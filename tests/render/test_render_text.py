@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.plan import Plan
+from reconciler.model.plan import Plan
 from reconciler.render import render
 from reconciler.render.text import render_text
 
@@ -64,7 +64,7 @@ def test_secret_values_never_shown() -> None:
 
 
 def test_control_characters_in_live_names_are_escaped() -> None:
-    from reconciler.plan import Resource, Unmanaged
+    from reconciler.model.plan import Resource, Unmanaged
 
     plan = Plan.build([], [], [Unmanaged(Resource.ENVIRONMENT, REPO, "x\x1b[2Jy", "x\x1b[2Jy")])
     text = render_text(plan, color=False)

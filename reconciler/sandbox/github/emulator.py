@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from reconciler.sandbox.github import payloads
 from reconciler.sandbox.github.app import EmulatorApp
+from reconciler.sandbox.github.controls import EmulatorControls
 from reconciler.sandbox.github.crypto import KeyPair
-from reconciler.sandbox.github.ratelimit import SecondaryLimit
-from reconciler.sandbox.github.records import Dispatch, FaultRule, LoggedRequest, RequestRecord
+from reconciler.sandbox.github.records import Dispatch
 from reconciler.sandbox.github.routes_environments import apply_settings
 from reconciler.sandbox.github.server import Server
 from reconciler.sandbox.github.state import (
@@ -29,7 +29,7 @@ from reconciler.sandbox.github.state import (
 )
 
 
-class GitHubEmulator:
+class GitHubEmulator(EmulatorControls):
     """A GitHub REST API (the subset reconcile uses) on http://127.0.0.1:<ephemeral port>."""
 
     def __init__(self, *, latency: float = 0.0, port: int = 0) -> None:
@@ -379,48 +379,6 @@ class GitHubEmulator:
         """Move the emulator's clock (token expiry, JWT checks, timestamps) forward."""
         with self._world.lock:
             self._world.clock_offset += timedelta(seconds=seconds)
-
-    # observability and control -------------------------------------------------
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        return list(self._app.requests)
-
-    def clear_requests(self) -> None:
-        self._app.requests.clear()
-
-    @property
-    def on_request(self) -> Callable[[RequestRecord], None] | None:
-        return self._app.on_request
-
-    @on_request.setter
-    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
-        self._app.on_request = hook
-
-    def add_fault(self, rule: FaultRule) -> None:
-        self._app.faults.add(rule)
-
-    def clear_faults(self) -> None:
-        """Retire every fault rule: GitHub works again."""
-        self._app.faults.clear()
-
-    def set_latency(self, seconds: float) -> None:
-        self._app.latency = seconds
-
-    def set_primary_limit(
-        self, limit: int, remaining: int | None = None, reset_in: int = 3600
-    ) -> None:
-        self._app.primary.configure(limit, remaining, reset_in)
-
-    def disable_rate_limiting(self) -> None:
-        """A GitHub Enterprise Server with rate limiting off: no x-ratelimit-* headers,
-        and GET /rate_limit answers 404 "Rate limiting is not enabled."."""
-        self._app.primary.configure(5000, None, 3600, enabled=False)
-
-    def enable_secondary_limit(
-        self, points_per_window: int = 900, window_seconds: float = 60.0, max_concurrent: int = 100
-    ) -> None:
-        self._app.secondary = SecondaryLimit(points_per_window, window_seconds, max_concurrent)
 
     def reset(self) -> None:
         """Forget all state, faults, limits and logged requests; keep serving on the same URL."""

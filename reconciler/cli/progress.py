@@ -1,9 +1,8 @@
 """Progress of plan and apply on standard error, only on a terminal.
 
-Each stage that knows how much it has to do asks the tracker for a counter
-(`track("Reading GitHub repositories", 40)`) and calls it once per item done;
-the display shows `12/40` beside a bar. Off a terminal the tracker is `quiet`
-and nothing is drawn.
+The stages count through a `Tracker` (`reconciler.model.progress`); here the
+counts become bars with `12/40` beside them. Off a terminal the tracker is
+`quiet` and nothing is drawn.
 
 rich draws the bars (and clears them when done). While they are shown,
 sys.stderr prints through rich's console: a log line written meanwhile
@@ -14,21 +13,11 @@ it is at the time of writing (`reconciler.logs`), which is what lets this work.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-Advance = Callable[[], None]  # one more item done
-Tracker = Callable[[str, int], Advance]  # (label, how many items) -> its counter
-
-
-def _nothing() -> None:
-    return None
-
-
-def quiet(label: str, total: int) -> Advance:
-    """The tracker off a terminal, and the default of every stage: shows nothing."""
-    return _nothing
+from reconciler.model.progress import Advance, Tracker, quiet
 
 
 class _AboveBars:

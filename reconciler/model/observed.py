@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from reconciler.subjects import SubjectTemplate
+from reconciler.model.subjects import SubjectTemplate
 
 BranchPolicyType = Literal["all", "protected", "custom"]
 

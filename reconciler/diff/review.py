@@ -15,16 +15,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import count
 
-from reconciler.desired import (
+from reconciler.diff import diff
+from reconciler.diff.weakenings import weakenings
+from reconciler.model.desired import (
     DesiredEnvironment,
     DesiredRepository,
     DesiredSecret,
     DesiredState,
     VariableValue,
 )
-from reconciler.diff import diff
-from reconciler.diff.weakenings import weakenings
-from reconciler.observed import (
+from reconciler.model.observed import (
     Identities,
     ObservedBranchPolicy,
     ObservedEnvironment,
@@ -36,7 +36,7 @@ from reconciler.observed import (
     TeamInfo,
     UserInfo,
 )
-from reconciler.plan import SENSITIVE, Action, Change, Plan, Resource
+from reconciler.model.plan import SENSITIVE, Action, Change, Plan, Resource
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

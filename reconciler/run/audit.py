@@ -27,7 +27,7 @@ from typing import Any
 
 from reconciler.errors import ReconcileError
 from reconciler.logs import CONSOLE_OMIT, get_logger
-from reconciler.plan import Change
+from reconciler.model.plan import Change
 
 _log = get_logger("reconcile.audit")
 

@@ -9,15 +9,15 @@ costs the report of the writes.
 
 from __future__ import annotations
 
-from reconciler.applier import Applier, ApplyReport
-from reconciler.audit import AuditLog
 from reconciler.aws import secret_reader
 from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, GitHubWriter, authenticated_actor
-from reconciler.interrupts import StopSwitch
-from reconciler.planner import PlanResult, make_plan
-from reconciler.progress import Tracker, quiet
-from reconciler.scope import EVERYTHING, Scope
+from reconciler.model.progress import Tracker, quiet
+from reconciler.run.applier import Applier, ApplyReport
+from reconciler.run.audit import AuditLog
+from reconciler.run.interrupts import StopSwitch
+from reconciler.run.planning import PlanResult, make_plan
+from reconciler.run.scope import EVERYTHING, Scope
 
 
 def apply_plan(

@@ -16,15 +16,6 @@ from datetime import UTC, datetime
 
 from reconciler.aws import observe_aws, observe_env_sources, secret_reader
 from reconciler.aws.targets import repositories_with_roles
-from reconciler.desired import (
-    AwsSecretSource,
-    DesiredSecret,
-    DesiredState,
-    EnvSecretSource,
-    IamRoleRef,
-    SsmParameterRef,
-    SsmSecretSource,
-)
 from reconciler.diff import (
     access_findings,
     billing_findings,
@@ -43,10 +34,19 @@ from reconciler.github import (
 from reconciler.github.dispatch_check import check_dispatch_token, source_unreadable_finding
 from reconciler.github.oidc import read_subject_templates
 from reconciler.logs import get_logger
-from reconciler.observed import AwsFacts, ObservedState
-from reconciler.plan import Finding, Plan
-from reconciler.progress import Tracker, quiet
-from reconciler.scope import EVERYTHING, Scope
+from reconciler.model.desired import (
+    AwsSecretSource,
+    DesiredSecret,
+    DesiredState,
+    EnvSecretSource,
+    IamRoleRef,
+    SsmParameterRef,
+    SsmSecretSource,
+)
+from reconciler.model.observed import AwsFacts, ObservedState
+from reconciler.model.plan import Finding, Plan
+from reconciler.model.progress import Tracker, quiet
+from reconciler.run.scope import EVERYTHING, Scope
 
 _log = get_logger("reconcile.plan")
 

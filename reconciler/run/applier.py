@@ -12,7 +12,7 @@ finding (writing them would leave a state the plan already knows is wrong).
 
 Once the run's `StopSwitch` is set, no new write starts; writes in flight
 finish and are recorded, the rest is reported as not started. It is set by a
-stop signal (`reconciler.interrupts`), by a record the audit log could not
+stop signal (`reconciler.run.interrupts`), by a record the audit log could not
 keep, and by GitHub failing `FAILURE_LIMIT` writes in a row for reasons that
 are not about the item (network, 5xx, rate limit, credentials): then GitHub
 is down for this run, and every further write would only spend its retries.
@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Protocol
 
-from reconciler import findings as codes
-from reconciler.audit import AuditLog, AuditWriteError
-from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
 from reconciler.errors import ReconcileError
-from reconciler.interrupts import StopSwitch, block_stop_signals
 from reconciler.logs import get_logger
-from reconciler.observed import Identities, ObservedEnvironment, ObservedState
-from reconciler.plan import UNKNOWN, Action, Change, Plan, Resource
-from reconciler.progress import Advance, Tracker, quiet
+from reconciler.model import findings as codes
+from reconciler.model.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
+from reconciler.model.observed import Identities, ObservedEnvironment, ObservedState
+from reconciler.model.plan import UNKNOWN, Action, Change, Plan, Resource
+from reconciler.model.progress import Advance, Tracker, quiet
+from reconciler.run.audit import AuditLog, AuditWriteError
+from reconciler.run.interrupts import StopSwitch, block_stop_signals
 
 _log = get_logger("reconcile.apply")
 

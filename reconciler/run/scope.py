@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
-from reconciler.plan import Plan
+from reconciler.model.desired import DesiredState
+from reconciler.model.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ secrets and branch policies with it.
 from __future__ import annotations
 
 from reconciler.errors import ReconcileError
-from reconciler.observed import ObservedState
-from reconciler.plan import Action, Change, Plan, Resource
-from reconciler.scope import EVERYTHING, Scope
+from reconciler.model.observed import ObservedState
+from reconciler.model.plan import Action, Change, Plan, Resource
+from reconciler.run.scope import EVERYTHING, Scope
 
 PRUNE_THRESHOLD = 0.30
 PRUNE_MIN_ITEMS = 10

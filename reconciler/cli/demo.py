@@ -13,16 +13,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.applier import ApplyReport
 from reconciler.config import load_desired
-from reconciler.converge import apply_and_verify
-from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, TransportSettings, connection_from_env
-from reconciler.plan import Plan
-from reconciler.planner import PlanResult, make_plan
+from reconciler.model.desired import DesiredState
+from reconciler.model.plan import Plan
 from reconciler.render import Wording, render
 from reconciler.render.summary import summary_line
+from reconciler.run.applier import ApplyReport
+from reconciler.run.converge import apply_and_verify
+from reconciler.run.planning import PlanResult, make_plan
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.runner import Sandbox
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from reconciler.config import rules
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
-from reconciler.observed import ObservedRepository
+from reconciler.model.observed import ObservedRepository
 
 if TYPE_CHECKING:
     from reconciler.github import TransportSettings

@@ -1,0 +1,57 @@
+"""The emulator's observability and control: its request log, faults, latency and limits.
+
+What a test turns on or reads back; GitHub's own state is seeded through
+`GitHubEmulator`, which has these too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.sandbox.github.app import EmulatorApp
+from reconciler.sandbox.github.ratelimit import SecondaryLimit
+from reconciler.sandbox.github.records import FaultRule, LoggedRequest, RequestRecord
+
+
+class EmulatorControls:
+    _app: EmulatorApp
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        return list(self._app.requests)
+
+    def clear_requests(self) -> None:
+        self._app.requests.clear()
+
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        return self._app.on_request
+
+    @on_request.setter
+    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
+        self._app.on_request = hook
+
+    def add_fault(self, rule: FaultRule) -> None:
+        self._app.faults.add(rule)
+
+    def clear_faults(self) -> None:
+        """Retire every fault rule: GitHub works again."""
+        self._app.faults.clear()
+
+    def set_latency(self, seconds: float) -> None:
+        self._app.latency = seconds
+
+    def set_primary_limit(
+        self, limit: int, remaining: int | None = None, reset_in: int = 3600
+    ) -> None:
+        self._app.primary.configure(limit, remaining, reset_in)
+
+    def disable_rate_limiting(self) -> None:
+        """A GitHub Enterprise Server with rate limiting off: no x-ratelimit-* headers,
+        and GET /rate_limit answers 404 "Rate limiting is not enabled."."""
+        self._app.primary.configure(5000, None, 3600, enabled=False)
+
+    def enable_secondary_limit(
+        self, points_per_window: int = 900, window_seconds: float = 60.0, max_concurrent: int = 100
+    ) -> None:
+        self._app.secondary = SecondaryLimit(points_per_window, window_seconds, max_concurrent)
