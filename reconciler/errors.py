@@ -8,6 +8,9 @@ it as `error: <message>` and exits 1, never with a traceback.
 class ReconcileError(Exception):
     """A problem with input, credentials or a remote service, explained in one line."""
 
+    # The HTTP status a remote service answered with, when one did (logs, audit).
+    status: int | None = None
+
     def report(self) -> list[str]:
         """The lines the CLI prints on standard error for this error."""
         return [f"error: {self}"]

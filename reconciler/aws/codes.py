@@ -6,6 +6,9 @@ are checked against `FINDING_CODES`, so every code emitted is listed there.
 
 from __future__ import annotations
 
+# AWS cannot be read at all (no credentials, no region, endpoint unreachable):
+# the plan shows the GitHub side and marks values read from AWS unknown.
+UNAVAILABLE = "aws.unavailable"
 ACCOUNT_MISMATCH = "aws.account_mismatch"
 ACCESS_DENIED = "aws.access_denied"
 THROTTLED = "aws.throttled"
@@ -26,6 +29,7 @@ SOURCE_EMPTY = "secret.source_empty"
 VALUE_TOO_LARGE = "secret.too_large"
 
 FINDING_CODES: tuple[str, ...] = (
+    UNAVAILABLE,
     ACCOUNT_MISMATCH,
     ACCESS_DENIED,
     THROTTLED,

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws import codes, trust
-from reconciler.aws.errors import FATAL, NOT_FOUND, AccountUnavailable, error_code, fatal
+from reconciler.aws.errors import (
+    FATAL,
+    NOT_FOUND,
+    AccountUnavailable,
+    AwsError,
+    error_code,
+    fatal,
+)
 from reconciler.aws.errors import finding_code as _finding_code
 from reconciler.aws.errors import summary as _summary
 from reconciler.aws.sessions import AwsSessions, ClientHook
@@ -24,6 +31,7 @@ from reconciler.aws.trust_check import judge_trust
 from reconciler.model.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
 from reconciler.model.limits import MAX_VALUE_BYTES, value_bytes
 from reconciler.model.observed import AwsFacts, AwsFinding
+from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.model.subjects import SubjectTemplate
 
 if TYPE_CHECKING:
@@ -44,6 +52,7 @@ class _Result:
         self.parameters: dict[str, str] = {}
         self.changed_at: dict[str, datetime | None] = {}
         self.findings: list[AwsFinding] = []
+        self.unreadable: set[str] = set()
 
     def add(self, severity: Severity, code: str, message: str, uses: Iterable[Usage]) -> None:
         places: set[tuple[str | None, str | None]] = {(u.repository, u.environment) for u in uses}
@@ -58,6 +67,7 @@ def observe_aws(
     concurrency: int = 4,
     on_client: ClientHook | None = None,
     subjects: SubjectLookup | None = None,
+    track: Tracker = quiet,
 ) -> AwsFacts:
     """Read what the desired state refers to in AWS; problems become findings.
 
@@ -66,32 +76,66 @@ def observe_aws(
     only once a trust policy is to be judged, so GitHub can still be reading
     the templates while AWS is read.
 
-    Raises `AwsError` (one line) only when AWS cannot be reached at all:
-    no credentials, no region, an unreachable endpoint.
+    When AWS cannot be reached at all (no credentials, no region, an
+    unreachable endpoint), the facts say so in `unavailable` with one
+    `aws.unavailable` error, so the plan can still show the GitHub side.
     """
     lookup: SubjectLookup = subjects if subjects is not None else dict
     env = os.environ if environ is None else environ
     targets = collect(desired)
     result = _Result()
     _env_sources(targets, env, result)
+    unavailable: str | None = None
     if targets.accounts:
         sessions = AwsSessions(desired.aws, environ=env, on_client=on_client)
-        workers = max(1, min(concurrency, len(targets.accounts)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
-            futures = [
-                pool.submit(_account, sessions, account, work, lookup)
-                for account, work in targets.accounts.items()
-            ]
-            parts = [f.result() for f in futures]
-        for part in parts:
-            result.parameters.update(part.parameters)
-            result.changed_at.update(part.changed_at)
-            result.findings.extend(part.findings)
+        read = track("Reading AWS accounts", len(targets.accounts))
+        try:
+            _accounts(sessions, targets, result, concurrency=concurrency, read=read, lookup=lookup)
+        except AwsError as exc:
+            # One account's trouble is a finding inside _account; this is all of AWS,
+            # and _accounts merged nothing of the accounts read before it failed.
+            unavailable = str(exc)
+            result.findings.append(AwsFinding("error", codes.UNAVAILABLE, _unavailable(exc)))
     return AwsFacts(
         parameter_values=result.parameters,
         source_changed_at=result.changed_at,
         findings=tuple(result.findings),
+        unavailable=unavailable,
+        unreadable_accounts=frozenset(result.unreadable),
     )
+
+
+def _unavailable(exc: AwsError) -> str:
+    return (
+        f"AWS is not readable ({exc}); this plan shows the GitHub side only: roles, trust "
+        "policies, SSM values and secret rotation are unchecked, values read from AWS show "
+        "as (known after AWS is readable), and apply refuses until AWS is readable"
+    )
+
+
+def _accounts(
+    sessions: AwsSessions,
+    targets: Targets,
+    result: _Result,
+    *,
+    concurrency: int,
+    read: Advance,
+    lookup: SubjectLookup,
+) -> None:
+    def one(account: str | None, work: AccountTargets) -> _Result:
+        part = _account(sessions, account, work, lookup)
+        read()
+        return part
+
+    workers = max(1, min(concurrency, len(targets.accounts)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
+        futures = [pool.submit(one, account, work) for account, work in targets.accounts.items()]
+        parts = [f.result() for f in futures]
+    for part in parts:
+        result.parameters.update(part.parameters)
+        result.changed_at.update(part.changed_at)
+        result.findings.extend(part.findings)
+        result.unreadable.update(part.unreadable)
 
 
 def observe_env_sources(
@@ -143,6 +187,8 @@ def _account(
         sessions.check(account)
     except AccountUnavailable as exc:
         result.add("error", exc.code, str(exc), work.usages())
+        if account is not None:
+            result.unreadable.add(account)
         return result
     if work.roles and account is not None:
         _roles(sessions, account, work.roles, result, subjects)

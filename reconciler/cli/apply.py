@@ -29,6 +29,7 @@ from reconciler.run.interrupts import (
 if TYPE_CHECKING:
     from reconciler.github import GitHubConnection
     from reconciler.model.desired import DesiredState
+    from reconciler.model.progress import Tracker
     from reconciler.run.audit import AuditFile, AuditLog
     from reconciler.run.planning import PlanResult
 
@@ -84,7 +85,7 @@ def _run(
     from reconciler.cli.commands import connect, what_changed
     from reconciler.cli.progress import progress
     from reconciler.github import authenticated_actor
-    from reconciler.render import render
+    from reconciler.render import Wording, render
     from reconciler.run.audit import AuditLog
     from reconciler.run.converge import verify
     from reconciler.run.planning import make_plan
@@ -93,8 +94,8 @@ def _run(
 
     conn = connect(args, desired, actor_first=True)
     scope = Scope.of(args.repo, args.env)
-    with progress("Reading GitHub and AWS"):
-        result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency)
+    with progress() as track:
+        result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency, track=track)
     plan = result.plan
     if saved is not None:
         differing = _same_changes(saved, plan)
@@ -105,11 +106,19 @@ def _run(
                 f"({len(differing)} change(s) differ, e.g. {differing[0]}); "
                 "run `reconcile plan --out FILE` again"
             )
+    wording = Wording.plan(desired.source)
     if args.format != "json":
-        sys.stdout.write(render(plan, args.format, color=color))
+        sys.stdout.write(render(plan, args.format, color=color, wording=wording))
+    unreadable = result.observed.aws.unavailable
+    if unreadable is not None:
+        # Roles unverified and secrets unreadable: a partial apply would be a guess.
+        raise ReconcileError(
+            f"not applying: AWS is not readable ({unreadable}); apply needs it to check "
+            "roles and read secrets. Nothing was written"
+        )
     if not plan.changes:
         if args.format == "json":
-            print_report(plan, ApplyReport(remaining=plan), "json")
+            print_report(plan, ApplyReport(remaining=plan), "json", desired.source)
         if plan.errors:
             print("Nothing to apply, but the plan has errors (see findings).", file=sys.stderr)
             return EXIT_ERROR
@@ -119,16 +128,16 @@ def _run(
         _confirm(len(plan.changes))
 
     audit = AuditLog(authenticated_actor(conn), sink)
-    with progress(f"Applying {len(plan.changes)} change(s)"):
-        report = _write(result, conn, audit, guard, concurrency=args.concurrency)
-    if report.stopped is None:
-        try:
-            verify(report, result, conn, scope=scope, concurrency=args.concurrency)
-        except Interrupted as exc:
-            report.verify_error, report.signum = str(exc), exc.signum
+    with progress() as track:
+        report = _write(result, conn, audit, guard, concurrency=args.concurrency, track=track)
+        if report.stopped is None:
+            try:
+                verify(report, result, conn, scope=scope, concurrency=args.concurrency, track=track)
+            except Interrupted as exc:
+                report.verify_error, report.signum = str(exc), exc.signum
     # From here a signal only changes the exit code: the report must come out whole.
     with guard.during_writes(lambda signum: None, lambda signum: None):
-        print_report(plan, report, args.format)
+        print_report(plan, report, args.format, desired.source)
         print_errors(report)
     return _exit_code(report, guard)
 
@@ -140,6 +149,7 @@ def _write(
     guard: SignalGuard,
     *,
     concurrency: int,
+    track: Tracker,
 ) -> ApplyReport:
     from reconciler.run.converge import apply_plan
     from reconciler.run.interrupts import say
@@ -168,7 +178,9 @@ def _write(
         )
 
     with guard.during_writes(on_stop, on_abort):
-        report = apply_plan(result, conn, audit=audit, concurrency=concurrency, stop=stop)
+        report = apply_plan(
+            result, conn, audit=audit, concurrency=concurrency, stop=stop, track=track
+        )
         guard.message = "interrupted by {signal} while verifying"
     # A signal just after the last write still means: stop here, do not verify.
     report.stopped, report.signum = stop.reason, stop.signum

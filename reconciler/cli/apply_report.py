@@ -33,7 +33,8 @@ def _json(plan: Plan, report: ApplyReport) -> dict[str, Any]:
     }
 
 
-def print_report(plan: Plan, report: ApplyReport, fmt: str) -> None:
+def print_report(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None:
+    """The outcome of apply; `source` names the config GitHub was made to match."""
     if fmt == "json":
         print(json.dumps(_json(plan, report), indent=2))
         return
@@ -61,7 +62,7 @@ def print_report(plan: Plan, report: ApplyReport, fmt: str) -> None:
         for change in report.remaining.changes:
             print(f"  {change.id}: {change.reason}")
     else:
-        print("Verified: GitHub now matches environments.yaml.")
+        print(f"Verified: GitHub now matches {source}.")
 
 
 def print_errors(report: ApplyReport) -> None:

@@ -107,17 +107,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from reconciler.cli.progress import progress
     from reconciler.config import load_desired
-    from reconciler.render import render
+    from reconciler.render import Wording, render
     from reconciler.run.planning import make_plan
     from reconciler.run.scope import Scope
 
     desired = load_desired(config_file(args))
     conn = connect(args, desired)
-    with progress("Reading GitHub and AWS"):
+    with progress() as track:
         result = make_plan(
-            desired, conn, scope=Scope.of(args.repo, args.env), concurrency=args.concurrency
+            desired,
+            conn,
+            scope=Scope.of(args.repo, args.env),
+            concurrency=args.concurrency,
+            track=track,
         )
-    sys.stdout.write(render(result.plan, args.format, color=_color(args)))
+    wording = Wording.plan(desired.source)
+    sys.stdout.write(render(result.plan, args.format, color=_color(args), wording=wording))
     if args.out:
         saved = result.plan.to_json()
         saved[CONFIG_DIGEST] = config_digest(desired, Scope.of(args.repo, args.env))
@@ -142,14 +147,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from reconciler.config import load_desired
     from reconciler.diff.review import desired_diff
-    from reconciler.render import render
+    from reconciler.render import Wording, render
 
     # A pull request that adds the file has no old one: pass /dev/null (or a missing path).
     new_file = args.old == Path(os.devnull) or not args.old.exists()
     old = None if new_file else load_desired(args.old)
     plan = desired_diff(old, load_desired(args.new))
-    title = f"reconcile diff: what {args.new.name} changes"
-    sys.stdout.write(render(plan, args.format, color=_color(args), title=title))
+    wording = Wording.review(str(args.old), str(args.new))
+    sys.stdout.write(render(plan, args.format, color=_color(args), wording=wording))
     return EXIT_OK
 
 

@@ -18,7 +18,7 @@ from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, TransportSettings, connection_from_env
 from reconciler.model.desired import DesiredState
 from reconciler.model.plan import Plan
-from reconciler.render import render
+from reconciler.render import Wording, render
 from reconciler.render.summary import summary_line
 from reconciler.run.applier import ApplyReport
 from reconciler.run.converge import apply_and_verify
@@ -108,6 +108,7 @@ def _plan(
 ) -> PlanResult:
     result = make_plan(desired, conn)
     shown = result.plan
+    wording = Wording.plan(desired.source)
     if first_repo_only and len(desired.repositories) > 1:
         # Every repository gets the same environments: one is enough to read.
         first = desired.repositories[0].full_name
@@ -115,16 +116,17 @@ def _plan(
             [c for c in shown.changes if c.repository == first],
             [f for f in shown.findings if f.repository in (first, None)],
         )
-        print(render(shown, "text", color=color).rsplit("\n\n", 1)[0])
+        print(render(shown, "text", color=color, wording=wording).rsplit("\n\n", 1)[0])
         others = len(result.plan.changes) - len(shown.changes)
         print(f"\n  ... and {others} more changes in the other repositories.")
-        print(f"\n{summary_line(result.plan)}")
+        print(f"\n{summary_line(result.plan, wording)}")
         return result
-    print(render(shown, "text", color=color), end="")
+    print(render(shown, "text", color=color, wording=wording), end="")
     return result
 
 
 def _apply(result: PlanResult, conn: GitHubConnection) -> ApplyReport:
+    source = result.desired.source
     report = apply_and_verify(result, conn)
     print(
         f"Applied {len(report.applied)} change(s), {len(report.failed)} failed, "
@@ -134,7 +136,7 @@ def _apply(result: PlanResult, conn: GitHubConnection) -> ApplyReport:
         print(f"  failed: {change.id}: {error}")
     if not report.ok:
         raise ReconcileError("the demo's apply did not converge (see above)")
-    print("Verified: a fresh read of GitHub matches environments.yaml.")
+    print(f"Verified: a fresh read of GitHub matches {source}.")
     return report
 
 

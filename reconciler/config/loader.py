@@ -10,6 +10,7 @@ find near a left-out value is dropped: it would only be an echo of it.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def require_file(path: Path, hint: str) -> None:
 
 def load_desired(path: Path) -> DesiredState:
     """load_config, then expand to repositories x environments."""
-    return expand(load_config(path))
+    return replace(expand(load_config(path)), source=str(path))
 
 
 def _mended(data: dict[str, Any], refused: Translated, positions: SourceMap) -> Config | None:

@@ -55,7 +55,7 @@ def branch_policies(
             Severity.WARNING,
             codes.EXTRA_BRANCH_POLICY,
             f"environment {desired.name} also lets {', '.join(extra)} deploy, which "
-            "environments.yaml does not declare; an extra pattern widens what can reach "
+            f"{out.source} does not declare; an extra pattern widens what can reach "
             "this protected environment (set prune: true to delete it)",
             repository,
             desired.name,

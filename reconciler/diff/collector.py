@@ -17,6 +17,7 @@ class Collector:
     """
 
     prune: bool
+    source: str = "environments.yaml"  # the config's name, for messages
     changes: list[Change] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
@@ -44,7 +45,7 @@ class Collector:
     ) -> None:
         """A live item the config does not declare: listed, or deleted under prune (SPEC 3.5)."""
         if self.prune:
-            reason = "not in environments.yaml (prune: true)"
+            reason = f"not in {self.source} (prune: true)"
             self.add(
                 Change(Action.DELETE, resource, repository, environment, name, before, None, reason)
             )

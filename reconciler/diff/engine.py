@@ -24,7 +24,7 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
     Pure: no I/O, no clock, no environment. Everything it needs from GitHub
     and AWS is already in `observed`.
     """
-    out = Collector(prune=desired.prune)
+    out = Collector(prune=desired.prune, source=desired.source)
     out.findings.extend(
         Finding(Severity(f.severity), f.code, f.message, f.repository, f.environment)
         for f in observed.aws.findings

@@ -4,7 +4,8 @@ The old file's desired state stands in for "live", the new one is desired,
 and the ordinary pure diff compares them. Nothing is read from GitHub or AWS,
 so AWS-resolved values are compared and shown as their references
 (`iam_role:NAME@ACCOUNT`), and a secret changes when its source changes.
-Findings are left out: they need live facts this command does not have.
+The live plan's findings need live facts this command does not have; its
+findings are what the edit weakens (`reconciler.diff.weakenings`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from itertools import count
 
 from reconciler.diff import diff
+from reconciler.diff.weakenings import weakenings
 from reconciler.model.desired import (
     DesiredEnvironment,
     DesiredRepository,
@@ -155,7 +157,7 @@ def _source_changes(old: DesiredState, new: DesiredState) -> list[Change]:
 def desired_diff(old: DesiredState | None, new: DesiredState) -> Plan:
     """`old` None: the file is new (a pull request that adds it)."""
     if old is None:
-        old = replace(new, repositories=())
+        old = replace(new, repositories=(), prune=False)
     observed = _as_observed(old)
     # A repository new to the file is, for review, one with nothing in it yet.
     added = {
@@ -169,4 +171,8 @@ def desired_diff(old: DesiredState | None, new: DesiredState) -> Plan:
         identities=_identities(old, new),
     )
     plan = diff(_with_references(new), observed)
-    return Plan.build([*plan.changes, *_source_changes(old, new)], (), plan.unmanaged)
+    return Plan.build(
+        [*plan.changes, *_source_changes(old, new)],
+        weakenings(old, new, new_name=new.source),
+        plan.unmanaged,
+    )

@@ -15,17 +15,25 @@ from reconciler.model.desired import (
     VariableValue,
 )
 from reconciler.model.observed import AwsFacts, ObservedSecret, ObservedVariable
-from reconciler.model.plan import SENSITIVE, Action, Change, Resource
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
 
 T = TypeVar("T")
 
 
 def resolve_variable(value: VariableValue, aws: AwsFacts) -> str | None:
-    """The string GitHub should hold, or None when only AWS could say and did not."""
+    """The string GitHub should hold; UNKNOWN when AWS could not be read for it;
+    None when AWS was read and had no usable value (a finding says why).
+
+    A role's ARN follows from the file alone (account id and role name), so it
+    is known without AWS; only whether the role exists and trusts needs AWS.
+    """
     if isinstance(value, IamRoleRef):
         return value.arn
     if isinstance(value, SsmParameterRef):
-        return aws.parameter_values.get(value.describe())
+        found = aws.parameter_values.get(value.describe())
+        if found is None and not aws.readable(value.account_id):
+            return UNKNOWN
+        return found
     return value
 
 
@@ -51,6 +59,10 @@ def variables(
         if wanted is None:
             continue  # the AWS finding already says why the value is unknown
         current = live.get(name.lower())
+        # A value AWS could not give: missing is still drift; a present one cannot be judged.
+        source = None if isinstance(value, str) else value.describe()
+        unknown = wanted == UNKNOWN and source is not None
+        after = {"value": wanted, "source": source} if unknown else {"value": wanted}
         if current is None:
             out.add(
                 Change(
@@ -60,11 +72,11 @@ def variables(
                     environment,
                     name,
                     None,
-                    {"value": wanted},
+                    after,
                     "missing",
                 )
             )
-        elif current[1].value != wanted:
+        elif not unknown and current[1].value != wanted:
             out.add(
                 Change(
                     Action.UPDATE,

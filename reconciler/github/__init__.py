@@ -20,6 +20,10 @@ from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import Rereads, observe_github, observe_repository, reread_repository
 from reconciler.github.settings import RetryPolicy, TransportSettings, settings_from_env
 from reconciler.github.writer import GitHubWriter, WriteResult
+from reconciler.logs import claim_library_loggers
+
+# Importing PyGithub (above) gave its logger a handler of its own: take it back.
+claim_library_loggers()
 
 __all__ = [
     "DEFAULT_API_URL",

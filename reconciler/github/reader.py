@@ -21,7 +21,7 @@ from typing import Any, Literal
 from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
-from reconciler.model.desired import DesiredState
+from reconciler.model.desired import DesiredRepository, DesiredState
 from reconciler.model.observed import (
     BranchPolicyType,
     ObservedBranchPolicy,
@@ -31,6 +31,7 @@ from reconciler.model.observed import (
     ObservedSecret,
     ObservedVariable,
 )
+from reconciler.model.progress import Tracker, quiet
 
 # GitHub's documented page maxima: variables 30, the other lists 100.
 VARIABLES_PER_PAGE = 30
@@ -280,13 +281,20 @@ def reread_repository(
 
 
 def observe_github(
-    conn: GitHubConnection, desired: DesiredState, concurrency: int = 8
+    conn: GitHubConnection, desired: DesiredState, concurrency: int = 8, track: Tracker = quiet
 ) -> dict[str, ObservedRepository]:
     """Every managed repository, keyed by folded full name (as ObservedState wants)."""
     repositories = desired.repositories
     if not repositories:
         return {}
+    read = track("Reading GitHub repositories", len(repositories))
+
+    def one(repo: DesiredRepository) -> ObservedRepository:
+        observed = observe_repository(conn, repo.owner, repo.name)
+        read()
+        return observed
+
     workers = max(1, min(concurrency, len(repositories)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github-read") as pool:
-        results = list(pool.map(lambda r: observe_repository(conn, r.owner, r.name), repositories))
+        results = list(pool.map(one, repositories))
     return {r.full_name.lower(): r for r in results}

@@ -187,6 +187,9 @@ class DesiredState:
     repositories: tuple[DesiredRepository, ...]
     prune: bool = False
     aws: AwsSettings | None = None
+    # The file as the user named it (`-c`), for messages that point at it;
+    # not part of what is desired, so two loads of one content compare equal.
+    source: str = field(default="environments.yaml", compare=False)
 
     def repository(self, name: str) -> DesiredRepository | None:
         """By name or by `owner/name`, case-insensitively."""

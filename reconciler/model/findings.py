@@ -1,4 +1,4 @@
-"""Finding codes the GitHub side of the plan can raise.
+"""Finding codes the GitHub side of the plan, and the review diff, can raise.
 
 The codes are part of the external contract (plan JSON, docs, CI greps), so
 they live here as constants rather than as string literals at each use.
@@ -19,6 +19,9 @@ REVIEWER_ACCESS_UNVERIFIED = "github.reviewer_access_unverified"
 OIDC_TEMPLATE_UNREADABLE = "github.oidc_template_unreadable"
 ADMINS_BYPASS_UNKNOWN = "github.admins_bypass_unknown"
 PLAN_UNSUPPORTED = "github.plan_unsupported"
+# Raised by `reconcile diff` only: properties of the edit, not of live state.
+PRUNE_ENABLED = "review.prune_enabled"
+TRUST_WIDENED = "review.trust_widened"
 
 GITHUB_FINDING_CODES: tuple[str, ...] = (
     REPOSITORY_MISSING,
@@ -34,3 +37,5 @@ GITHUB_FINDING_CODES: tuple[str, ...] = (
     ADMINS_BYPASS_UNKNOWN,
     PLAN_UNSUPPORTED,
 )
+
+REVIEW_FINDING_CODES: tuple[str, ...] = (PROTECTION_WEAKENED, PRUNE_ENABLED, TRUST_WIDENED)

@@ -161,6 +161,16 @@ class AwsFacts:
     # secret source describe() -> last change time (None: unknown/not checkable)
     source_changed_at: Mapping[str, datetime | None] = field(default_factory=dict)
     findings: tuple[AwsFinding, ...] = ()
+    # Why AWS could not be read at all (None: it could); then nothing above is known.
+    unavailable: str | None = None
+    # Accounts whose credentials could not be had (a finding says why).
+    unreadable_accounts: frozenset[str] = frozenset()
+
+    def readable(self, account_id: str | None) -> bool:
+        """Whether values in this account (None: the caller's own) could be read."""
+        if self.unavailable is not None:
+            return False
+        return account_id is None or account_id not in self.unreadable_accounts
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 SENSITIVE = "(sensitive)"
+# In place of a value only AWS can give, when AWS could not be read (like SENSITIVE,
+# a marker in the value's place keeps SPEC section 4's shape).
+UNKNOWN = "(known after AWS is readable)"
 PLAN_VERSION = 1
 
 

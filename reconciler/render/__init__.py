@@ -7,21 +7,23 @@ from typing import Literal
 from reconciler.model.plan import Plan
 from reconciler.render.json import render_json
 from reconciler.render.markdown import render_markdown
+from reconciler.render.summary import PLAN_WORDING, Wording
 from reconciler.render.text import render_text
 
 Format = Literal["text", "json", "markdown"]
 
 
-def render(plan: Plan, fmt: Format, *, color: bool, title: str = "reconcile plan") -> str:
+def render(plan: Plan, fmt: Format, *, color: bool, wording: Wording = PLAN_WORDING) -> str:
     """The plan in `fmt`; `color` only affects text (ANSI), never files or comments.
 
-    `title` heads the Markdown form (`reconcile diff` names itself there).
+    `wording` names what was compared: the config of a plan, or the two files
+    of `reconcile diff` (which heads its Markdown with its own title).
     """
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan, title=title)
-    return render_text(plan, color=color)
+        return render_markdown(plan, wording=wording)
+    return render_text(plan, color=color, wording=wording)
 
 
-__all__ = ["Format", "render", "render_json", "render_markdown", "render_text"]
+__all__ = ["Format", "Wording", "render", "render_json", "render_markdown", "render_text"]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model.plan import SENSITIVE, Action, Change, Resource
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
 from reconciler.render.sensitive import SECRET_RESOURCES
 
 SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
@@ -37,6 +37,8 @@ def change_lines(change: Change) -> ChangeLines:
         return ChangeLines(head + _secret_suffix(change, after))
     if change.resource is Resource.BRANCH_POLICY:
         return ChangeLines(head)
+    if after.get("value") == UNKNOWN:
+        return ChangeLines(f"{head}: {UNKNOWN}{_origin(after)}")
     if set(before) | set(after) == {"value"}:
         return ChangeLines(f"{head}: {_transition(change.action, before, after, 'value')}")
     if change.action is Action.DELETE:
@@ -55,9 +57,13 @@ def _transition(action: Action, before: dict[str, Any], after: dict[str, Any], k
     return f"{value(before.get(key))} {ARROW} {value(after.get(key))}"
 
 
-def _secret_suffix(change: Change, after: dict[str, Any]) -> str:
+def _origin(after: dict[str, Any]) -> str:
     source = after.get("source")
-    origin = f" from {clean(str(source))}" if source else ""
+    return f" from {clean(str(source))}" if source else ""
+
+
+def _secret_suffix(change: Change, after: dict[str, Any]) -> str:
+    origin = _origin(after)
     if change.action is Action.CREATE:
         return f": {SENSITIVE}{origin}"
     if change.action is Action.UPDATE:

@@ -17,7 +17,7 @@ from typing import TypeVar
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines
 from reconciler.render.sensitive import masked
-from reconciler.render.summary import findings_phrase, plural, summary_line
+from reconciler.render.summary import PLAN_WORDING, Wording, findings_phrase, plural, summary_line
 
 MAX_CHARS = 60_000
 T = TypeVar("T")
@@ -49,10 +49,10 @@ class _Cut:
 
 
 def render_markdown(
-    plan: Plan, *, max_chars: int = MAX_CHARS, title: str = "reconcile plan"
+    plan: Plan, *, max_chars: int = MAX_CHARS, wording: Wording = PLAN_WORDING
 ) -> str:
     plan = masked(plan)
-    full = _render(plan, _Cut(), title)
+    full = _render(plan, _Cut(), wording)
     if len(full) <= max_chars:
         return full
     longest = max(
@@ -60,10 +60,10 @@ def render_markdown(
         + [len(list(g)) for _, g in groupby(plan.changes, key=lambda c: c.repository)]
     )
     low, high = 0, longest
-    best = _render(plan, _Cut(0), title)
+    best = _render(plan, _Cut(0), wording)
     while low <= high:  # the largest per-repository cut that still fits
         mid = (low + high) // 2
-        text = _render(plan, _Cut(mid), title)
+        text = _render(plan, _Cut(mid), wording)
         if len(text) <= max_chars:
             best, low = text, mid + 1
         else:
@@ -74,15 +74,18 @@ def render_markdown(
     return best[: best.rfind("\n", 0, max_chars - len(note))] + note
 
 
-def _render(plan: Plan, cut: _Cut, title: str) -> str:
-    parts = [f"## {title}", "", f"**{summary_line(plan)}**", ""]
+def _render(plan: Plan, cut: _Cut, wording: Wording) -> str:
+    parts = [f"## {wording.title}", "", f"**{summary_line(plan, wording)}**", ""]
     details, left_out = _details(plan.changes, cut)
     findings, findings_left = _findings(plan.findings, cut)
-    unmanaged, unmanaged_left = _unmanaged(plan.unmanaged, cut)
+    unmanaged, unmanaged_left = _unmanaged(plan.unmanaged, cut, wording)
     if left_out or findings_left or unmanaged_left:
         parts += [_truncation_note(plan, left_out, findings_left, unmanaged_left), ""]
+    # Findings lead: in a pull-request comment, what an edit weakens or breaks
+    # matters more than the list of what it changes.
+    parts += findings
     parts += _summary_table(plan)
-    parts += details + findings + unmanaged
+    parts += details + unmanaged
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -128,7 +131,7 @@ def _summary_table(plan: Plan) -> list[str]:
         )
     general = [f for f in plan.findings if not f.repository]
     if general:
-        rows.append("| (all repositories) | 0 | 0 | 0 | " + " | ".join(
+        rows.append("| (across repositories) | 0 | 0 | 0 | " + " | ".join(
             map(str, _counts([], general)[3:])) + " |")  # fmt: skip
     return [*rows, ""]
 
@@ -200,14 +203,14 @@ def _findings(findings: Sequence[Finding], cut: _Cut) -> tuple[list[str], int]:
     return [*out, ""], hidden
 
 
-def _unmanaged(items: Sequence[Unmanaged], cut: _Cut) -> tuple[list[str], int]:
+def _unmanaged(items: Sequence[Unmanaged], cut: _Cut, wording: Wording) -> tuple[list[str], int]:
     if not items:
         return [], 0
     shown, hidden = cut.take(items)
     out = [
         "### Unmanaged",
         "",
-        f"<details><summary>{len(items)} on GitHub but not in environments.yaml; left alone "
+        f"<details><summary>{len(items)} {html.escape(wording.unmanaged, quote=False)} "
         "(set <code>prune: true</code> to delete them)</summary>",
         "",
         "| Repository | Environment | Resource | Name |",

@@ -8,7 +8,7 @@ from itertools import groupby
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines, clean
 from reconciler.render.sensitive import masked
-from reconciler.render.summary import plural, summary_line
+from reconciler.render.summary import PLAN_WORDING, Wording, plural, summary_line
 
 _RESET = "\033[0m"
 _COLOURS = {
@@ -21,7 +21,7 @@ _COLOURS = {
 _DIM = "\033[2m"
 _BOLD = "\033[1m"
 
-PRUNE_HINT = "on GitHub but not in environments.yaml, left alone (set `prune: true` to delete)"
+PRUNE_HINT = "(set `prune: true` to delete)"
 
 
 class _Paint:
@@ -32,15 +32,15 @@ class _Paint:
         return f"{code}{text}{_RESET}" if self.color else text
 
 
-def render_text(plan: Plan, *, color: bool) -> str:
+def render_text(plan: Plan, *, color: bool, wording: Wording = PLAN_WORDING) -> str:
     paint = _Paint(color)
     plan = masked(plan)
     blocks = [_changes(plan.changes, paint)]
     if plan.unmanaged:
-        blocks.append(_unmanaged(plan.unmanaged, paint))
+        blocks.append(_unmanaged(plan.unmanaged, paint, wording))
     if plan.findings:
         blocks.append(_findings(plan.findings, paint))
-    blocks.append(paint(_BOLD, summary_line(plan)))
+    blocks.append(paint(_BOLD, summary_line(plan, wording)))
     return "\n\n".join(b for b in blocks if b) + "\n"
 
 
@@ -63,9 +63,10 @@ def _changes(changes: Iterable[Change], paint: _Paint) -> str:
     return "\n".join(lines)
 
 
-def _unmanaged(items: Iterable[Unmanaged], paint: _Paint) -> str:
+def _unmanaged(items: Iterable[Unmanaged], paint: _Paint, wording: Wording) -> str:
     items = list(items)
-    lines = [paint(_DIM, f"Unmanaged: {plural(len(items), 'item')} {PRUNE_HINT}:")]
+    head = f"Unmanaged: {plural(len(items), 'item')} {wording.unmanaged} {PRUNE_HINT}:"
+    lines = [paint(_DIM, head)]
     for item in items:
         where = clean(item.repository)
         if item.environment is not None and item.resource.value != "environment":

@@ -32,7 +32,8 @@ from reconciler.logs import get_logger
 from reconciler.model import findings as codes
 from reconciler.model.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
 from reconciler.model.observed import Identities, ObservedEnvironment, ObservedState
-from reconciler.model.plan import Action, Change, Plan, Resource
+from reconciler.model.plan import UNKNOWN, Action, Change, Plan, Resource
+from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.run.audit import AuditLog, AuditWriteError
 from reconciler.run.interrupts import StopSwitch, block_stop_signals
 
@@ -142,6 +143,7 @@ class Applier:
         audit: AuditLog,
         concurrency: int = 8,
         stop: StopSwitch | None = None,
+        track: Tracker = quiet,
     ) -> None:
         self._desired = desired
         self._observed = observed
@@ -152,9 +154,11 @@ class Applier:
         self._stop = stop or StopSwitch()
         self._failures = 0  # consecutive outage failures, over all workers
         self._failures_lock = Lock()
+        self._track = track
 
     def run(self, plan: Plan) -> ApplyReport:
         report = ApplyReport()
+        done = self._track("Writing changes", len(plan.changes))
         blocked = _blocked_scopes(plan)
         by_repo: dict[str, list[Change]] = defaultdict(list)
         for change in plan.changes:
@@ -163,14 +167,19 @@ class Applier:
         with ThreadPoolExecutor(
             max_workers=self._concurrency, initializer=block_stop_signals
         ) as pool:
-            results = list(pool.map(lambda cs: self._run_repository(cs, blocked), by_repo.values()))
+            results = list(
+                pool.map(lambda cs: self._run_repository(cs, blocked, done), by_repo.values())
+            )
         for part in results:
             report.merge(part)
         report.stopped, report.signum = self._stop.reason, self._stop.signum
         return report
 
     def _run_repository(
-        self, changes: Iterable[Change], blocked: Mapping[tuple[str | None, str | None], str]
+        self,
+        changes: Iterable[Change],
+        blocked: Mapping[tuple[str | None, str | None], str],
+        done: Advance,
     ) -> ApplyReport:
         report = ApplyReport()
         failed_envs: set[str] = set()
@@ -185,15 +194,19 @@ class Applier:
             if why is not None:
                 report.skipped.append((change, why))
                 self._record(report, change, status="skipped", error=why)
+                done()
                 continue
             try:
                 outcome = self._write(change)
             except ReconcileError as exc:
                 report.failed.append((change, str(exc)))
-                self._record(report, change, status="failed", error=str(exc))
+                self._record(
+                    report, change, status="failed", http_status=exc.status, error=str(exc)
+                )
                 self._count_failure(exc)
                 if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
                     failed_envs.add(env_key)
+                done()
                 continue
             self._count_success()
             report.applied.append(change)
@@ -208,6 +221,7 @@ class Applier:
                 request_id=outcome.request_id,
                 note=note,
             )
+            done()
         return report
 
     def _record(
@@ -321,7 +335,11 @@ class Applier:
 
 
 def _value(change: Change) -> str:
-    return str((change.after or {})["value"])
+    value = str((change.after or {})["value"])
+    if value == UNKNOWN:
+        # A plan made while AWS was unreadable; the marker must never reach GitHub.
+        raise ReconcileError(f"the value of {change.name} is not known: AWS was not readable")
+    return value
 
 
 def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:

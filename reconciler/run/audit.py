@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import stat
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ReconcileError
-from reconciler.logs import get_logger
+from reconciler.logs import CONSOLE_OMIT, get_logger
 from reconciler.model.plan import Change
 
 _log = get_logger("reconcile.audit")
@@ -59,6 +60,26 @@ class AuditRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
+
+
+_DONE = {"create": "created", "update": "updated", "delete": "deleted"}
+_LEVELS = {"ok": logging.INFO, "skipped": logging.WARNING, "failed": logging.ERROR}
+# What a console line leaves to the message (or shows on every line alike).
+_SAID = ("action", "resource", "name", "repository", "environment", "status", "actor", "request_id")
+
+
+def _event(change: Change, status: str) -> str:
+    """`created variable X in repo/env`: what happened, short enough for one console line."""
+    where = change.repository.rsplit("/", 1)[-1]
+    if change.environment is not None:
+        where += f"/{change.environment}"
+    what = f"{change.resource.value} {change.name} in {where}"
+    action = change.action.value
+    if status == "ok":
+        return f"{_DONE[action]} {what}"
+    if status == "failed":
+        return f"failed to {action} {what}"
+    return f"skipped {action} of {what}"
 
 
 class AuditFile:
@@ -150,7 +171,10 @@ class AuditLog:
                     f"the audit log {self._where()} could not record the write {change.id} "
                     f"(status {status}): {exc.strerror or exc}"
                 ) from None
-        _log.info("write", **rec.to_json())
+        fields = rec.to_json()
+        del fields["time"]  # the log line has its own timestamp
+        level = _LEVELS.get(status, logging.WARNING)
+        _log.log(level, _event(change, status), **fields, **{CONSOLE_OMIT: _SAID})
         return rec
 
     def event(self, status: str, **fields: Any) -> bool:

@@ -31,6 +31,7 @@ from reconciler.github import (
     reread_repository,
 )
 from reconciler.model.plan import Change, Plan, Resource
+from reconciler.model.progress import Tracker, quiet
 from reconciler.run.applier import Applier, ApplyReport
 from reconciler.run.audit import AuditLog
 from reconciler.run.interrupts import StopSwitch
@@ -45,6 +46,7 @@ def apply_plan(
     audit: AuditLog | None = None,
     concurrency: int = 8,
     stop: StopSwitch | None = None,
+    track: Tracker = quiet,
 ) -> ApplyReport:
     """Carry out the plan's changes; `audit` without a file when not given."""
     applier = Applier(
@@ -55,6 +57,7 @@ def apply_plan(
         audit=audit if audit is not None else AuditLog(authenticated_actor(conn)),
         concurrency=concurrency,
         stop=stop,
+        track=track,
     )
     return applier.run(result.plan)
 
@@ -66,6 +69,7 @@ def verify(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
+    track: Tracker = quiet,
 ) -> ApplyReport:
     """Re-plan against live state; a failed read is kept in the report, not raised."""
     written = [*report.applied, *(change for change, _ in report.failed)]

@@ -38,12 +38,14 @@ from reconciler.model.desired import (
     AwsSecretSource,
     DesiredSecret,
     DesiredState,
+    EnvSecretSource,
     IamRoleRef,
     SsmParameterRef,
     SsmSecretSource,
 )
-from reconciler.model.observed import ObservedState
+from reconciler.model.observed import AwsFacts, ObservedState
 from reconciler.model.plan import Finding, Plan
+from reconciler.model.progress import Tracker, quiet
 from reconciler.run.scope import EVERYTHING, Scope
 
 _log = get_logger("reconcile.plan")
@@ -93,6 +95,7 @@ def observe(
     *,
     concurrency: int = 8,
     aws_scope: DesiredState | None = None,
+    track: Tracker = quiet,
 ) -> ObservedState:
     """GitHub and AWS are read at the same time: neither depends on the other."""
     aws_desired = aws_scope if aws_scope is not None else desired
@@ -108,12 +111,12 @@ def observe(
         )
         aws_future = pool.submit(
             lambda: (
-                observe_aws(aws_desired, subjects=subjects_future.result)
+                observe_aws(aws_desired, subjects=subjects_future.result, track=track)
                 if with_aws
                 else observe_env_sources(aws_desired)
             )
         )
-        repositories = observe_github(conn, desired, concurrency=concurrency)
+        repositories = observe_github(conn, desired, concurrency=concurrency, track=track)
         reviewers = {
             r for repo in desired.repositories for e in repo.environments for r in e.reviewers
         }
@@ -139,13 +142,21 @@ def _checked_secrets(
                     yield repo.full_name, env.name, name, secret
 
 
-def dispatch_findings(desired: DesiredState, conn: GitHubConnection) -> list[Finding]:
+def dispatch_findings(
+    desired: DesiredState, conn: GitHubConnection, aws: AwsFacts | None = None
+) -> list[Finding]:
     """The handoff token check: the secret's value, read from its source, asked of GitHub.
 
-    The value lives only in this frame; it is never logged or stored.
+    The value lives only in this frame; it is never logged or stored. A source
+    in an AWS account that could not be read is skipped: the AWS finding says why.
     """
     findings: list[Finding] = []
-    checked = list(_checked_secrets(desired))
+    aws = aws if aws is not None else AwsFacts()
+    checked = [
+        (repository, environment, name, secret)
+        for repository, environment, name, secret in _checked_secrets(desired)
+        if isinstance(secret.source, EnvSecretSource) or aws.readable(secret.source.account_id)
+    ]
     read_secret_value = secret_reader(desired) if checked else None
     for repository, environment, name, secret in checked:
         assert secret.check is not None and read_secret_value is not None
@@ -179,12 +190,13 @@ def make_plan(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
+    track: Tracker = quiet,
 ) -> PlanResult:
     # AWS trusts are judged against every managed repository, not just the
     # filtered ones: a role shared with a repository left out by --repo is fine.
     everything = desired
     desired = scope.narrow(desired)
-    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
+    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything, track=track)
     plan = diff(desired, observed)
     # GitHub's plan decides which environment rules a private repository may have.
     billed = billing_to_check(plan)
@@ -196,7 +208,7 @@ def make_plan(
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)
         plan = plan.with_findings(access_findings(access))
-    plan = plan.with_findings(dispatch_findings(desired, conn))
+    plan = plan.with_findings(dispatch_findings(desired, conn, observed.aws))
     plan = scope.restrict(plan)
     _log.debug("plan", **plan.summary)
     return PlanResult(desired=desired, observed=observed, plan=plan)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from reconciler.aws import FINDING_CODES, AwsError, observe_aws
+from reconciler.aws import FINDING_CODES, observe_aws
 from reconciler.aws.trust import provider_arn
 from reconciler.model.desired import DesiredState
 from reconciler.model.observed import AwsFacts, AwsFinding
@@ -183,6 +183,9 @@ def test_without_read_role_another_account_is_a_mismatch_naming_both(aws: AwsSan
     prod = next(f for f in mismatches if f.environment == "prod")
     assert ACCOUNTS["prod"] in prod.message
     assert aws.default_account in prod.message
+    # Values in those accounts are unknown to the diff, not missing.
+    assert facts.unreadable_accounts == frozenset(ACCOUNTS.values()) - {aws.default_account}
+    assert facts.unavailable is None
 
 
 def test_without_read_role_the_callers_own_account_is_read(aws: AwsSandbox) -> None:
@@ -345,15 +348,17 @@ def test_plan_time_observation_makes_no_mutating_call(
     assert calls.count("sts:AssumeRole") == len(ACCOUNTS)
 
 
-def test_no_credentials_is_one_line_error(aws: AwsSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credentials_is_one_finding(aws: AwsSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
 
-    with pytest.raises(AwsError) as caught:
-        observe_aws(build_desired())
+    facts = observe_aws(build_desired())
 
-    assert "credentials" in str(caught.value)
-    assert "\n" not in str(caught.value)
+    assert facts.unavailable is not None and "credentials" in facts.unavailable
+    assert [(f.severity, f.code) for f in facts.findings] == [("error", "aws.unavailable")]
+    assert "\n" not in facts.findings[0].message
+    assert not facts.readable(ACCOUNTS["dev"]) and not facts.readable(None)
+    assert facts.parameter_values == {}
 
 
 def test_every_emitted_code_is_declared(seeded: AwsSandbox, desired: DesiredState) -> None:

@@ -96,7 +96,7 @@ def _render_big_plan(
     assert diffed.code == 0, diffed.err
     # 12 creates a repository: 3 environments, 2 variables in each, 2 policies, 1 secret.
     assert f"**Plan: {REPOSITORIES * 12} to create, 0 to update" in planned.out
-    assert f"**Plan: {(REPOSITORIES - 20) * 12} to create, 60 to update" in diffed.out
+    assert f"**{old} → {new}: {(REPOSITORIES - 20) * 12} to create, 60 to update" in diffed.out
     # Together far over one comment: the workflow must cut, not just the renderer.
     assert len(planned.out) + len(diffed.out) > 1.5 * GITHUB_LIMIT
     return planned.out, diffed.out

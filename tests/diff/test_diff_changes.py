@@ -18,7 +18,7 @@ from reconciler.model.observed import (
     ObservedState,
     ObservedVariable,
 )
-from reconciler.model.plan import SENSITIVE, Action, Resource
+from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Resource
 
 from .builders import (
     REPO,
@@ -365,6 +365,27 @@ def test_unreadable_ssm_parameter_gives_no_change() -> None:
     variables = {k: v for k, v in _prod(observed).variables.items() if k != "DB_HOST"}
     observed = replace_environment(observed, REPO, "prod", variables=variables)
     assert diff(desired, observed).changes == ()
+
+
+@pytest.mark.parametrize(
+    "unreadable",
+    [
+        {"unavailable": "no usable AWS credentials"},
+        {"unreadable_accounts": frozenset({"333333333333"})},
+    ],
+    ids=["AWS unavailable", "account unreadable"],
+)
+def test_ssm_value_aws_could_not_give_is_unknown(unreadable: dict[str, Any]) -> None:
+    desired = base_state()
+    observed = observed_from(desired)
+    observed = replace(observed, aws=replace(observed.aws, parameter_values={}, **unreadable))
+    # Present on GitHub: cannot be judged, so no change.
+    assert diff(desired, observed).changes == ()
+    variables = {k: v for k, v in _prod(observed).variables.items() if k != "DB_HOST"}
+    observed = replace_environment(observed, REPO, "prod", variables=variables)
+    (change,) = diff(desired, observed).changes
+    assert (change.action, change.name) == (Action.CREATE, "DB_HOST")
+    assert change.after == {"value": UNKNOWN, "source": "ssm_parameter:/app/db-host@333333333333"}
 
 
 def test_env_secret_source_is_checked_for_presence_only() -> None:

@@ -15,12 +15,16 @@ import pytest
 from reconciler.aws import FINDING_CODES as AWS_FINDING_CODES
 from reconciler.github.dispatch_check import DISPATCH_FINDING_CODES
 from reconciler.github.errors import ErrorKind
-from reconciler.model.findings import GITHUB_FINDING_CODES
+from reconciler.model.findings import GITHUB_FINDING_CODES, REVIEW_FINDING_CODES
 
 from .markdown_text import DOCS, headings
 
 PAGE = DOCS / "troubleshooting.md"
-FINDING_CODES = (*GITHUB_FINDING_CODES, *AWS_FINDING_CODES, *DISPATCH_FINDING_CODES)
+FINDING_CODES = tuple(
+    dict.fromkeys(
+        (*GITHUB_FINDING_CODES, *REVIEW_FINDING_CODES, *AWS_FINDING_CODES, *DISPATCH_FINDING_CODES)
+    )
+)
 ERROR_KINDS: tuple[str, ...] = get_args(ErrorKind)
 # What a finding code looks like: `area.snake_case`.
 CODE_SHAPE = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$")
