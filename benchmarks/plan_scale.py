@@ -64,7 +64,7 @@ UNPACED = PacerConfig.unpaced()
 
 
 def connect(environ: Mapping[str, str], desired: DesiredState, cache_dir: Path | None) -> Any:
-    """As `reconciler.cli.commands.connect`, with the benchmark's pacer."""
+    """As `reconciler.cli.session.connect`, with the benchmark's pacer."""
     cache = resolve_cache_dir(cache_dir, disabled=cache_dir is None, environ=environ)
     conn = connection_from_env(environ, desired, cache_dir=cache, pacer=Pacer(UNPACED))
     ensure_budget(conn, estimate_requests(desired), wait=False)

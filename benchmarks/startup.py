@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "good" / "alphaswarm.yaml"
-# What `reconcile plan` imports before it sends a request (cli.commands.cmd_plan).
+# What `reconcile plan` imports before it sends a request (reconciler.cli.plan.run).
 PLAN_IMPORTS = (
     "import reconciler.cli, reconciler.config, reconciler.run.planning, reconciler.render, "
     "reconciler.github, reconciler.aws, reconciler.run.scope, reconciler.cli.progress"

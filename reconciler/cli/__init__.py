@@ -6,6 +6,7 @@ subclass) and leaves as one line on stderr with exit code 1.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -33,11 +34,9 @@ def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | No
     args = parser.parse_args(argv)
     args.transport = transport
     logs.configure(verbosity=args.verbose, fmt=args.log_format)
-    from reconciler.cli import commands
-
-    handler = getattr(commands, f"cmd_{args.command}")
+    command = importlib.import_module(f"reconciler.cli.{args.command}")
     try:
-        code: int = handler(args)
+        code: int = command.run(args)
     except ReconcileError as exc:
         for line in exc.report():
             print(line, file=sys.stderr)

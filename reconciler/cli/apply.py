@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.cli.apply_report import print_errors, print_report
 from reconciler.cli.exits import ExitCode
+from reconciler.cli.session import color, config_file
 from reconciler.errors import ReconcileError
 from reconciler.model.plan import Plan
 from reconciler.run.applier import ApplyReport
@@ -56,7 +57,7 @@ def _confirm(count: int) -> None:
 
 
 def run_apply(args: argparse.Namespace, *, color: bool) -> int:
-    from reconciler.cli.commands import load_plan_file
+    from reconciler.cli.plan_file import load_plan_file
     from reconciler.config import load_desired
     from reconciler.run.audit import AuditFile
     from reconciler.run.lock import apply_lock
@@ -82,8 +83,9 @@ def _run(
     *,
     color: bool,
 ) -> int:
-    from reconciler.cli.commands import connect, what_changed
+    from reconciler.cli.plan_file import what_changed
     from reconciler.cli.progress import progress
+    from reconciler.cli.session import connect
     from reconciler.github import authenticated_actor
     from reconciler.render import Wording, render
     from reconciler.run.audit import AuditLog
@@ -194,3 +196,13 @@ def _exit_code(report: ApplyReport, guard: SignalGuard) -> int:
     # Error findings left after apply mean GitHub or AWS is still not right.
     remaining_errors = report.remaining.errors if report.remaining else ()
     return EXIT_OK if report.ok and not remaining_errors else EXIT_ERROR
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.yes and not sys.stdin.isatty():
+        raise ReconcileError(
+            "refusing to apply without confirmation: there is no terminal to ask on; "
+            "review the plan and re-run with --yes"
+        )
+    config_file(args)
+    return run_apply(args, color=color(args))

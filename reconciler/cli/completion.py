@@ -9,9 +9,12 @@ file names (a directory for --cache-dir).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import shtab
+
+from reconciler.cli.exits import ExitCode
 
 SHELLS = ("bash", "zsh")
 
@@ -29,3 +32,10 @@ def _complete_paths(parser: argparse.ArgumentParser) -> None:
                 _complete_paths(child)
         elif action.type is Path:
             action.complete = shtab.DIRECTORY if action.dest == "cache_dir" else shtab.FILE  # type: ignore[attr-defined]
+
+
+def run(args: argparse.Namespace) -> int:
+    from reconciler.cli.parser import build_parser
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return ExitCode.OK

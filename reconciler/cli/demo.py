@@ -7,12 +7,14 @@ the plan that shows exactly them, the apply that fixes them, a clean plan.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli.session import color, config_file, transport_settings
 from reconciler.config import load_desired
 from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, TransportSettings, connection_from_env
@@ -173,3 +175,11 @@ def run_demo(config: Path, *, color: bool, transport: TransportSettings | None =
         "`reconcile apply` fixes it."
     )
     return 0 if not final.plan.changes else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from reconciler import logs
+
+    if not args.verbose:
+        logs.configure(verbosity=-1, fmt=args.log_format)
+    return run_demo(config_file(args), color=color(args), transport=transport_settings(args))

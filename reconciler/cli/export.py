@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reconciler.cli.session import transport_settings
 from reconciler.config import rules
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
@@ -156,3 +157,7 @@ def run_export(
     else:
         (stdout or sys.stdout).write(text)
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_export(args, transport=transport_settings(args))

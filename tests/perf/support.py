@@ -60,7 +60,7 @@ def seed_converged(emulator: GitHubEmulator, desired: DesiredState) -> None:
 def connect(
     desired: DesiredState, *, pacer: Pacer | None = None, cache: bool = False
 ) -> GitHubConnection:
-    """What `reconciler.cli.commands.connect` does, with a chosen pacer and cache switch."""
+    """What `reconciler.cli.session.connect` does, with a chosen pacer and cache switch."""
     cache_dir: Path | None = resolve_cache_dir(None, disabled=not cache, environ=os.environ)
     conn = connection_from_env(os.environ, desired, cache_dir=cache_dir, pacer=pacer)
     ensure_budget(conn, estimate_requests(desired), wait=False)
