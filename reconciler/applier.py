@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from reconciler import findings as codes
 from reconciler.audit import AuditLog, AuditWriteError
@@ -34,9 +34,11 @@ from reconciler.errors import ReconcileError
 from reconciler.interrupts import StopSwitch, block_stop_signals
 from reconciler.logs import get_logger
 from reconciler.observed import Identities, ObservedEnvironment, ObservedState
+from reconciler.payloads import BranchPolicyPayload, Payload, VariablePayload
 from reconciler.plan import Action, Change, Plan, Resource
 
 _log = get_logger("reconcile.apply")
+P = TypeVar("P", bound=Payload)
 
 FAILURE_LIMIT = 3  # consecutive writes failing for GitHub's reasons: stop starting writes
 # Error kinds (GitHubError.kind) that say nothing about the item written.
@@ -265,15 +267,15 @@ class Applier:
                     live_repo.environment(name) if live_repo else None,
                 )
             case Resource.BRANCH_POLICY, Action.CREATE:
-                assert env is not None
-                return w.create_branch_policy(repo, env, self._pattern(change))
+                policy = _after(change, BranchPolicyPayload)
+                pattern = BranchPattern(type=policy.type, pattern=policy.pattern)
+                return w.create_branch_policy(repo, _environment(change), pattern)
             case Resource.BRANCH_POLICY, Action.DELETE:
-                assert env is not None
-                return w.delete_branch_policy(repo, env, self._policy_id(change))
+                return w.delete_branch_policy(repo, _environment(change), self._policy_id(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.CREATE):
-                return w.create_variable(repo, env, name, _value(change))
+                return w.create_variable(repo, env, name, _after(change, VariablePayload).value)
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.UPDATE):
-                return w.update_variable(repo, env, name, _value(change))
+                return w.update_variable(repo, env, name, _after(change, VariablePayload).value)
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.DELETE):
                 return w.delete_variable(repo, env, name)
             case ((Resource.SECRET | Resource.REPOSITORY_SECRET), Action.DELETE):
@@ -289,13 +291,6 @@ class Applier:
         if found is None:
             raise ReconcileError(f"{repo}: environment {env!r} is not in the config")
         return found
-
-    def _pattern(self, change: Change) -> BranchPattern:
-        after = change.after or {}
-        kind = after.get("type", "branch")
-        return BranchPattern(
-            type="tag" if kind == "tag" else "branch", pattern=str(after["pattern"])
-        )
 
     def _policy_id(self, change: Change) -> int:
         observed_repo = self._observed.repository(change.repository)
@@ -320,8 +315,17 @@ class Applier:
         raise ReconcileError(f"{change.repository}: secret {change.name!r} is not in the config")
 
 
-def _value(change: Change) -> str:
-    return str((change.after or {})["value"])
+def _after(change: Change, kind: type[P]) -> P:
+    """The payload the write needs; a plan file whose change lacks it is refused."""
+    if not isinstance(change.after, kind):
+        raise ReconcileError(f"change {change.id} has no {kind.__name__} to write")
+    return change.after
+
+
+def _environment(change: Change) -> str:
+    if change.environment is None:
+        raise ReconcileError(f"change {change.id} names no environment")
+    return change.environment
 
 
 def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:

@@ -6,7 +6,8 @@ from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
 from reconciler.observed import ObservedEnvironment
-from reconciler.plan import Action, Change, Resource, Severity
+from reconciler.payloads import BranchPolicyPayload
+from reconciler.plan import Change, Resource, Severity
 
 
 def branch_policies(
@@ -28,15 +29,12 @@ def branch_policies(
     for pattern in desired.branch_patterns:
         if pattern.name not in live:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     Resource.BRANCH_POLICY,
-                    repository,
-                    desired.name,
-                    pattern.name,
-                    None,
-                    {"type": pattern.type, "pattern": pattern.pattern},
-                    "missing",
+                    repository=repository,
+                    environment=desired.name,
+                    name=pattern.name,
+                    after=BranchPolicyPayload(pattern.type, pattern.pattern),
                 )
             )
     declared = {p.name for p in desired.branch_patterns}
@@ -48,7 +46,7 @@ def branch_policies(
             repository,
             desired.name,
             name,
-            {"type": policy.type, "pattern": policy.pattern},
+            BranchPolicyPayload(policy.type, policy.pattern),
         )
     if extra and desired.reviewers and not out.prune:
         out.finding(

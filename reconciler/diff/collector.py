@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from reconciler.plan import Action, Change, Finding, Resource, Severity, Unmanaged
+from reconciler.payloads import Payload
+from reconciler.plan import Change, Finding, Resource, Severity, Unmanaged
 
 
 @dataclass
@@ -40,13 +40,20 @@ class Collector:
         repository: str,
         environment: str | None,
         name: str,
-        before: dict[str, Any],
+        before: Payload,
     ) -> None:
         """A live item the config does not declare: listed, or deleted under prune (SPEC 3.5)."""
         if self.prune:
             reason = "not in environments.yaml (prune: true)"
             self.add(
-                Change(Action.DELETE, resource, repository, environment, name, before, None, reason)
+                Change.delete(
+                    resource,
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=before,
+                    reason=reason,
+                )
             )
         else:
             self.unmanaged.append(Unmanaged(resource, repository, environment, name))

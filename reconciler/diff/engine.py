@@ -9,7 +9,7 @@ from reconciler.diff.collector import Collector
 from reconciler.diff.environment import (
     environment_deleted_warning,
     environment_settings,
-    observed_fields,
+    observed_settings,
     unmanaged_rules,
 )
 from reconciler.diff.reviewers import reviewer_findings
@@ -68,7 +68,7 @@ def _repository(
             continue
         # Its variables, secrets and policies go with it: not listed separately.
         out.undeclared(
-            Resource.ENVIRONMENT, name, live_env.name, live_env.name, observed_fields(live_env)
+            Resource.ENVIRONMENT, name, live_env.name, live_env.name, observed_settings(live_env)
         )
         if out.prune:
             environment_deleted_warning(out, name, live_env)

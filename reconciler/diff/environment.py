@@ -10,7 +10,8 @@ from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
 from reconciler.observed import BranchPolicyType, ObservedEnvironment
-from reconciler.plan import Action, Change, Resource, Severity
+from reconciler.payloads import EnvironmentSettings
+from reconciler.plan import Change, Resource, Severity
 
 # Display order of the fields in before/after.
 FIELDS = (
@@ -41,6 +42,15 @@ def observed_fields(env: ObservedEnvironment) -> dict[str, Any]:
     )
     fields[_BYPASS] = env.can_admins_bypass
     return _ordered(fields)
+
+
+def observed_settings(env: ObservedEnvironment) -> EnvironmentSettings:
+    return settings(observed_fields(env))
+
+
+def settings(fields: dict[str, Any]) -> EnvironmentSettings:
+    """The typed payload of some of an environment's fields."""
+    return EnvironmentSettings.from_json(fields, "environment settings")
 
 
 def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
@@ -87,15 +97,12 @@ def environment_settings(
     after = desired_fields(desired)
     if observed is None:
         out.add(
-            Change(
-                Action.CREATE,
+            Change.create(
                 Resource.ENVIRONMENT,
-                repository,
-                desired.name,
-                desired.name,
-                None,
-                after,
-                "missing",
+                repository=repository,
+                environment=desired.name,
+                name=desired.name,
+                after=settings(after),
             )
         )
         return
@@ -112,15 +119,14 @@ def environment_settings(
     before = {f: before_all[f] for f in differing}
     after_part = {f: after[f] for f in differing}
     out.add(
-        Change(
-            Action.UPDATE,
+        Change.update(
             Resource.ENVIRONMENT,
-            repository,
-            desired.name,
-            desired.name,
-            before,
-            after_part,
-            "; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
+            repository=repository,
+            environment=desired.name,
+            name=desired.name,
+            before=settings(before),
+            after=settings(after_part),
+            reason="; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
         )
     )
     weakenings = _weakenings(before_all, after)

@@ -8,6 +8,7 @@ from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment, DesiredState, Reviewer
 from reconciler.diff.collector import Collector
 from reconciler.observed import Access, Identities, Unverified
+from reconciler.payloads import EnvironmentSettings
 from reconciler.plan import Action, Finding, Plan, Resource, Severity
 
 
@@ -69,10 +70,11 @@ def reviewers_to_check(plan: Plan, desired: DesiredState) -> set[tuple[str, Revi
         if repo is None or env is None:
             continue
         if change.action is Action.UPDATE:
-            if change.after is None or "reviewers" not in change.after:
+            after, before = change.after, change.before
+            if not isinstance(after, EnvironmentSettings) or after.reviewers is None:
                 continue
-            before = change.before.get("reviewers", []) if change.before is not None else []
-            known = {str(r).lower() for r in before}
+            was = before.reviewers if isinstance(before, EnvironmentSettings) else None
+            known = {r.lower() for r in was or ()}
         else:
             known = set()
         wanted.update((repo.full_name, r) for r in env.reviewers if r.key not in known)

@@ -15,7 +15,8 @@ from reconciler.desired import (
 )
 from reconciler.diff.collector import Collector
 from reconciler.observed import AwsFacts, ObservedSecret, ObservedVariable
-from reconciler.plan import SENSITIVE, Action, Change, Resource
+from reconciler.payloads import SecretSourcePayload, SecretStatePayload, VariablePayload
+from reconciler.plan import Change, Resource
 
 T = TypeVar("T")
 
@@ -53,34 +54,30 @@ def variables(
         current = live.get(name.lower())
         if current is None:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    None,
-                    {"value": wanted},
-                    "missing",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    after=VariablePayload(wanted),
                 )
             )
         elif current[1].value != wanted:
             out.add(
-                Change(
-                    Action.UPDATE,
+                Change.update(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    {"value": current[1].value},
-                    {"value": wanted},
-                    "value differs",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=VariablePayload(current[1].value),
+                    after=VariablePayload(wanted),
+                    reason="value differs",
                 )
             )
     declared = {n.lower() for n in desired}
     for folded, (name, variable) in sorted(live.items()):
         if folded not in declared:
-            out.undeclared(resource, repository, environment, name, {"value": variable.value})
+            out.undeclared(resource, repository, environment, name, VariablePayload(variable.value))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -111,7 +108,7 @@ def secrets(
     observed: Mapping[str, ObservedSecret] | None,
     aws: AwsFacts,
 ) -> None:
-    """Drift of one set of secrets (SPEC 3.6); values never enter the plan."""
+    """Drift of one set of secrets (docs/configuration.md, "Secrets"); no value enters the plan."""
     resource = Resource.SECRET if environment is not None else Resource.REPOSITORY_SECRET
     live = _folded(observed or {})
     for name, secret in desired.items():
@@ -119,34 +116,30 @@ def secrets(
         current = live.get(name.lower())
         if current is None:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    None,
-                    {"value": SENSITIVE, "source": source},
-                    "missing",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    after=SecretSourcePayload(source),
                 )
             )
             continue
         rotated = _rotated_at(secret, current[1], aws)
         if rotated is not None:
             out.add(
-                Change(
-                    Action.UPDATE,
+                Change.update(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    {"value": SENSITIVE, "updated_at": _updated_at(current[1])},
-                    {"value": SENSITIVE, "source": source},
-                    f"source changed {rotated.isoformat()}, after GitHub's updated_at",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=SecretStatePayload(_updated_at(current[1])),
+                    after=SecretSourcePayload(source),
+                    reason=f"source changed {rotated.isoformat()}, after GitHub's updated_at",
                 )
             )
     declared = {n.lower() for n in desired}
     for folded, (name, live_secret) in sorted(live.items()):
         if folded not in declared:
-            before = {"value": SENSITIVE, "updated_at": _updated_at(live_secret)}
+            before = SecretStatePayload(_updated_at(live_secret))
             out.undeclared(resource, repository, environment, name, before)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from reconciler.plan import Plan
-from reconciler.render.sensitive import masked
 
 
 def render_json(plan: Plan) -> str:
-    return masked(plan).dumps()
+    return plan.dumps()

@@ -18,6 +18,7 @@ from reconciler.observed import (
     TeamInfo,
     Unverified,
 )
+from reconciler.payloads import EnvironmentSettings
 from reconciler.plan import Action, Finding, Resource, Severity, Unmanaged
 from reconciler.subjects import SubjectTemplate
 
@@ -173,7 +174,9 @@ def test_an_unreported_admins_bypass_is_unknown_never_false() -> None:
     assert "not read as false" in plan.findings[0].message
     # Another drift in that environment is still shown, without a guess at the bypass.
     plan = diff(desired, replace_environment(observed, REPO, "prod", wait_timer=1))
-    assert [(c.before, c.after) for c in plan.changes] == [({"wait_timer": 1}, {"wait_timer": 5})]
+    assert [(c.before, c.after) for c in plan.changes] == [
+        (EnvironmentSettings(wait_timer=1), EnvironmentSettings(wait_timer=5))
+    ]
 
 
 def test_strengthening_is_not_a_weakening() -> None:
