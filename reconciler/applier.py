@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Protocol, TypeVar
 
-from reconciler import findings as codes
 from reconciler.audit import AuditLog, AuditWriteError
 from reconciler.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
 from reconciler.errors import ReconcileError
+from reconciler.findings import Code
 from reconciler.interrupts import StopSwitch, block_stop_signals
 from reconciler.logs import get_logger
 from reconciler.observed import Identities, ObservedEnvironment, ObservedState
@@ -337,7 +337,7 @@ def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
     too: GitHub would drop it silently if it had none.
     """
     scopes: dict[tuple[str | None, str | None], str] = {}
-    unverified = [f for f in plan.findings if f.code == codes.REVIEWER_ACCESS_UNVERIFIED]
+    unverified = [f for f in plan.findings if f.code == Code.REVIEWER_ACCESS_UNVERIFIED]
     for finding in [*plan.errors, *unverified]:
         repo = finding.repository.lower() if finding.repository else None
         env = finding.environment.lower() if finding.environment else None
@@ -352,6 +352,6 @@ def _blocked_reason(
     env = change.environment.lower() if change.environment else None
     for key in ((repo, env), (repo, None), (None, env), (None, None)):
         if key in blocked:
-            kind = "warning" if blocked[key] == codes.REVIEWER_ACCESS_UNVERIFIED else "error"
+            kind = "warning" if blocked[key] == Code.REVIEWER_ACCESS_UNVERIFIED else "error"
             return f"blocked by {kind} finding {blocked[key]}"
     return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from reconciler.plan import Finding
 from reconciler.subjects import SubjectTemplate
 
 BranchPolicyType = Literal["all", "protected", "custom"]
@@ -134,15 +135,6 @@ class RepositoryBilling:
 
 
 @dataclass(frozen=True)
-class AwsFinding:
-    severity: Literal["error", "warning"]
-    code: str
-    message: str
-    repository: str | None = None
-    environment: str | None = None
-
-
-@dataclass(frozen=True)
 class AwsFacts:
     """The AWS answers the diff needs, keyed by the references' describe()."""
 
@@ -150,7 +142,7 @@ class AwsFacts:
     parameter_values: Mapping[str, str] = field(default_factory=dict)
     # secret source describe() -> last change time (None: unknown/not checkable)
     source_changed_at: Mapping[str, datetime | None] = field(default_factory=dict)
-    findings: tuple[AwsFinding, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from reconciler.findings import Code
 from reconciler.payloads import (
     SENSITIVE,
     BranchPolicyPayload,
@@ -214,7 +215,7 @@ def _payload(resource: Resource, doc: Mapping[str, Any] | None, where: str) -> P
 @dataclass(frozen=True)
 class Finding:
     severity: Severity
-    code: str
+    code: Code
     message: str
     repository: str | None = None
     environment: str | None = None
@@ -243,7 +244,7 @@ class Finding:
         doc = _object(data, where)
         return cls(
             severity=_enum(Severity, doc, "severity", where),
-            code=_field(doc, "code", str, where),
+            code=_enum(Code, doc, "code", where),
             message=_field(doc, "message", str, where),
             repository=_field(doc, "repository", (str, type(None)), where, None),
             environment=_field(doc, "environment", (str, type(None)), where, None),

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from reconciler.aws import codes, trust
+from reconciler.aws import trust
 from reconciler.aws.targets import RoleTarget, Usage
+from reconciler.findings import Code
 from reconciler.subjects import SubjectTemplate, default_template, environment_context
 
 Severity = Literal["error", "warning"]
@@ -24,7 +25,7 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Verdict:
     severity: Severity
-    code: str
+    code: Code
     message: str
     uses: tuple[Usage, ...]
 
@@ -68,7 +69,7 @@ def judge_trust(
             out.append(
                 Verdict(
                     "error",
-                    codes.TRUST_MISMATCH,
+                    Code.TRUST_MISMATCH,
                     f"role {role.role_name} in account {account} does not trust {subject}"
                     f"{spelled} through {provider} with aud {trust.AUDIENCE} "
                     f"(sts:AssumeRoleWithWebIdentity), so {use.name} cannot be used",
@@ -97,7 +98,7 @@ def _too_broad(
     return [
         Verdict(
             "error" if use.required_approvals >= 2 else "warning",
-            codes.TRUST_TOO_BROAD,
+            Code.TRUST_TOO_BROAD,
             f"role {role.role_name} in account {account} ({use.name}) also trusts {shown}; "
             "a job that skips this environment's reviewers could assume it",
             (use,),
@@ -115,7 +116,7 @@ def _unpredictable(
 ) -> Verdict:
     return Verdict(
         "warning",
-        codes.SUBJECT_UNPREDICTABLE,
+        Code.SUBJECT_UNPREDICTABLE,
         f"cannot judge the trust of role {role.role_name} in account {account} ({use.name}): "
         f"{use.repository} uses {template.describe()}, and reconcile cannot know "
         f"{', '.join(unknown)} before a job runs; check the trust policy against the "

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
-from reconciler import findings as codes
 from reconciler.desired import DesiredState
+from reconciler.findings import Code
 from reconciler.observed import RepositoryBilling
 from reconciler.plan import Action, Change, Finding, Plan, Resource, Severity
 
@@ -81,7 +81,7 @@ def billing_findings(
             found.append(
                 Finding(
                     Severity.ERROR,
-                    codes.PLAN_UNSUPPORTED,
+                    Code.PLAN_UNSUPPORTED,
                     message,
                     change.repository,
                     env.name,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
+from reconciler.findings import Code
 from reconciler.observed import ObservedEnvironment
 from reconciler.payloads import BranchPolicyPayload
 from reconciler.plan import Change, Resource, Severity
@@ -51,7 +51,7 @@ def branch_policies(
     if extra and desired.reviewers and not out.prune:
         out.finding(
             Severity.WARNING,
-            codes.EXTRA_BRANCH_POLICY,
+            Code.EXTRA_BRANCH_POLICY,
             f"environment {desired.name} also lets {', '.join(extra)} deploy, which "
             "environments.yaml does not declare; an extra pattern widens what can reach "
             "this protected environment (set prune: true to delete it)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reconciler.findings import Code
 from reconciler.payloads import Payload
 from reconciler.plan import Change, Finding, Resource, Severity, Unmanaged
 
@@ -27,7 +28,7 @@ class Collector:
     def finding(
         self,
         severity: Severity,
-        code: str,
+        code: Code,
         message: str,
         repository: str | None = None,
         environment: str | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment, DesiredRepository, DesiredState
 from reconciler.diff.branch_policies import branch_policies
 from reconciler.diff.collector import Collector
@@ -14,8 +13,9 @@ from reconciler.diff.environment import (
 )
 from reconciler.diff.reviewers import reviewer_findings
 from reconciler.diff.values import secrets, variables
+from reconciler.findings import Code
 from reconciler.observed import ObservedRepository, ObservedState
-from reconciler.plan import Finding, Plan, Resource, Severity
+from reconciler.plan import Plan, Resource, Severity
 
 
 def diff(desired: DesiredState, observed: ObservedState) -> Plan:
@@ -25,15 +25,12 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
     and AWS is already in `observed`.
     """
     out = Collector(prune=desired.prune)
-    out.findings.extend(
-        Finding(Severity(f.severity), f.code, f.message, f.repository, f.environment)
-        for f in observed.aws.findings
-    )
+    out.findings.extend(observed.aws.findings)
     for template in observed.subjects.values():
         if template.problem is not None:
             out.finding(
                 Severity.WARNING,
-                codes.OIDC_TEMPLATE_UNREADABLE,
+                Code.OIDC_TEMPLATE_UNREADABLE,
                 f"{template.problem}; AWS trusts are judged against GitHub's default subject "
                 f"repo:{template.owner}/{template.repo}:environment:ENV, which is wrong if "
                 "the template is customised",
@@ -44,7 +41,7 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
         if live is None:
             out.finding(
                 Severity.ERROR,
-                codes.REPOSITORY_MISSING,
+                Code.REPOSITORY_MISSING,
                 f"repository {repo.full_name} does not exist or the credentials cannot see it",
                 repo.full_name,
             )

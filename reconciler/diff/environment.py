@@ -6,9 +6,9 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler import findings as codes
 from reconciler.desired import DesiredEnvironment
 from reconciler.diff.collector import Collector
+from reconciler.findings import Code
 from reconciler.observed import BranchPolicyType, ObservedEnvironment
 from reconciler.payloads import EnvironmentSettings
 from reconciler.plan import Change, Resource, Severity
@@ -133,7 +133,7 @@ def environment_settings(
     if weakenings:
         out.finding(
             Severity.WARNING,
-            codes.PROTECTION_WEAKENED,
+            Code.PROTECTION_WEAKENED,
             f"this update {', '.join(weakenings)} on environment {desired.name}",
             repository,
             desired.name,
@@ -143,7 +143,7 @@ def environment_settings(
 def _bypass_unknown(out: Collector, repository: str, desired: DesiredEnvironment) -> None:
     out.finding(
         Severity.WARNING,
-        codes.ADMINS_BYPASS_UNKNOWN,
+        Code.ADMINS_BYPASS_UNKNOWN,
         f"GitHub's answer for environment {desired.name} has no can_admins_bypass, so whether "
         "administrators may bypass its protection rules is unknown (not read as false); "
         "older GitHub Enterprise Server versions lack the setting",
@@ -180,7 +180,7 @@ def environment_deleted_warning(
     if observed.reviewers:
         out.finding(
             Severity.WARNING,
-            codes.PROTECTION_WEAKENED,
+            Code.PROTECTION_WEAKENED,
             f"prune deletes environment {observed.name} and its required reviewers; a workflow "
             "that still names it would recreate it without protection",
             repository,
@@ -192,7 +192,7 @@ def unmanaged_rules(out: Collector, repository: str, observed: ObservedEnvironme
     if observed.other_rules:
         out.finding(
             Severity.WARNING,
-            codes.UNMANAGED_RULES,
+            Code.UNMANAGED_RULES,
             f"environment {observed.name} has protection rules reconcile does not manage "
             f"({', '.join(sorted(observed.other_rules))}); they are left as they are",
             repository,

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler import findings as codes
 from reconciler.desired import DesiredState
 from reconciler.diff import billing_findings, billing_to_check, diff
+from reconciler.findings import Code
 from reconciler.observed import RepositoryBilling
 from reconciler.plan import Plan, Severity
 
@@ -47,7 +47,7 @@ def test_which_environments_the_plan_cannot_have(
     desired, fresh = _fresh_plan()
     found = billing_findings(fresh, desired, _billing(visibility, owner_type, plan))
     assert sorted(f.environment or "" for f in found) == refused
-    assert all(f.severity is Severity.ERROR and f.code == codes.PLAN_UNSUPPORTED for f in found)
+    assert all(f.severity is Severity.ERROR and f.code == Code.PLAN_UNSUPPORTED for f in found)
     assert all(f.repository == REPO for f in found)
 
 
