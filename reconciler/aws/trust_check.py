@@ -43,8 +43,9 @@ def judge_trust(
     judged: list[tuple[Usage, SubjectTemplate, str]] = []
     # Repository-level variables carry no environment, so there is no single
     # subject to check them against; only existence is verified for them.
-    for use in (u for u in uses if u.environment is not None):
-        assert use.environment is not None
+    for use in uses:
+        if use.environment is None:
+            continue
         template = subjects.get(use.repository.lower()) or default_template(use.owner, use.repo)
         subject = template.subject(environment_context(use.environment))
         unknown = template.unknowable()

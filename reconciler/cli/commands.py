@@ -59,7 +59,10 @@ def transport_settings(args: argparse.Namespace) -> TransportSettings:
 
 
 def connect(args: argparse.Namespace, desired: DesiredState) -> GitHubConnection:
-    """The GitHub connection of SPEC section 2, with the cache and budget options."""
+    """The GitHub connection, with the cache and budget options.
+
+    See docs/getting-started.md, "GitHub credentials".
+    """
     from reconciler.github import connection_from_env, ensure_budget, resolve_cache_dir
     from reconciler.planner import estimate_requests
 

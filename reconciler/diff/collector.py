@@ -43,7 +43,10 @@ class Collector:
         name: str,
         before: Payload,
     ) -> None:
-        """A live item the config does not declare: listed, or deleted under prune (SPEC 3.5)."""
+        """A live item the config does not declare: listed, or deleted under prune.
+
+        See docs/configuration.md, "What is managed".
+        """
         if self.prune:
             reason = "not in environments.yaml (prune: true)"
             self.add(

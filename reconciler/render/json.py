@@ -1,4 +1,4 @@
-"""The plan as SPEC section 4 JSON, the same bytes `plan --out` writes."""
+"""The plan as JSON (docs/architecture.md, "The plan file"), the same bytes `plan --out` writes."""
 
 from __future__ import annotations
 
