@@ -6,14 +6,12 @@ time (`read_secret_value` / `secret_reader`).
 
 from __future__ import annotations
 
-from reconciler.aws.codes import FINDING_CODES
 from reconciler.aws.errors import AwsError
 from reconciler.aws.observe import observe_aws, observe_env_sources
 from reconciler.aws.secrets import read_secret_value, secret_reader
 from reconciler.aws.sessions import AwsSessions
 
 __all__ = [
-    "FINDING_CODES",
     "AwsError",
     "AwsSessions",
     "observe_aws",

@@ -13,8 +13,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from reconciler.aws import codes
 from reconciler.errors import ReconcileError
+from reconciler.model.findings import Code
 
 _DENIED = frozenset(
     {
@@ -50,7 +50,7 @@ class AwsError(ReconcileError):
 class AccountUnavailable(AwsError):
     """This account cannot be read; its checks become findings with `code`."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: Code, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -59,13 +59,13 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "Unknown"))
 
 
-def finding_code(exc: ClientError) -> str:
+def finding_code(exc: ClientError) -> Code:
     code = error_code(exc)
     if code in _DENIED:
-        return codes.ACCESS_DENIED
+        return Code.ACCESS_DENIED
     if code in _THROTTLED:
-        return codes.THROTTLED
-    return codes.REQUEST_FAILED
+        return Code.THROTTLED
+    return Code.REQUEST_FAILED
 
 
 def summary(exc: ClientError) -> str:

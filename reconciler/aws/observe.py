@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.aws import codes, trust
+from reconciler.aws import trust
 from reconciler.aws.errors import (
     FATAL,
     NOT_FOUND,
@@ -29,8 +29,11 @@ from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
 from reconciler.aws.trust_check import judge_trust
 from reconciler.model.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
+from reconciler.model.findings import Code
 from reconciler.model.limits import MAX_VALUE_BYTES, value_bytes
-from reconciler.model.observed import AwsFacts, AwsFinding
+from reconciler.model.observed import AwsFacts
+from reconciler.model.plan import Finding
+from reconciler.model.plan import Severity as FindingSeverity
 from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.model.subjects import SubjectTemplate
 
@@ -51,13 +54,14 @@ class _Result:
     def __init__(self) -> None:
         self.parameters: dict[str, str] = {}
         self.changed_at: dict[str, datetime | None] = {}
-        self.findings: list[AwsFinding] = []
+        self.findings: list[Finding] = []
         self.unreadable: set[str] = set()
 
-    def add(self, severity: Severity, code: str, message: str, uses: Iterable[Usage]) -> None:
+    def add(self, severity: Severity, code: Code, message: str, uses: Iterable[Usage]) -> None:
         places: set[tuple[str | None, str | None]] = {(u.repository, u.environment) for u in uses}
         for repository, environment in sorted(places, key=lambda p: (p[0] or "", p[1] or "")):
-            self.findings.append(AwsFinding(severity, code, message, repository, environment))
+            finding = Finding(FindingSeverity(severity), code, message, repository, environment)
+            self.findings.append(finding)
 
 
 def observe_aws(
@@ -95,7 +99,9 @@ def observe_aws(
             # One account's trouble is a finding inside _account; this is all of AWS,
             # and _accounts merged nothing of the accounts read before it failed.
             unavailable = str(exc)
-            result.findings.append(AwsFinding("error", codes.UNAVAILABLE, _unavailable(exc)))
+            result.findings.append(
+                Finding(FindingSeverity.ERROR, Code.UNAVAILABLE, _unavailable(exc))
+            )
     return AwsFacts(
         parameter_values=result.parameters,
         source_changed_at=result.changed_at,
@@ -156,7 +162,7 @@ def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) 
         if value is None:
             result.add(
                 "error",
-                codes.SOURCE_MISSING,
+                Code.SOURCE_MISSING,
                 f"environment variable {source.variable} is not set in this run ({names})",
                 uses,
             )
@@ -164,7 +170,7 @@ def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) 
             # What a pull request from a fork sees: GitHub passes its secrets as "".
             result.add(
                 "error",
-                codes.SOURCE_EMPTY,
+                Code.SOURCE_EMPTY,
                 f"environment variable {source.variable} is set but empty in this run "
                 f"({names}); an empty secret is never written",
                 uses,
@@ -172,7 +178,7 @@ def _env_sources(targets: Targets, environ: Mapping[str, str], result: _Result) 
         elif value_bytes(value) > MAX_VALUE_BYTES:
             result.add(
                 "error",
-                codes.VALUE_TOO_LARGE,
+                Code.VALUE_TOO_LARGE,
                 f"environment variable {source.variable} holds {value_bytes(value):,} bytes, "
                 f"over GitHub's limit of 48 KB ({MAX_VALUE_BYTES:,} bytes) per secret ({names})",
                 uses,
@@ -219,7 +225,7 @@ def _call(
         raise fatal(exc, what) from None
     except BotoCoreError as exc:
         # e.g. a name AWS's own validation rejects; the class name says enough.
-        result.add("error", codes.REQUEST_FAILED, f"{what}: {type(exc).__name__}", uses)
+        result.add("error", Code.REQUEST_FAILED, f"{what}: {type(exc).__name__}", uses)
         return None
 
 
@@ -244,7 +250,7 @@ def _roles(
         if provider not in arns:
             result.add(
                 "error",
-                codes.OIDC_PROVIDER_MISSING,
+                Code.OIDC_PROVIDER_MISSING,
                 f"account {account} has no GitHub OIDC provider {provider}, so no role "
                 "in it can be assumed from GitHub Actions",
                 every_use,
@@ -270,7 +276,7 @@ def _provider_audience(
     if found is not None and trust.AUDIENCE not in found.get("ClientIDList", []):
         result.add(
             "error",
-            codes.OIDC_AUDIENCE_MISSING,
+            Code.OIDC_AUDIENCE_MISSING,
             f"GitHub OIDC provider in account {account} does not list audience "
             f"{trust.AUDIENCE}, so GitHub tokens are refused",
             uses,
@@ -296,7 +302,7 @@ def _role(  # noqa: PLR0917 - one role's whole context
     except _Missing:
         result.add(
             "error",
-            codes.ROLE_MISSING,
+            Code.ROLE_MISSING,
             f"role {role.role_name} does not exist in account {account} ({variables})",
             uses,
         )
@@ -309,7 +315,7 @@ def _role(  # noqa: PLR0917 - one role's whole context
     except trust.TrustPolicyError as exc:
         result.add(
             "error",
-            codes.TRUST_UNREADABLE,
+            Code.TRUST_UNREADABLE,
             f"trust policy of role {role.role_name} in account {account}: {exc}",
             uses,
         )
@@ -342,7 +348,7 @@ def _parameter(ctx: _Account, ref: SsmParameterRef, uses: list[Usage]) -> None:
         )
     except _Missing:
         message = f"SSM parameter {ref.path} not found in {ctx.where}"
-        ctx.result.add("error", codes.PARAMETER_MISSING, message, uses)
+        ctx.result.add("error", Code.PARAMETER_MISSING, message, uses)
         return
     if found is None:
         return
@@ -351,7 +357,7 @@ def _parameter(ctx: _Account, ref: SsmParameterRef, uses: list[Usage]) -> None:
         # A variable is stored in clear on GitHub; a SecureString belongs in a secret.
         ctx.result.add(
             "error",
-            codes.PARAMETER_SECURE,
+            Code.PARAMETER_SECURE,
             f"SSM parameter {ref.path} in {ctx.where} is a SecureString; declare it as a "
             "secret, not a variable",
             uses,
@@ -372,7 +378,7 @@ def _secret_source(
         name = source.secret_id if isinstance(source, AwsSecretSource) else source.path
         ctx.result.add(
             "error",
-            codes.SECRET_MISSING,
+            Code.SECRET_MISSING,
             f"secret source {name} not found in {ctx.where} "
             f"(for {', '.join(sorted({u.name for u in uses}))})",
             uses,

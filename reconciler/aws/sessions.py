@@ -18,9 +18,9 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.aws import codes
 from reconciler.aws.errors import FATAL, AccountUnavailable, AwsError, fatal, finding_code, summary
 from reconciler.model.desired import AwsSettings
+from reconciler.model.findings import Code
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -138,7 +138,7 @@ class AwsSessions:
             caller = self.caller_account()
             if caller != account_id:
                 raise AccountUnavailable(
-                    codes.ACCOUNT_MISMATCH,
+                    Code.ACCOUNT_MISMATCH,
                     f"account {account_id} cannot be read: the AWS credentials belong to "
                     f"account {caller} and no aws.read_role is configured to assume",
                 )

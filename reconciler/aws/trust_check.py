@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from reconciler.aws import codes, trust
+from reconciler.aws import trust
 from reconciler.aws.targets import RoleTarget, Usage
+from reconciler.model.findings import Code
 from reconciler.model.subjects import SubjectTemplate, default_template, environment_context
 
 Severity = Literal["error", "warning"]
@@ -24,7 +25,7 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Verdict:
     severity: Severity
-    code: str
+    code: Code
     message: str
     uses: tuple[Usage, ...]
 
@@ -42,8 +43,9 @@ def judge_trust(
     judged: list[tuple[Usage, SubjectTemplate, str]] = []
     # Repository-level variables carry no environment, so there is no single
     # subject to check them against; only existence is verified for them.
-    for use in (u for u in uses if u.environment is not None):
-        assert use.environment is not None
+    for use in uses:
+        if use.environment is None:
+            continue
         template = subjects.get(use.repository.lower()) or default_template(use.owner, use.repo)
         subject = template.subject(environment_context(use.environment))
         unknown = template.unknowable()
@@ -68,7 +70,7 @@ def judge_trust(
             out.append(
                 Verdict(
                     "error",
-                    codes.TRUST_MISMATCH,
+                    Code.TRUST_MISMATCH,
                     f"role {role.role_name} in account {account} does not trust {subject}"
                     f"{spelled} through {provider} with aud {trust.AUDIENCE} "
                     f"(sts:AssumeRoleWithWebIdentity), so {use.name} cannot be used",
@@ -97,7 +99,7 @@ def _too_broad(
     return [
         Verdict(
             "error" if use.required_approvals >= 2 else "warning",
-            codes.TRUST_TOO_BROAD,
+            Code.TRUST_TOO_BROAD,
             f"role {role.role_name} in account {account} ({use.name}) also trusts {shown}; "
             "a job that skips this environment's reviewers could assume it",
             (use,),
@@ -115,7 +117,7 @@ def _unpredictable(
 ) -> Verdict:
     return Verdict(
         "warning",
-        codes.SUBJECT_UNPREDICTABLE,
+        Code.SUBJECT_UNPREDICTABLE,
         f"cannot judge the trust of role {role.role_name} in account {account} ({use.name}): "
         f"{use.repository} uses {template.describe()}, and reconcile cannot know "
         f"{', '.join(unknown)} before a job runs; check the trust policy against the "

@@ -1,4 +1,4 @@
-"""The process exit codes (SPEC section 1), defined once.
+"""The process exit codes (README.md, "Exit codes"), defined once.
 
 `--help` prints EXIT_CODES_TABLE and the README shows the same rows; a test
 keeps the two equal. A mistyped command line is 1, never 2: a nightly job

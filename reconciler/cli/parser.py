@@ -1,4 +1,4 @@
-"""The command line of SPEC section 1, as argparse parsers with helpful --help."""
+"""The command line (README.md, "Using it"), as argparse parsers with helpful --help."""
 
 from __future__ import annotations
 

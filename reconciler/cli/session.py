@@ -51,7 +51,8 @@ def transport_settings(args: argparse.Namespace) -> TransportSettings:
 def connect(
     args: argparse.Namespace, desired: DesiredState, *, actor_first: bool = False
 ) -> GitHubConnection:
-    """The GitHub connection of SPEC section 2, with the cache and budget options.
+    """The GitHub connection, with the cache and budget options (docs/getting-started.md,
+    "GitHub credentials").
 
     `actor_first`: read who we are (apply's audit log needs it) before the
     budget check, whose answer's headers then tell the budget without a

@@ -14,8 +14,8 @@ from reconciler.config.model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
+    SecretBase,
     SharedEnvironment,
-    _SecretBase,
 )
 from reconciler.config.value_model import VariableRef
 from reconciler.model.desired import (
@@ -168,7 +168,7 @@ def _variable(
     return SsmParameterRef(path=rules.fill(value.ssm_parameter, values), account_id=account)
 
 
-def _source(secret: _SecretBase, values: Mapping[str, str], account: str | None) -> SecretSource:
+def _source(secret: SecretBase, values: Mapping[str, str], account: str | None) -> SecretSource:
     if secret.aws_secret is not None:
         return AwsSecretSource(secret_id=rules.fill(secret.aws_secret, values), account_id=account)
     if secret.ssm_parameter is not None:
@@ -193,7 +193,7 @@ def _repository_secret(
     )
 
 
-def _check(secret: _SecretBase, owner: str) -> DispatchCheck | None:
+def _check(secret: SecretBase, owner: str) -> DispatchCheck | None:
     if secret.check is None:
         return None
     repo = secret.check.repository_dispatch.rpartition("/")[2]

@@ -1,4 +1,4 @@
-"""The pydantic model of environments.yaml, version 1 (SPEC section 3).
+"""The pydantic model of environments.yaml, version 1 (docs/configuration.md).
 
 It checks what one value can tell on its own (types, ranges, syntax); rules
 that need the whole file (accounts, merges, names across scopes) live in
@@ -130,7 +130,7 @@ class DispatchCheckSettings(_Model):
         return value
 
 
-class _SecretBase(_Model):
+class SecretBase(_Model):
     aws_secret: str | None = Field(
         default=None, description="Secrets Manager secret id; its SecretString is the value."
     )
@@ -157,7 +157,7 @@ class _SecretBase(_Model):
         return data
 
     @model_validator(mode="after")
-    def _one_source(self) -> _SecretBase:
+    def _one_source(self) -> SecretBase:
         given = [s for s in (self.aws_secret, self.ssm_parameter, self.env) if s is not None]
         if len(given) != 1:
             raise PydanticCustomError(
@@ -166,11 +166,11 @@ class _SecretBase(_Model):
         return self
 
 
-class EnvironmentSecret(_SecretBase):
+class EnvironmentSecret(SecretBase):
     """An environment secret; AWS sources are read in the environment's account."""
 
 
-class RepositorySecret(_SecretBase):
+class RepositorySecret(SecretBase):
     """A repository-level Actions secret."""
 
     account: str | None = Field(

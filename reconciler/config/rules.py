@@ -1,5 +1,6 @@
-"""The naming and value rules of environments.yaml (SPEC 3.1-3.3), shared by
-validation and expansion so both read a value the same way."""
+"""The naming and value rules of environments.yaml, shared by validation and
+expansion so both read a value the same way (docs/configuration.md, "Values"
+to "Names")."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from reconciler.config.model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
+    SecretBase,
     SharedEnvironment,
-    _SecretBase,
 )
 from reconciler.config.positions import Path_, Position, SourceMap, describe
 from reconciler.config.value_model import VariableRef
@@ -135,7 +135,7 @@ class _Checker:
         self._names(parent, secrets, "secret")
 
     def _approvals(self, env: str, layers: list[Path_]) -> None:
-        """SPEC 3.2 on the merged environment; `layers` are its paths, later wins."""
+        """docs/configuration.md, "Approvals", on the merged environment; later `layers` win."""
         approvals = self._merged(layers, "required_approvals")
         reviewers = self._merged(layers, "reviewers")
         self_review = self._merged(layers, "prevent_self_review")
@@ -278,7 +278,7 @@ class _Checker:
         limit = limits.MAX_ENVIRONMENT_SECRETS
         self._report(capacity.too_many([p for p, _ in secrets], limit, "secret", scope))
         for path, secret in secrets:
-            assert isinstance(secret, _SecretBase)
+            assert isinstance(secret, SecretBase)
             self._secret_source(path, secret, _ENV_PLACEHOLDERS, account, env)
             self._dispatch(path, secret)
 
@@ -348,7 +348,7 @@ class _Checker:
     def _secret_source(
         self,
         path: Path_,
-        secret: _SecretBase,
+        secret: SecretBase,
         allowed: frozenset[str],
         account: str | None,
         scope: str,
@@ -385,7 +385,7 @@ class _Checker:
         self._secret_source(path, secret, allowed, account, scope)
         self._dispatch(path, secret)
 
-    def _dispatch(self, path: Path_, secret: _SecretBase) -> None:
+    def _dispatch(self, path: Path_, secret: SecretBase) -> None:
         if secret.check is None:
             return
         target = secret.check.repository_dispatch

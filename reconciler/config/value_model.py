@@ -1,4 +1,4 @@
-"""The values a variable may have in environments.yaml (SPEC 3.1), and the
+"""The values a variable may have in environments.yaml (docs/configuration.md, "Values"), and the
 strict base every model of the file shares.
 
 A variable is a string or a reference that AWS resolves: `{iam_role: NAME}`

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredState
+from reconciler.model.findings import Code
 from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
 from reconciler.model.plan import Action, Change, Finding, Plan, Resource, Severity
 
@@ -79,7 +79,7 @@ def billing_findings(
             found.append(
                 Finding(
                     Severity.ERROR,
-                    codes.PLAN_UNSUPPORTED,
+                    Code.PLAN_UNSUPPORTED,
                     message,
                     change.repository,
                     env.name,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from reconciler.diff.collector import Collector
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredEnvironment
+from reconciler.model.findings import Code
 from reconciler.model.observed import ObservedEnvironment
-from reconciler.model.plan import Action, Change, Resource, Severity
+from reconciler.model.payloads import BranchPolicyPayload
+from reconciler.model.plan import Change, Resource, Severity
 
 
 def branch_policies(
@@ -28,15 +29,12 @@ def branch_policies(
     for pattern in desired.branch_patterns:
         if pattern.name not in live:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     Resource.BRANCH_POLICY,
-                    repository,
-                    desired.name,
-                    pattern.name,
-                    None,
-                    {"type": pattern.type, "pattern": pattern.pattern},
-                    "missing",
+                    repository=repository,
+                    environment=desired.name,
+                    name=pattern.name,
+                    after=BranchPolicyPayload(pattern.type, pattern.pattern),
                 )
             )
     declared = {p.name for p in desired.branch_patterns}
@@ -48,12 +46,12 @@ def branch_policies(
             repository,
             desired.name,
             name,
-            {"type": policy.type, "pattern": policy.pattern},
+            BranchPolicyPayload(policy.type, policy.pattern),
         )
     if extra and desired.reviewers and not out.prune:
         out.finding(
             Severity.WARNING,
-            codes.EXTRA_BRANCH_POLICY,
+            Code.EXTRA_BRANCH_POLICY,
             f"environment {desired.name} also lets {', '.join(extra)} deploy, which "
             f"{out.source} does not declare; an extra pattern widens what can reach "
             "this protected environment (set prune: true to delete it)",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from reconciler.model.plan import Action, Change, Finding, Resource, Severity, Unmanaged
+from reconciler.model.findings import Code
+from reconciler.model.payloads import Payload
+from reconciler.model.plan import Change, Finding, Resource, Severity, Unmanaged
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Collector:
     def finding(
         self,
         severity: Severity,
-        code: str,
+        code: Code,
         message: str,
         repository: str | None = None,
         environment: str | None = None,
@@ -41,13 +42,23 @@ class Collector:
         repository: str,
         environment: str | None,
         name: str,
-        before: dict[str, Any],
+        before: Payload,
     ) -> None:
-        """A live item the config does not declare: listed, or deleted under prune (SPEC 3.5)."""
+        """A live item the config does not declare: listed, or deleted under prune.
+
+        See docs/configuration.md, "What is managed".
+        """
         if self.prune:
             reason = f"not in {self.source} (prune: true)"
             self.add(
-                Change(Action.DELETE, resource, repository, environment, name, before, None, reason)
+                Change.delete(
+                    resource,
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=before,
+                    reason=reason,
+                )
             )
         else:
             self.unmanaged.append(Unmanaged(resource, repository, environment, name))

@@ -7,15 +7,15 @@ from reconciler.diff.collector import Collector
 from reconciler.diff.environment import (
     environment_deleted_warning,
     environment_settings,
-    observed_fields,
+    observed_settings,
     unmanaged_rules,
 )
 from reconciler.diff.reviewers import reviewer_findings
 from reconciler.diff.values import secrets, variables
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredEnvironment, DesiredRepository, DesiredState
+from reconciler.model.findings import Code
 from reconciler.model.observed import ObservedRepository, ObservedState
-from reconciler.model.plan import Finding, Plan, Resource, Severity
+from reconciler.model.plan import Plan, Resource, Severity
 
 
 def diff(desired: DesiredState, observed: ObservedState) -> Plan:
@@ -25,15 +25,12 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
     and AWS is already in `observed`.
     """
     out = Collector(prune=desired.prune, source=desired.source)
-    out.findings.extend(
-        Finding(Severity(f.severity), f.code, f.message, f.repository, f.environment)
-        for f in observed.aws.findings
-    )
+    out.findings.extend(observed.aws.findings)
     for template in observed.subjects.values():
         if template.problem is not None:
             out.finding(
                 Severity.WARNING,
-                codes.OIDC_TEMPLATE_UNREADABLE,
+                Code.OIDC_TEMPLATE_UNREADABLE,
                 f"{template.problem}; AWS trusts are judged against GitHub's default subject "
                 f"repo:{template.owner}/{template.repo}:environment:ENV, which is wrong if "
                 "the template is customised",
@@ -44,7 +41,7 @@ def diff(desired: DesiredState, observed: ObservedState) -> Plan:
         if live is None:
             out.finding(
                 Severity.ERROR,
-                codes.REPOSITORY_MISSING,
+                Code.REPOSITORY_MISSING,
                 f"repository {repo.full_name} does not exist or the credentials cannot see it",
                 repo.full_name,
             )
@@ -68,7 +65,7 @@ def _repository(
             continue
         # Its variables, secrets and policies go with it: not listed separately.
         out.undeclared(
-            Resource.ENVIRONMENT, name, live_env.name, live_env.name, observed_fields(live_env)
+            Resource.ENVIRONMENT, name, live_env.name, live_env.name, observed_settings(live_env)
         )
         if out.prune:
             environment_deleted_warning(out, name, live_env)

@@ -7,10 +7,11 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from reconciler.diff.collector import Collector
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredEnvironment
+from reconciler.model.findings import Code
 from reconciler.model.observed import BranchPolicyType, ObservedEnvironment
-from reconciler.model.plan import Action, Change, Resource, Severity
+from reconciler.model.payloads import EnvironmentSettings
+from reconciler.model.plan import Change, Resource, Severity
 
 # Display order of the fields in before/after.
 FIELDS = (
@@ -41,6 +42,15 @@ def observed_fields(env: ObservedEnvironment) -> dict[str, Any]:
     )
     fields[_BYPASS] = env.can_admins_bypass
     return _ordered(fields)
+
+
+def observed_settings(env: ObservedEnvironment) -> EnvironmentSettings:
+    return settings(observed_fields(env))
+
+
+def settings(fields: dict[str, Any]) -> EnvironmentSettings:
+    """The typed payload of some of an environment's fields."""
+    return EnvironmentSettings.from_json(fields, "environment settings")
 
 
 def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
@@ -87,15 +97,12 @@ def environment_settings(
     after = desired_fields(desired)
     if observed is None:
         out.add(
-            Change(
-                Action.CREATE,
+            Change.create(
                 Resource.ENVIRONMENT,
-                repository,
-                desired.name,
-                desired.name,
-                None,
-                after,
-                "missing",
+                repository=repository,
+                environment=desired.name,
+                name=desired.name,
+                after=settings(after),
             )
         )
         return
@@ -112,22 +119,21 @@ def environment_settings(
     before = {f: before_all[f] for f in differing}
     after_part = {f: after[f] for f in differing}
     out.add(
-        Change(
-            Action.UPDATE,
+        Change.update(
             Resource.ENVIRONMENT,
-            repository,
-            desired.name,
-            desired.name,
-            before,
-            after_part,
-            "; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
+            repository=repository,
+            environment=desired.name,
+            name=desired.name,
+            before=settings(before),
+            after=settings(after_part),
+            reason="; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
         )
     )
     weakenings = _weakenings(before_all, after)
     if weakenings:
         out.finding(
             Severity.WARNING,
-            codes.PROTECTION_WEAKENED,
+            Code.PROTECTION_WEAKENED,
             f"this update {', '.join(weakenings)} on environment {desired.name}",
             repository,
             desired.name,
@@ -137,7 +143,7 @@ def environment_settings(
 def _bypass_unknown(out: Collector, repository: str, desired: DesiredEnvironment) -> None:
     out.finding(
         Severity.WARNING,
-        codes.ADMINS_BYPASS_UNKNOWN,
+        Code.ADMINS_BYPASS_UNKNOWN,
         f"GitHub's answer for environment {desired.name} has no can_admins_bypass, so whether "
         "administrators may bypass its protection rules is unknown (not read as false); "
         "older GitHub Enterprise Server versions lack the setting",
@@ -174,7 +180,7 @@ def environment_deleted_warning(
     if observed.reviewers:
         out.finding(
             Severity.WARNING,
-            codes.PROTECTION_WEAKENED,
+            Code.PROTECTION_WEAKENED,
             f"prune deletes environment {observed.name} and its required reviewers; a workflow "
             "that still names it would recreate it without protection",
             repository,
@@ -186,7 +192,7 @@ def unmanaged_rules(out: Collector, repository: str, observed: ObservedEnvironme
     if observed.other_rules:
         out.finding(
             Severity.WARNING,
-            codes.UNMANAGED_RULES,
+            Code.UNMANAGED_RULES,
             f"environment {observed.name} has protection rules reconcile does not manage "
             f"({', '.join(sorted(observed.other_rules))}); they are left as they are",
             repository,

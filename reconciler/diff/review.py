@@ -36,7 +36,8 @@ from reconciler.model.observed import (
     TeamInfo,
     UserInfo,
 )
-from reconciler.model.plan import SENSITIVE, Action, Change, Plan, Resource
+from reconciler.model.payloads import SecretSourcePayload
+from reconciler.model.plan import Change, Plan, Resource
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -140,14 +141,13 @@ def _source_changes(old: DesiredState, new: DesiredState) -> list[Change]:
                 if before is None or before.source == secret.source:
                     continue
                 changes.append(
-                    Change(
-                        action=Action.UPDATE,
-                        resource=Resource.SECRET if env_name else Resource.REPOSITORY_SECRET,
+                    Change.update(
+                        Resource.SECRET if env_name else Resource.REPOSITORY_SECRET,
                         repository=new_repo.full_name,
                         environment=env_name,
                         name=name.upper(),
-                        before={"value": SENSITIVE, "source": before.source.describe()},
-                        after={"value": SENSITIVE, "source": secret.source.describe()},
+                        before=SecretSourcePayload(before.source.describe()),
+                        after=SecretSourcePayload(secret.source.describe()),
                         reason="source changed",
                     )
                 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.diff.collector import Collector
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredEnvironment, DesiredState, Reviewer
+from reconciler.model.findings import Code
 from reconciler.model.observed import Access, Identities, Unverified
+from reconciler.model.payloads import EnvironmentSettings
 from reconciler.model.plan import Action, Finding, Plan, Resource, Severity
 
 
@@ -22,7 +23,7 @@ def reviewer_findings(
             if team is None:
                 out.finding(
                     Severity.ERROR,
-                    codes.UNKNOWN_TEAM,
+                    Code.UNKNOWN_TEAM,
                     f"reviewer {reviewer} is not a team visible to reconcile; check the slug "
                     "and that the token may read the organisation's teams",
                     repository,
@@ -35,7 +36,7 @@ def reviewer_findings(
         else:
             out.finding(
                 Severity.ERROR,
-                codes.UNKNOWN_USER,
+                Code.UNKNOWN_USER,
                 f"reviewer {reviewer} is not a GitHub user",
                 repository,
                 env.name,
@@ -43,7 +44,7 @@ def reviewer_findings(
     if env.required_approvals >= 2 and len(people) < 2:
         out.finding(
             Severity.ERROR,
-            codes.FOUR_EYES_TOO_FEW_PEOPLE,
+            Code.FOUR_EYES_TOO_FEW_PEOPLE,
             f"required_approvals: 2 needs two distinct people, but the reviewers of "
             f"{env.name} resolve to {len(people)} ({', '.join(sorted(people)) or 'nobody'})",
             repository,
@@ -69,10 +70,11 @@ def reviewers_to_check(plan: Plan, desired: DesiredState) -> set[tuple[str, Revi
         if repo is None or env is None:
             continue
         if change.action is Action.UPDATE:
-            if change.after is None or "reviewers" not in change.after:
+            after, before = change.after, change.before
+            if not isinstance(after, EnvironmentSettings) or after.reviewers is None:
                 continue
-            before = change.before.get("reviewers", []) if change.before is not None else []
-            known = {str(r).lower() for r in before}
+            was = before.reviewers if isinstance(before, EnvironmentSettings) else None
+            known = {r.lower() for r in was or ()}
         else:
             known = set()
         wanted.update((repo.full_name, r) for r in env.reviewers if r.key not in known)
@@ -88,7 +90,7 @@ def access_findings(checks: Mapping[tuple[str, str], Access]) -> list[Finding]:
             found.append(
                 Finding(
                     Severity.WARNING,
-                    codes.REVIEWER_ACCESS_UNVERIFIED,
+                    Code.REVIEWER_ACCESS_UNVERIFIED,
                     f"cannot verify that reviewer {key} has access to {repository} with these "
                     f"credentials (GitHub: {access.reason}); apply, which needs write access, "
                     "verifies it before writing",
@@ -99,7 +101,7 @@ def access_findings(checks: Mapping[tuple[str, str], Access]) -> list[Finding]:
             found.append(
                 Finding(
                     Severity.ERROR,
-                    codes.REVIEWER_NO_ACCESS,
+                    Code.REVIEWER_NO_ACCESS,
                     f"reviewer {key} has no access to {repository}; GitHub would silently drop "
                     "it from the required reviewers — grant it at least read access first",
                     repository,

@@ -15,7 +15,8 @@ from reconciler.model.desired import (
     VariableValue,
 )
 from reconciler.model.observed import AwsFacts, ObservedSecret, ObservedVariable
-from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
+from reconciler.model.payloads import SecretSourcePayload, SecretStatePayload, VariablePayload
+from reconciler.model.plan import UNKNOWN, Change, Resource
 
 T = TypeVar("T")
 
@@ -62,37 +63,33 @@ def variables(
         # A value AWS could not give: missing is still drift; a present one cannot be judged.
         source = None if isinstance(value, str) else value.describe()
         unknown = wanted == UNKNOWN and source is not None
-        after = {"value": wanted, "source": source} if unknown else {"value": wanted}
         if current is None:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    None,
-                    after,
-                    "missing",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    after=VariablePayload(wanted, source if unknown else None),
+                    reason="missing",
                 )
             )
         elif not unknown and current[1].value != wanted:
             out.add(
-                Change(
-                    Action.UPDATE,
+                Change.update(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    {"value": current[1].value},
-                    {"value": wanted},
-                    "value differs",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=VariablePayload(current[1].value),
+                    after=VariablePayload(wanted),
+                    reason="value differs",
                 )
             )
     declared = {n.lower() for n in desired}
     for folded, (name, variable) in sorted(live.items()):
         if folded not in declared:
-            out.undeclared(resource, repository, environment, name, {"value": variable.value})
+            out.undeclared(resource, repository, environment, name, VariablePayload(variable.value))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -123,7 +120,7 @@ def secrets(
     observed: Mapping[str, ObservedSecret] | None,
     aws: AwsFacts,
 ) -> None:
-    """Drift of one set of secrets (SPEC 3.6); values never enter the plan."""
+    """Drift of one set of secrets (docs/configuration.md, "Secrets"); no value enters the plan."""
     resource = Resource.SECRET if environment is not None else Resource.REPOSITORY_SECRET
     live = _folded(observed or {})
     for name, secret in desired.items():
@@ -131,34 +128,30 @@ def secrets(
         current = live.get(name.lower())
         if current is None:
             out.add(
-                Change(
-                    Action.CREATE,
+                Change.create(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    None,
-                    {"value": SENSITIVE, "source": source},
-                    "missing",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    after=SecretSourcePayload(source),
                 )
             )
             continue
         rotated = _rotated_at(secret, current[1], aws)
         if rotated is not None:
             out.add(
-                Change(
-                    Action.UPDATE,
+                Change.update(
                     resource,
-                    repository,
-                    environment,
-                    name,
-                    {"value": SENSITIVE, "updated_at": _updated_at(current[1])},
-                    {"value": SENSITIVE, "source": source},
-                    f"source changed {rotated.isoformat()}, after GitHub's updated_at",
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=SecretStatePayload(_updated_at(current[1])),
+                    after=SecretSourcePayload(source),
+                    reason=f"source changed {rotated.isoformat()}, after GitHub's updated_at",
                 )
             )
     declared = {n.lower() for n in desired}
     for folded, (name, live_secret) in sorted(live.items()):
         if folded not in declared:
-            before = {"value": SENSITIVE, "updated_at": _updated_at(live_secret)}
+            before = SecretStatePayload(_updated_at(live_secret))
             out.undeclared(resource, repository, environment, name, before)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from reconciler.diff.patterns import widening
-from reconciler.model import findings as codes
 from reconciler.model.desired import (
     BranchPattern,
     DesiredEnvironment,
@@ -24,6 +23,7 @@ from reconciler.model.desired import (
     DesiredState,
     IamRoleRef,
 )
+from reconciler.model.findings import Code
 from reconciler.model.plan import Finding, Severity
 
 # Repositories named in a finding shared by several, before "and N more".
@@ -32,7 +32,7 @@ _SHOWN_REPOSITORIES = 5
 
 @dataclass(frozen=True)
 class EnvironmentRule:
-    code: str
+    code: Code
     check: Callable[[DesiredEnvironment, DesiredEnvironment], str | None]
 
 
@@ -134,13 +134,13 @@ def _refs_widened(old: DesiredEnvironment, new: DesiredEnvironment) -> str | Non
 
 # One row per way an edit can weaken an environment.
 ENVIRONMENT_RULES: tuple[EnvironmentRule, ...] = (
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _approvals_lowered),
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _reviewers_removed),
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _self_review_allowed),
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _admins_bypass_allowed),
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _refs_widened),
-    EnvironmentRule(codes.PROTECTION_WEAKENED, _wait_timer_shortened),
-    EnvironmentRule(codes.TRUST_WIDENED, _trust_widened),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _approvals_lowered),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _reviewers_removed),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _self_review_allowed),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _admins_bypass_allowed),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _refs_widened),
+    EnvironmentRule(Code.PROTECTION_WEAKENED, _wait_timer_shortened),
+    EnvironmentRule(Code.TRUST_WIDENED, _trust_widened),
 )
 
 
@@ -151,7 +151,7 @@ def weakenings(old: DesiredState, new: DesiredState, *, new_name: str) -> list[F
         found.append(
             Finding(
                 Severity.WARNING,
-                codes.PRUNE_ENABLED,
+                Code.PRUNE_ENABLED,
                 "prune switched on: apply will delete every environment, variable, secret "
                 f"and branch policy of the managed repositories that {new_name} does not "
                 "declare; check the unmanaged items of a live plan first",
@@ -179,7 +179,7 @@ def _repository_dropped(repo: DesiredRepository, new_name: str) -> Finding:
     names = ", ".join(e.name for e in repo.environments) or "none"
     return Finding(
         Severity.WARNING,
-        codes.PROTECTION_WEAKENED,
+        Code.PROTECTION_WEAKENED,
         f"repository no longer in {new_name}: reconcile stops managing its environments "
         f"({names}); GitHub keeps them as they are, but drift there is no longer reported",
         repo.full_name,
@@ -201,7 +201,7 @@ def _environment_dropped(
             f"environment no longer in {new_name}: reconcile stops managing it; GitHub keeps "
             f"it{guarded} as it is, but drift there is no longer reported"
         )
-    return Finding(Severity.WARNING, codes.PROTECTION_WEAKENED, message, repo.full_name, env.name)
+    return Finding(Severity.WARNING, Code.PROTECTION_WEAKENED, message, repo.full_name, env.name)
 
 
 def _shared(found: list[Finding]) -> list[Finding]:

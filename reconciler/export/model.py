@@ -99,7 +99,7 @@ def placeholder_name(*parts: str) -> str:
 
 
 def infer_approvals(env: ObservedEnvironment) -> int:
-    """GitHub has no approval count; SPEC 3.2's table read backwards."""
+    """GitHub has no approval count: docs/configuration.md, "Approvals", read backwards."""
     if not env.reviewers:
         return 0
     return 2 if env.prevent_self_review else 1
@@ -218,7 +218,7 @@ def export_repository(
         name=name,
         environments=tuple(environments),
         environment_secrets=env_secrets,
-        # Repository-level variables have no environment account (SPEC 3.1).
+        # Repository-level variables have no environment account (docs/configuration.md, "Values").
         variables=_variables(repo.variables, None),
         secrets=tuple(
             ExportedSecret(secret, names.take(name, secret))

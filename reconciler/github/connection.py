@@ -352,7 +352,7 @@ def connection_from_env(
     pacer: Pacer | None = None,
     cache_dir: Path | None = None,
 ) -> GitHubConnection:
-    """The connection SPEC section 2 describes, from the process environment.
+    """The connection of docs/getting-started.md, "GitHub credentials", from the environment.
 
     `transport`, `retry`, `pacer`: as for `GitHubConnection` (production's
     pacing and retries when not given). `cache_dir`: see

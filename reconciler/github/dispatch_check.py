@@ -33,20 +33,8 @@ from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
 from reconciler.github.redaction import TOKEN_SHAPE, scrub
 from reconciler.github.settings import TransportSettings
+from reconciler.model.findings import Code
 from reconciler.model.plan import Finding, Severity
-
-TOKEN_INVALID = "dispatch.token_invalid"
-NO_ACCESS = "dispatch.no_access"
-TOKEN_EXPIRING = "dispatch.token_expiring"
-TOKEN_EXPIRED = "dispatch.token_expired"
-SOURCE_UNREADABLE = "dispatch.source_unreadable"
-DISPATCH_FINDING_CODES = (
-    TOKEN_INVALID,
-    NO_ACCESS,
-    TOKEN_EXPIRING,
-    TOKEN_EXPIRED,
-    SOURCE_UNREADABLE,
-)
 
 DEFAULT_WARN_DAYS = 14
 
@@ -101,7 +89,7 @@ def source_unreadable_finding(
     """
     return Finding(
         severity=Severity.ERROR,
-        code=SOURCE_UNREADABLE,
+        code=Code.SOURCE_UNREADABLE,
         message=(
             f"cannot check secret {secret_name} as a repository_dispatch token: "
             f"its value could not be read from its source: {message}"
@@ -139,12 +127,12 @@ def check_dispatch_token(
     scope = _Scope(secret_name, target, repository, environment, token)
     value = token.strip()
     if not value:
-        return [scope.finding(Severity.ERROR, TOKEN_INVALID, "the value is empty")]
+        return [scope.finding(Severity.ERROR, Code.TOKEN_INVALID, "the value is empty")]
     if not TOKEN_SHAPE.match(value):
         return [
             scope.finding(
                 Severity.ERROR,
-                TOKEN_INVALID,
+                Code.TOKEN_INVALID,
                 "the value holds spaces or characters a GitHub token never has",
             )
         ]
@@ -172,7 +160,7 @@ class _Scope:
     def scrub(self, text: str) -> str:
         return scrub(text, self._token)
 
-    def finding(self, severity: Severity, code: str, detail: str) -> Finding:
+    def finding(self, severity: Severity, code: Code, detail: str) -> Finding:
         message = (
             f"secret {self.secret_name} (repository_dispatch token for {self.target}): {detail}"
         )
@@ -226,7 +214,7 @@ def _judge(
         return [
             scope.finding(
                 Severity.ERROR,
-                TOKEN_INVALID,
+                Code.TOKEN_INVALID,
                 "GitHub rejected the token (401): it is wrong, revoked or expired "
                 "(GitHub answers an expired token with 401 too); replace the secret's value",
             )
@@ -236,7 +224,7 @@ def _judge(
         findings.append(
             scope.finding(
                 Severity.ERROR,
-                NO_ACCESS,
+                Code.NO_ACCESS,
                 f"the token cannot see {scope.target} (404); grant it that repository "
                 "with write access (fine-grained: Contents read and write; classic: repo scope)",
             )
@@ -259,7 +247,7 @@ def _judge(
 def _refused(scope: _Scope, reason: str) -> Finding:
     return scope.finding(
         Severity.ERROR,
-        NO_ACCESS,
+        Code.NO_ACCESS,
         f"{reason}; for a token this is often an organization policy (SAML single sign-on "
         "not authorized for the token, an IP allow list, or a fine-grained token awaiting "
         "approval)",
@@ -276,7 +264,7 @@ def _access_findings(answer: Answer, scope: _Scope) -> list[Finding]:
         findings.append(
             scope.finding(
                 Severity.ERROR,
-                NO_ACCESS,
+                Code.NO_ACCESS,
                 f"the token can read {scope.target} but not write to it; repository_dispatch "
                 "needs write access (fine-grained: Contents read and write)",
             )
@@ -287,7 +275,7 @@ def _access_findings(answer: Answer, scope: _Scope) -> list[Finding]:
         findings.append(
             scope.finding(
                 Severity.ERROR,
-                NO_ACCESS,
+                Code.NO_ACCESS,
                 f"the classic token's scopes ({held}) lack 'repo', which repository_dispatch "
                 "needs ('public_repo' is enough only for a public repository)",
             )
@@ -324,7 +312,7 @@ def _expiry_findings(
         return [
             scope.finding(
                 Severity.ERROR,
-                TOKEN_EXPIRED,
+                Code.TOKEN_EXPIRED,
                 f"the token expired on {stamp}; replace the secret's value",
             )
         ]
@@ -333,7 +321,7 @@ def _expiry_findings(
         return [
             scope.finding(
                 Severity.WARNING,
-                TOKEN_EXPIRING,
+                Code.TOKEN_EXPIRING,
                 f"the token expires on {stamp} ({_describe(left)} from now, within the "
                 f"{warn_days}-day warning window); rotate it before then",
             )

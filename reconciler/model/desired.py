@@ -3,7 +3,7 @@
 Values that only AWS can answer (an SSM parameter's value, a secret's source)
 stay typed references here; the plan stage resolves them through the AWS
 adapter. Names keep the spelling of the file; comparisons elsewhere fold case
-(SPEC 3.3).
+(docs/configuration.md, "Names").
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from reconciler.model.plan import Finding
 from reconciler.model.subjects import SubjectTemplate
 
 BranchPolicyType = Literal["all", "protected", "custom"]
@@ -144,15 +145,6 @@ class RepositoryBilling:
 
 
 @dataclass(frozen=True)
-class AwsFinding:
-    severity: Literal["error", "warning"]
-    code: str
-    message: str
-    repository: str | None = None
-    environment: str | None = None
-
-
-@dataclass(frozen=True)
 class AwsFacts:
     """The AWS answers the diff needs, keyed by the references' describe()."""
 
@@ -160,7 +152,7 @@ class AwsFacts:
     parameter_values: Mapping[str, str] = field(default_factory=dict)
     # secret source describe() -> last change time (None: unknown/not checkable)
     source_changed_at: Mapping[str, datetime | None] = field(default_factory=dict)
-    findings: tuple[AwsFinding, ...] = ()
+    findings: tuple[Finding, ...] = ()
     # Why AWS could not be read at all (None: it could); then nothing above is known.
     unavailable: str | None = None
     # Accounts whose credentials could not be had (a finding says why).

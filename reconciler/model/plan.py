@@ -1,21 +1,35 @@
 """The plan: typed changes, findings and unmanaged items, in a stable order.
 
 A plan is a plain value. `reconciler.diff` makes it, `reconciler.render` shows
-it and `reconciler.apply` carries it out. Its JSON form is SPEC section 4.
+it and `reconciler.run.applier` carries it out. Its JSON form is docs/plan-format.md.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-SENSITIVE = "(sensitive)"
+from reconciler.model.findings import Code
+from reconciler.model.payloads import (
+    SENSITIVE,
+    BranchPolicyPayload,
+    EnvironmentSettings,
+    Payload,
+    SecretSourcePayload,
+    SecretStatePayload,
+    VariablePayload,
+    secret_from_json,
+)
+
+__all__ = ["SENSITIVE", "Action", "Change", "Finding", "Plan", "Resource", "Severity", "Unmanaged"]
+
 # In place of a value only AWS can give, when AWS could not be read (like SENSITIVE,
-# a marker in the value's place keeps SPEC section 4's shape).
+# a marker in the value's place keeps the plan JSON's shape).
 UNKNOWN = "(known after AWS is readable)"
+
 PLAN_VERSION = 1
 
 
@@ -46,23 +60,109 @@ StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 _RESOURCE_ORDER = {r: i for i, r in enumerate(Resource)}
 
 
-@dataclass(frozen=True)
+_PAYLOADS: dict[Resource, tuple[type, ...]] = {
+    Resource.ENVIRONMENT: (EnvironmentSettings,),
+    Resource.VARIABLE: (VariablePayload,),
+    Resource.REPOSITORY_VARIABLE: (VariablePayload,),
+    Resource.SECRET: (SecretSourcePayload, SecretStatePayload),
+    Resource.REPOSITORY_SECRET: (SecretSourcePayload, SecretStatePayload),
+    Resource.BRANCH_POLICY: (BranchPolicyPayload,),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Change:
+    """One write. Made with `create`, `update` or `delete`; payloads match the resource."""
+
     action: Action
     resource: Resource
     repository: str
     environment: str | None
     name: str
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
+    before: Payload | None
+    after: Payload | None
     reason: str
+
+    def __post_init__(self) -> None:
+        wanted = _PAYLOADS[self.resource]
+        for side in (self.before, self.after):
+            if side is not None and not isinstance(side, wanted):
+                kind = type(side).__name__
+                raise TypeError(f"a {self.resource.value} change cannot carry a {kind}")
+
+    @classmethod
+    def create(
+        cls,
+        resource: Resource,
+        *,
+        repository: str,
+        environment: str | None,
+        name: str,
+        after: Payload,
+        reason: str = "missing",
+    ) -> Change:
+        return cls(
+            action=Action.CREATE,
+            resource=resource,
+            repository=repository,
+            environment=environment,
+            name=name,
+            before=None,
+            after=after,
+            reason=reason,
+        )
+
+    @classmethod
+    def update(
+        cls,
+        resource: Resource,
+        *,
+        repository: str,
+        environment: str | None,
+        name: str,
+        before: Payload,
+        after: Payload,
+        reason: str,
+    ) -> Change:
+        return cls(
+            action=Action.UPDATE,
+            resource=resource,
+            repository=repository,
+            environment=environment,
+            name=name,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+    @classmethod
+    def delete(
+        cls,
+        resource: Resource,
+        *,
+        repository: str,
+        environment: str | None,
+        name: str,
+        before: Payload,
+        reason: str,
+    ) -> Change:
+        return cls(
+            action=Action.DELETE,
+            resource=resource,
+            repository=repository,
+            environment=environment,
+            name=name,
+            before=before,
+            after=None,
+            reason=reason,
+        )
 
     @property
     def id(self) -> str:
         """Stable across runs: the same drift always has the same id."""
         env = self.environment.lower() if self.environment is not None else "-"
         # Git refs are case-sensitive, so branch patterns keep their case; every
-        # other name is case-insensitive on GitHub (SPEC 3.3).
+        # other name is case-insensitive on GitHub (docs/configuration.md, "Names").
         name = self.name if self.resource is Resource.BRANCH_POLICY else self.name.lower()
         return f"{self.repository.lower()}/{env}/{self.resource.value}/{name}/{self.action.value}"
 
@@ -79,30 +179,47 @@ class Change:
             "repository": self.repository,
             "environment": self.environment,
             "name": self.name,
-            "before": dict(self.before) if self.before is not None else None,
-            "after": dict(self.after) if self.after is not None else None,
+            "before": self.before.to_json() if self.before is not None else None,
+            "after": self.after.to_json() if self.after is not None else None,
             "reason": self.reason,
         }
 
     @classmethod
     def from_json(cls, data: Any, where: str = "change") -> Change:
         doc = _object(data, where)
+        resource = _enum(Resource, doc, "resource", where)
+        before = _field(doc, "before", (dict, type(None)), where)
+        after = _field(doc, "after", (dict, type(None)), where)
         return cls(
             action=_enum(Action, doc, "action", where),
-            resource=_enum(Resource, doc, "resource", where),
+            resource=resource,
             repository=_field(doc, "repository", str, where),
             environment=_field(doc, "environment", (str, type(None)), where),
             name=_field(doc, "name", str, where),
-            before=_field(doc, "before", (dict, type(None)), where),
-            after=_field(doc, "after", (dict, type(None)), where),
+            before=_payload(resource, before, f"{where}.before"),
+            after=_payload(resource, after, f"{where}.after"),
             reason=_field(doc, "reason", str, where),
         )
+
+
+def _payload(resource: Resource, doc: Mapping[str, Any] | None, where: str) -> Payload | None:
+    if doc is None:
+        return None
+    match resource:
+        case Resource.ENVIRONMENT:
+            return EnvironmentSettings.from_json(doc, where)
+        case Resource.VARIABLE | Resource.REPOSITORY_VARIABLE:
+            return VariablePayload.from_json(doc, where)
+        case Resource.SECRET | Resource.REPOSITORY_SECRET:
+            return secret_from_json(doc, where)
+        case Resource.BRANCH_POLICY:
+            return BranchPolicyPayload.from_json(doc, where)
 
 
 @dataclass(frozen=True)
 class Finding:
     severity: Severity
-    code: str
+    code: Code
     message: str
     repository: str | None = None
     environment: str | None = None
@@ -131,7 +248,7 @@ class Finding:
         doc = _object(data, where)
         return cls(
             severity=_enum(Severity, doc, "severity", where),
-            code=_field(doc, "code", str, where),
+            code=_enum(Code, doc, "code", where),
             message=_field(doc, "message", str, where),
             repository=_field(doc, "repository", (str, type(None)), where, None),
             environment=_field(doc, "environment", (str, type(None)), where, None),
@@ -245,9 +362,6 @@ class Plan:
             [Finding.from_json(f, f"findings[{i}]") for i, f in enumerate(findings)],
             [Unmanaged.from_json(u, f"unmanaged[{i}]") for i, u in enumerate(unmanaged)],
         )
-
-    def filtered(self, changes: Iterable[Change]) -> Plan:
-        return replace(self, changes=tuple(changes))
 
 
 _MISSING = object()

@@ -1,10 +1,9 @@
-"""The plan as SPEC section 4 JSON, the same bytes `plan --out` writes."""
+"""The plan as JSON (docs/architecture.md, "The plan file"), the same bytes `plan --out` writes."""
 
 from __future__ import annotations
 
 from reconciler.model.plan import Plan
-from reconciler.render.sensitive import masked
 
 
 def render_json(plan: Plan) -> str:
-    return masked(plan).dumps()
+    return plan.dumps()

@@ -31,8 +31,8 @@ class ChangeLines:
 
 def change_lines(change: Change) -> ChangeLines:
     head = f"{SIGILS[change.action]} {change.resource.value} {clean(change.name)}"
-    before = dict(change.before or {})
-    after = dict(change.after or {})
+    before = change.before.to_json() if change.before is not None else {}
+    after = change.after.to_json() if change.after is not None else {}
     if change.resource in SECRET_RESOURCES:
         return ChangeLines(head + _secret_suffix(change, after))
     if change.resource is Resource.BRANCH_POLICY:

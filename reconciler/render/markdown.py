@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines
-from reconciler.render.sensitive import masked
 from reconciler.render.summary import PLAN_WORDING, Wording, findings_phrase, plural, summary_line
 
 MAX_CHARS = 60_000
@@ -51,7 +50,6 @@ class _Cut:
 def render_markdown(
     plan: Plan, *, max_chars: int = MAX_CHARS, wording: Wording = PLAN_WORDING
 ) -> str:
-    plan = masked(plan)
     full = _render(plan, _Cut(), wording)
     if len(full) <= max_chars:
         return full

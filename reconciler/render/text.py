@@ -7,7 +7,6 @@ from itertools import groupby
 
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
 from reconciler.render.lines import change_lines, clean
-from reconciler.render.sensitive import masked
 from reconciler.render.summary import PLAN_WORDING, Wording, plural, summary_line
 
 _RESET = "\033[0m"
@@ -34,7 +33,6 @@ class _Paint:
 
 def render_text(plan: Plan, *, color: bool, wording: Wording = PLAN_WORDING) -> str:
     paint = _Paint(color)
-    plan = masked(plan)
     blocks = [_changes(plan.changes, paint)]
     if plan.unmanaged:
         blocks.append(_unmanaged(plan.unmanaged, paint, wording))

@@ -25,19 +25,21 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
-from reconciler.model import findings as codes
 from reconciler.model.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
+from reconciler.model.findings import Code
 from reconciler.model.observed import Identities, ObservedEnvironment, ObservedState
+from reconciler.model.payloads import BranchPolicyPayload, Payload, VariablePayload
 from reconciler.model.plan import UNKNOWN, Action, Change, Plan, Resource
 from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.run.audit import AuditLog, AuditWriteError
 from reconciler.run.interrupts import StopSwitch, block_stop_signals
 
 _log = get_logger("reconcile.apply")
+P = TypeVar("P", bound=Payload)
 
 FAILURE_LIMIT = 3  # consecutive writes failing for GitHub's reasons: stop starting writes
 # Error kinds (GitHubError.kind) that say nothing about the item written.
@@ -279,11 +281,11 @@ class Applier:
                     live_repo.environment(name) if live_repo else None,
                 )
             case Resource.BRANCH_POLICY, Action.CREATE:
-                assert env is not None
-                return w.create_branch_policy(repo, env, self._pattern(change))
+                policy = _after(change, BranchPolicyPayload)
+                pattern = BranchPattern(type=policy.type, pattern=policy.pattern)
+                return w.create_branch_policy(repo, _environment(change), pattern)
             case Resource.BRANCH_POLICY, Action.DELETE:
-                assert env is not None
-                return w.delete_branch_policy(repo, env, self._policy_id(change))
+                return w.delete_branch_policy(repo, _environment(change), self._policy_id(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.CREATE):
                 return w.create_variable(repo, env, name, _value(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.UPDATE):
@@ -303,13 +305,6 @@ class Applier:
         if found is None:
             raise ReconcileError(f"{repo}: environment {env!r} is not in the config")
         return found
-
-    def _pattern(self, change: Change) -> BranchPattern:
-        after = change.after or {}
-        kind = after.get("type", "branch")
-        return BranchPattern(
-            type="tag" if kind == "tag" else "branch", pattern=str(after["pattern"])
-        )
 
     def _policy_id(self, change: Change) -> int:
         observed_repo = self._observed.repository(change.repository)
@@ -334,12 +329,25 @@ class Applier:
         raise ReconcileError(f"{change.repository}: secret {change.name!r} is not in the config")
 
 
+def _after(change: Change, kind: type[P]) -> P:
+    """The payload the write needs; a plan file whose change lacks it is refused."""
+    if not isinstance(change.after, kind):
+        raise ReconcileError(f"change {change.id} has no {kind.__name__} to write")
+    return change.after
+
+
 def _value(change: Change) -> str:
-    value = str((change.after or {})["value"])
+    value = _after(change, VariablePayload).value
     if value == UNKNOWN:
         # A plan made while AWS was unreadable; the marker must never reach GitHub.
         raise ReconcileError(f"the value of {change.name} is not known: AWS was not readable")
     return value
+
+
+def _environment(change: Change) -> str:
+    if change.environment is None:
+        raise ReconcileError(f"change {change.id} names no environment")
+    return change.environment
 
 
 def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
@@ -351,7 +359,7 @@ def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:
     too: GitHub would drop it silently if it had none.
     """
     scopes: dict[tuple[str | None, str | None], str] = {}
-    unverified = [f for f in plan.findings if f.code == codes.REVIEWER_ACCESS_UNVERIFIED]
+    unverified = [f for f in plan.findings if f.code == Code.REVIEWER_ACCESS_UNVERIFIED]
     for finding in [*plan.errors, *unverified]:
         repo = finding.repository.lower() if finding.repository else None
         env = finding.environment.lower() if finding.environment else None
@@ -366,6 +374,6 @@ def _blocked_reason(
     env = change.environment.lower() if change.environment else None
     for key in ((repo, env), (repo, None), (None, env), (None, None)):
         if key in blocked:
-            kind = "warning" if blocked[key] == codes.REVIEWER_ACCESS_UNVERIFIED else "error"
+            kind = "warning" if blocked[key] == Code.REVIEWER_ACCESS_UNVERIFIED else "error"
             return f"blocked by {kind} finding {blocked[key]}"
     return None

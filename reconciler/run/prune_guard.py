@@ -1,4 +1,4 @@
-"""The delete guard of SPEC 3.5: a mass delete needs --force.
+"""The delete guard (docs/troubleshooting.md, "Prune threshold"): a mass delete needs --force.
 
 A run that would delete more than 30% of the existing managed items (when
 there are at least 10) is refused, because that is more often a mistake (a
@@ -44,7 +44,7 @@ def _existing(observed: ObservedState, scope: Scope) -> int:
 def check_prune_threshold(
     plan: Plan, observed: ObservedState, *, force: bool, scope: Scope = EVERYTHING
 ) -> None:
-    """SPEC 3.5: refuse to delete more than 30% of the managed items without --force.
+    """Refuse to delete more than 30% of the managed items without --force.
 
     A deleted environment counts with everything in it, and the share is of the
     items inside the run's scope, so neither a fat environment nor `--repo`

@@ -1,4 +1,4 @@
-"""A canary secret value must never surface (issue 7, SPEC 3.6).
+"""A canary secret value must never surface (issue 7; docs/security.md, "Secret handling").
 
 A distinctive value is the source of two secrets (one `{env: VAR}`, one
 `aws_secret` in the AWS sandbox) and flows through plan, apply, export, every

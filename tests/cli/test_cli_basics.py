@@ -1,4 +1,4 @@
-"""The command line's surface (SPEC section 1): version, help, validate, schema, and
+"""The command line's surface (README.md, "Using it"): version, help, validate, schema, and
 that a bad config stops plan/apply before any network access."""
 
 from __future__ import annotations

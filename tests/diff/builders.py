@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from reconciler.model.desired import (
     AwsSecretSource,
@@ -17,6 +18,7 @@ from reconciler.model.desired import (
     SsmParameterRef,
     VariableValue,
 )
+from reconciler.model.payloads import Payload
 
 OWNER = "Alpha-Swarm-ai"
 REPO = f"{OWNER}/alphaswarm_admin"
@@ -104,3 +106,8 @@ def replace_desired_environment(state: DesiredState, name: str, **changes: objec
 def replace_desired_repository(state: DesiredState, **changes: object) -> DesiredState:
     repo = replace(state.repositories[0], **changes)  # type: ignore[arg-type]
     return replace(state, repositories=(repo,))
+
+
+def shown(payload: Payload | None) -> dict[str, Any] | None:
+    """A change's before or after as the plan file shows it."""
+    return payload.to_json() if payload is not None else None

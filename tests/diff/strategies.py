@@ -1,4 +1,4 @@
-"""Hypothesis strategies for valid desired states (SPEC 3.2 rules respected)."""
+"""Hypothesis strategies for valid desired states (docs/configuration.md, "Approvals", respected)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from reconciler.diff import billing_findings, billing_to_check, diff
-from reconciler.model import findings as codes
 from reconciler.model.desired import DesiredState
+from reconciler.model.findings import Code
 from reconciler.model.observed import RepositoryBilling
 from reconciler.model.plan import Plan, Severity
 
@@ -47,7 +47,7 @@ def test_which_environments_the_plan_cannot_have(
     desired, fresh = _fresh_plan()
     found = billing_findings(fresh, desired, _billing(visibility, owner_type, plan))
     assert sorted(f.environment or "" for f in found) == refused
-    assert all(f.severity is Severity.ERROR and f.code == codes.PLAN_UNSUPPORTED for f in found)
+    assert all(f.severity is Severity.ERROR and f.code == Code.PLAN_UNSUPPORTED for f in found)
     assert all(f.repository == REPO for f in found)
 
 

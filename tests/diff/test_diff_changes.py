@@ -25,6 +25,7 @@ from .builders import (
     base_state,
     replace_desired_environment,
     replace_desired_repository,
+    shown,
     team,
 )
 from .converged import (
@@ -263,8 +264,8 @@ def test_single_drift_is_exactly_one_change(row: Row) -> None:
     assert change.repository == REPO
     assert (change.environment or "").lower() == (row.environment or "")
     assert change.name.lower() == row.name.lower()
-    assert change.before == row.before
-    assert change.after == row.after
+    assert shown(change.before) == row.before
+    assert shown(change.after) == row.after
     assert change.reason
     assert plan.unmanaged == ()
 
@@ -319,7 +320,7 @@ def test_environment_missing_creates_it_with_everything_inside() -> None:
     env_change = plan.changes[0]
     assert env_change.resource is Resource.ENVIRONMENT
     assert env_change.before is None
-    assert env_change.after == {
+    assert shown(env_change.after) == {
         "reviewers": ["team:platform-approvers", "user:octocat"],
         "prevent_self_review": True,
         "wait_timer": 5,
@@ -339,8 +340,8 @@ def test_environment_update_reports_only_differing_fields_with_reason() -> None:
     plan = diff(desired, observed)
     env_changes = [c for c in plan.changes if c.resource is Resource.ENVIRONMENT]
     assert len(env_changes) == 1
-    assert env_changes[0].before == {"wait_timer": 0, "deployment_branch_policy": "all"}
-    assert env_changes[0].after == {"wait_timer": 5, "deployment_branch_policy": "custom"}
+    assert shown(env_changes[0].before) == {"wait_timer": 0, "deployment_branch_policy": "all"}
+    assert shown(env_changes[0].after) == {"wait_timer": 5, "deployment_branch_policy": "custom"}
     assert env_changes[0].reason == "wait_timer 0 → 5; deployment_branch_policy all → custom"
     # The wanted patterns are created once the policy type is custom.
     assert {c.name for c in plan.changes if c.resource is Resource.BRANCH_POLICY} == {
@@ -351,7 +352,7 @@ def test_environment_update_reports_only_differing_fields_with_reason() -> None:
 def test_switching_custom_to_all_does_not_list_the_live_policies() -> None:
     desired = replace_desired_environment(base_state(prune=True), "prod", branch_patterns=None)
     plan = diff(desired, observed_from(base_state()))
-    assert [(c.resource, c.before, c.after) for c in plan.changes] == [
+    assert [(c.resource, shown(c.before), shown(c.after)) for c in plan.changes] == [
         (Resource.ENVIRONMENT, {"deployment_branch_policy": "custom"},
          {"deployment_branch_policy": "all"}),
     ]  # fmt: skip
@@ -417,7 +418,7 @@ def test_removing_all_reviewers_is_one_update() -> None:
     )
     plan = diff(desired, observed_from(base_state()))
     assert len(plan.changes) == 1
-    assert plan.changes[0].after == {"reviewers": [], "prevent_self_review": False}
+    assert shown(plan.changes[0].after) == {"reviewers": [], "prevent_self_review": False}
 
 
 def test_change_ids_are_unique_and_order_is_stable() -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
 from reconciler.diff import access_findings, diff, reviewers_to_check
-from reconciler.model import findings as codes
+from reconciler.model.findings import Code
 from reconciler.model.observed import (
-    AwsFinding,
     ObservedBranchPolicy,
     ObservedEnvironment,
     ObservedReviewer,
@@ -18,6 +18,7 @@ from reconciler.model.observed import (
     TeamInfo,
     Unverified,
 )
+from reconciler.model.payloads import EnvironmentSettings
 from reconciler.model.plan import Action, Finding, Resource, Severity, Unmanaged
 from reconciler.model.subjects import SubjectTemplate
 
@@ -77,7 +78,7 @@ def test_unmanaged_items_are_listed_without_prune() -> None:
     # Items inside the undeclared environment "qa" are not listed on their own.
     assert all(u.environment != "qa" or u.resource is Resource.ENVIRONMENT for u in plan.unmanaged)
     # The extra pattern on a reviewed environment widens who can deploy.
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.EXTRA_BRANCH_POLICY)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.EXTRA_BRANCH_POLICY)]
     assert "branch:dev/*" in plan.findings[0].message
     assert not plan.has_drift
 
@@ -97,7 +98,7 @@ def test_repository_missing_is_an_error_not_a_change() -> None:
     observed = replace(observed_from(desired), repositories={})
     plan = diff(desired, observed)
     assert plan.changes == ()
-    assert _codes(plan.findings) == [(Severity.ERROR, codes.REPOSITORY_MISSING)]
+    assert _codes(plan.findings) == [(Severity.ERROR, Code.REPOSITORY_MISSING)]
     assert plan.findings[0].repository == REPO
 
 
@@ -105,8 +106,8 @@ def test_repository_missing_is_an_error_not_a_change() -> None:
     ("missing", "expected"),
     [
         # Without the team only octocat is left: 4-eyes fails too.
-        ("teams", [codes.FOUR_EYES_TOO_FEW_PEOPLE, codes.UNKNOWN_TEAM]),
-        ("users", [codes.UNKNOWN_USER]),
+        ("teams", [Code.FOUR_EYES_TOO_FEW_PEOPLE, Code.UNKNOWN_TEAM]),
+        ("users", [Code.UNKNOWN_USER]),
     ],
 )
 def test_unknown_reviewers_are_errors(missing: str, expected: list[str]) -> None:
@@ -129,7 +130,7 @@ def test_four_eyes_needs_two_distinct_people() -> None:
         identities=replace(observed.identities, teams={"platform-approvers": solo}),
     )
     plan = diff(desired, observed)
-    assert _codes(plan.findings) == [(Severity.ERROR, codes.FOUR_EYES_TOO_FEW_PEOPLE)]
+    assert _codes(plan.findings) == [(Severity.ERROR, Code.FOUR_EYES_TOO_FEW_PEOPLE)]
     assert "resolve to 1 (octocat)" in plan.findings[0].message
     assert plan.has_drift
 
@@ -139,7 +140,7 @@ def test_protection_weakened_when_reviewers_are_removed() -> None:
         base_state(), "prod", required_approvals=0, reviewers=(), prevent_self_review=False
     )
     plan = diff(desired, observed_from(base_state()))
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.PROTECTION_WEAKENED)]
     assert "removes every required reviewer" in plan.findings[0].message
 
 
@@ -156,7 +157,7 @@ def test_protection_weakened_per_field(changes: dict[str, object], phrase: str) 
     desired = replace_desired_environment(base_state(), "prod", **changes)
     plan = diff(desired, observed_from(base_state()))
     assert len(plan.changes) == 1
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.PROTECTION_WEAKENED)]
     assert phrase in plan.findings[0].message
 
 
@@ -168,12 +169,14 @@ def test_an_unreported_admins_bypass_is_unknown_never_false() -> None:
     plan = diff(desired, observed)
     assert plan.changes == ()
     # Only prod manages it (dev has required_approvals 0 and does not declare it).
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.ADMINS_BYPASS_UNKNOWN)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.ADMINS_BYPASS_UNKNOWN)]
     assert plan.findings[0].environment == "prod"
     assert "not read as false" in plan.findings[0].message
     # Another drift in that environment is still shown, without a guess at the bypass.
     plan = diff(desired, replace_environment(observed, REPO, "prod", wait_timer=1))
-    assert [(c.before, c.after) for c in plan.changes] == [({"wait_timer": 1}, {"wait_timer": 5})]
+    assert [(c.before, c.after) for c in plan.changes] == [
+        (EnvironmentSettings(wait_timer=1), EnvironmentSettings(wait_timer=5))
+    ]
 
 
 def test_strengthening_is_not_a_weakening() -> None:
@@ -192,7 +195,7 @@ def test_pruning_a_reviewed_environment_warns() -> None:
     )
     plan = diff(desired, observed)
     assert [(c.action, c.name) for c in plan.changes] == [(Action.DELETE, "staging")]
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.PROTECTION_WEAKENED)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.PROTECTION_WEAKENED)]
 
 
 def test_unmanaged_rules_warning() -> None:
@@ -202,14 +205,14 @@ def test_unmanaged_rules_warning() -> None:
     )
     plan = diff(desired, observed)
     assert plan.changes == ()
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.UNMANAGED_RULES)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.UNMANAGED_RULES)]
     assert "datadog-gate" in plan.findings[0].message
 
 
 def test_aws_findings_are_copied() -> None:
     desired = base_state()
     observed = observed_from(desired)
-    aws_finding = AwsFinding("error", "aws.trust_mismatch", "too wide", REPO, "prod")
+    aws_finding = Finding(Severity.ERROR, Code.TRUST_MISMATCH, "too wide", REPO, "prod")
     observed = replace(observed, aws=replace(observed.aws, findings=(aws_finding,)))
     plan = diff(desired, observed)
     assert plan.findings == (
@@ -217,11 +220,12 @@ def test_aws_findings_are_copied() -> None:
     )
 
 
-def test_every_finding_code_is_exported() -> None:
-    exported = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
-    assert exported == set(codes.GITHUB_FINDING_CODES) | set(codes.REVIEW_FINDING_CODES)
-    assert all(c.startswith("github.") for c in codes.GITHUB_FINDING_CODES)
-    assert len(set(codes.GITHUB_FINDING_CODES)) == len(codes.GITHUB_FINDING_CODES) == 12
+def test_every_finding_code_has_an_area_and_a_unique_spelling() -> None:
+    # `@unique` turns a repeated spelling into an error at import, not a hidden alias.
+    spellings = [c.value for c in Code]
+    assert len(spellings) == len(set(spellings)) == len(Code.__members__)
+    assert {c.split(".")[0] for c in spellings} == {"github", "aws", "secret", "dispatch", "review"}
+    assert all(re.fullmatch(r"[a-z]+\.[a-z][a-z0-9_]*", s) for s in spellings)
 
 
 def test_reviewers_to_check_only_lists_added_reviewers() -> None:
@@ -256,7 +260,7 @@ def test_access_findings_name_team_and_repository() -> None:
     )
     assert len(found) == 1
     assert found[0].severity is Severity.ERROR
-    assert found[0].code == codes.REVIEWER_NO_ACCESS
+    assert found[0].code == Code.REVIEWER_NO_ACCESS
     assert found[0].repository == REPO
     assert "team:platform-approvers" in found[0].message and REPO in found[0].message
     assert access_findings({}) == []
@@ -265,7 +269,7 @@ def test_access_findings_name_team_and_repository() -> None:
 def test_access_these_credentials_cannot_verify_is_a_warning() -> None:
     reason = "Must have push access to view collaborator permission."
     found = access_findings({(REPO, "user:octocat"): Unverified(reason)})
-    assert _codes(tuple(found)) == [(Severity.WARNING, codes.REVIEWER_ACCESS_UNVERIFIED)]
+    assert _codes(tuple(found)) == [(Severity.WARNING, Code.REVIEWER_ACCESS_UNVERIFIED)]
     assert reason in found[0].message and "user:octocat" in found[0].message
 
 
@@ -281,7 +285,7 @@ def test_an_unreadable_subject_template_is_a_warning() -> None:
         },
     )
     plan = diff(desired, observed)
-    assert _codes(plan.findings) == [(Severity.WARNING, codes.OIDC_TEMPLATE_UNREADABLE)]
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.OIDC_TEMPLATE_UNREADABLE)]
     assert plan.findings[0].repository == REPO
     assert problem in plan.findings[0].message
 

@@ -20,6 +20,7 @@ from reconciler.model.observed import (
     TeamInfo,
     UserInfo,
 )
+from reconciler.model.payloads import EnvironmentSettings
 from reconciler.model.plan import Action, Resource
 
 from .builders import OWNER, env, repo, team, user, variables, write
@@ -128,7 +129,7 @@ def test_protected_branches_is_the_one_change_plan_shows(tmp_path: Path) -> None
     live = [repo("r", env("prod", reviewers=[team("ops")], policy="protected"))]
     plan = diff(_load(export_config(OWNER, live), tmp_path), _observed(live))
     assert [(c.action, c.resource, c.after) for c in plan.changes] == [
-        (Action.UPDATE, Resource.ENVIRONMENT, {"deployment_branch_policy": "all"})
+        (Action.UPDATE, Resource.ENVIRONMENT, EnvironmentSettings(deployment_branch_policy="all"))
     ]
 
 
@@ -140,7 +141,11 @@ def test_four_eyes_with_the_admins_bypass_on_exports_as_off_with_a_note(
     assert "4-eyes forbids that" in text and "  admins_bypass:" not in text
     plan = diff(_load(text, tmp_path), _observed(live))
     assert [(c.action, c.before, c.after) for c in plan.changes] == [
-        (Action.UPDATE, {"admins_bypass": True}, {"admins_bypass": False})
+        (
+            Action.UPDATE,
+            EnvironmentSettings(admins_bypass=True),
+            EnvironmentSettings(admins_bypass=False),
+        )
     ]
 
 

@@ -113,7 +113,7 @@ def snapshot(emulator: GitHubEmulator, scenario: Scenario) -> dict[Item, Any]:
 
 
 def unmanaged(items: dict[Item, Any], scenario: Scenario) -> dict[Item, Any]:
-    """The live items the file does not declare (SPEC 3.5), by the scenario's own account."""
+    """The live items the file does not declare (docs/configuration.md, "What is managed"), by the scenario's own account."""
     out: dict[Item, Any] = {}
     for key, value in items.items():
         resource, repository, env, name = key

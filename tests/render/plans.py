@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from reconciler.model.payloads import (
+    BranchPolicyPayload,
+    EnvironmentSettings,
+    SecretSourcePayload,
+    VariablePayload,
+)
 from reconciler.model.plan import (
-    SENSITIVE,
-    Action,
     Change,
     Finding,
     Plan,
@@ -22,27 +26,31 @@ LEAKED = "ghp_THIS-MUST-NEVER-BE-PRINTED"
 def small_plan() -> Plan:
     return Plan.build(
         [
-            Change(
-                Action.UPDATE, Resource.VARIABLE, REPO, "prod", "AWS_DEPLOYER_ROLE_ARN",
-                {"value": OLD_ARN}, {"value": NEW_ARN}, "value differs",
+            Change.update(
+                Resource.VARIABLE, repository=REPO, environment="prod",
+                name="AWS_DEPLOYER_ROLE_ARN", before=VariablePayload(OLD_ARN),
+                after=VariablePayload(NEW_ARN), reason="value differs",
             ),
-            Change(
-                Action.CREATE, Resource.ENVIRONMENT, REPO, "staging", "staging", None,
-                {"reviewers": ["team:platform-approvers"], "prevent_self_review": False,
-                 "wait_timer": 0, "deployment_branch_policy": "all"},
-                "missing",
+            Change.create(
+                Resource.ENVIRONMENT, repository=REPO, environment="staging", name="staging",
+                after=EnvironmentSettings(
+                    reviewers=("team:platform-approvers",), prevent_self_review=False,
+                    wait_timer=0, deployment_branch_policy="all",
+                ),
             ),
-            Change(
-                Action.UPDATE, Resource.ENVIRONMENT, REPO, "prod", "prod",
-                {"wait_timer": 0}, {"wait_timer": 30}, "wait_timer 0 → 30",
+            Change.update(
+                Resource.ENVIRONMENT, repository=REPO, environment="prod", name="prod",
+                before=EnvironmentSettings(wait_timer=0),
+                after=EnvironmentSettings(wait_timer=30), reason="wait_timer 0 → 30",
             ),
-            Change(
-                Action.CREATE, Resource.REPOSITORY_SECRET, REPO, None, "PLATFORM_DISPATCH_TOKEN",
-                None, {"value": SENSITIVE, "source": "aws_secret:alphaswarm/token"}, "missing",
+            Change.create(
+                Resource.REPOSITORY_SECRET, repository=REPO, environment=None,
+                name="PLATFORM_DISPATCH_TOKEN",
+                after=SecretSourcePayload("aws_secret:alphaswarm/token"),
             ),
-            Change(
-                Action.DELETE, Resource.BRANCH_POLICY, REPO, "prod", "branch:dev/*",
-                {"type": "branch", "pattern": "dev/*"}, None, "not in environments.yaml",
+            Change.delete(
+                Resource.BRANCH_POLICY, repository=REPO, environment="prod", name="branch:dev/*",
+                before=BranchPolicyPayload("branch", "dev/*"), reason="not in environments.yaml",
             ),
         ],
         [
@@ -53,34 +61,45 @@ def small_plan() -> Plan:
     )  # fmt: skip
 
 
+def _change(action: str, resource: str, env: str | None, name: str, **sides: object) -> object:
+    return {
+        "action": action, "resource": resource, "repository": REPO, "environment": env,
+        "name": name, "before": sides.get("before"), "after": sides.get("after"),
+        "reason": str(sides.get("reason", "missing")),
+    }  # fmt: skip
+
+
 def leaky_plan() -> Plan:
     """A tampered plan file that carries secret values; renderers must not show them."""
-    return Plan.build(
-        [
-            Change(
-                Action.UPDATE, Resource.SECRET, REPO, "prod", "DEPLOY_KEY",
-                {"value": LEAKED, "updated_at": "2024-01-01T00:00:00+00:00"},
-                {"value": LEAKED, "source": "aws_secret:app/key"}, "source changed",
+    document = {
+        "version": 1,
+        "changes": [
+            _change(
+                "update", "secret", "prod", "DEPLOY_KEY",
+                before={"value": LEAKED, "updated_at": "2024-01-01T00:00:00+00:00"},
+                after={"value": LEAKED, "source": "aws_secret:app/key"}, reason="source changed",
             ),
-            Change(
-                Action.CREATE, Resource.REPOSITORY_SECRET, REPO, None, "TOKEN", None,
-                {"value": LEAKED, "source": "env:TOKEN"}, "missing",
+            _change(
+                "create", "repository_secret", None, "TOKEN",
+                after={"value": LEAKED, "source": "env:TOKEN"},
             ),
-            Change(
-                Action.DELETE, Resource.SECRET, REPO, "dev", "OLD", {"value": LEAKED}, None,
-                "not in environments.yaml",
+            _change(
+                "delete", "secret", "dev", "OLD", before={"value": LEAKED},
+                reason="not in environments.yaml",
             ),
-        ]
-    )  # fmt: skip
+        ],
+        "findings": [],
+    }  # fmt: skip
+    return Plan.from_json(document)
 
 
 def big_plan(count: int) -> Plan:
     """`count` variable creates spread over three repositories, with some awkward values."""
     changes = [
-        Change(
-            Action.CREATE, Resource.VARIABLE, f"Org/repo-{i % 3}", f"env-{i % 7}",
-            f"VARIABLE_{i:05d}", None, {"value": f"value | with `ticks` and <b>{i}</b>"},
-            "missing",
+        Change.create(
+            Resource.VARIABLE, repository=f"Org/repo-{i % 3}", environment=f"env-{i % 7}",
+            name=f"VARIABLE_{i:05d}",
+            after=VariablePayload(f"value | with `ticks` and <b>{i}</b>"),
         )
         for i in range(count)
     ]  # fmt: skip

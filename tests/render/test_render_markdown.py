@@ -39,10 +39,13 @@ def test_code_fence_is_longer_than_backticks_in_values() -> None:
     md = render_markdown(big_plan(3))
     fences = re.findall(r"^(`{3,})diff$", md, flags=re.M)
     assert fences and all(len(f) >= 3 for f in fences)
-    from reconciler.model.plan import Action, Change, Resource
+    from reconciler.model.payloads import VariablePayload
+    from reconciler.model.plan import Change, Resource
 
-    nasty = Change(Action.CREATE, Resource.VARIABLE, REPO, "prod", "X", None,
-                   {"value": "```` end"}, "missing")  # fmt: skip
+    nasty = Change.create(
+        Resource.VARIABLE, repository=REPO, environment="prod", name="X",
+        after=VariablePayload("```` end"),
+    )  # fmt: skip
     md = render_markdown(Plan.build([nasty]))
     assert "`````diff\n" in md
 

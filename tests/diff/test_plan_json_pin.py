@@ -1,0 +1,123 @@
+"""The plan JSON is a contract (docs/plan-format.md): this pins it byte for byte.
+
+One plan with every kind of change the diff makes (each resource, each action,
+reasons, sensitive values), a finding of each origin and an unmanaged item is
+rendered and compared with a stored file. A change to the golden file is a
+change to the contract and needs a reason in its commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from reconciler.diff import diff
+from reconciler.diff.review import desired_diff
+from reconciler.model.desired import BranchPattern, DesiredSecret, DesiredState, EnvSecretSource
+from reconciler.model.observed import (
+    ObservedBranchPolicy,
+    ObservedSecret,
+    ObservedState,
+    ObservedVariable,
+)
+from reconciler.model.plan import Plan
+
+from .builders import (
+    REPO,
+    base_state,
+    environment,
+    replace_desired_environment,
+    replace_desired_repository,
+    team,
+)
+from .converged import (
+    SECRET_WRITTEN_AT,
+    SOURCE_CHANGED_AT,
+    observed_from,
+    replace_environment,
+    replace_repository,
+)
+
+GOLDEN = Path(__file__).parent / "data" / "pinned-plan.json"
+
+
+def _drifted(desired: DesiredState) -> ObservedState:
+    observed = observed_from(desired)
+    prod = observed.repositories[REPO.lower()].environment("prod")
+    assert prod is not None  # test helper: the converged state has prod
+    variables = dict(prod.variables)
+    variables["EXTRA_FLAG"] = ObservedVariable("EXTRA_FLAG", "off")
+    variables["STRAY"] = ObservedVariable("STRAY", "left over")
+    secrets = dict(prod.secrets)
+    secrets["OLD_KEY"] = ObservedSecret("OLD_KEY", SECRET_WRITTEN_AT)
+    # Written before the source changed: a rotation to write again.
+    secrets["DEPLOY_KEY"] = ObservedSecret("DEPLOY_KEY", SOURCE_CHANGED_AT - timedelta(days=1))
+    observed = replace_environment(
+        observed,
+        REPO,
+        "prod",
+        wait_timer=0,
+        prevent_self_review=False,
+        variables=variables,
+        secrets=secrets,
+        branch_policies=(
+            ObservedBranchPolicy(1, "branch", "main"),
+            ObservedBranchPolicy(9, "branch", "dev/*"),
+        ),
+    )
+    repo = observed.repositories[REPO.lower()]
+    envs = dict(repo.environments)
+    envs["legacy"] = replace(envs["dev"], name="legacy", variables={}, secrets={})
+    return replace_repository(observed, REPO, environments=envs, variables={})
+
+
+def pinned_plan() -> Plan:
+    desired = base_state(prune=True)
+    desired = replace_desired_environment(desired, "dev", reviewers=(team("nobody-knows"),))
+    repo = desired.repositories[0]
+    staging = environment(
+        "staging",
+        branch_patterns=(BranchPattern("branch", "release/*"),),
+        variables={"MODE": "staging"},
+        secrets={"TOKEN": DesiredSecret("TOKEN", EnvSecretSource("STAGING_TOKEN"))},
+    )
+    repo = replace(repo, environments=(*repo.environments, staging))
+    desired = replace(desired, repositories=(repo,))
+    plan = diff(desired, _drifted(base_state(prune=True)))
+    # The offline review adds the one change the live diff cannot: a new source.
+    token = DesiredSecret("PLATFORM_DISPATCH_TOKEN", EnvSecretSource("DISPATCH_TOKEN"))
+    old = replace_desired_repository(base_state(), secrets={"PLATFORM_DISPATCH_TOKEN": token})
+    moved = [c for c in desired_diff(old, desired).changes if c.reason == "source changed"]
+    return Plan.build([*plan.changes, *moved], plan.findings, plan.unmanaged)
+
+
+def test_the_plan_json_is_pinned_byte_for_byte() -> None:
+    text = pinned_plan().dumps()
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_pinned_plan_reads_back_to_the_same_bytes() -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    assert Plan.from_json(json.loads(text)).dumps() == text
+
+
+def test_the_pinned_plan_has_every_resource_and_action() -> None:
+    doc = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    kinds = {(c["resource"], c["action"]) for c in doc["changes"]}
+    assert {
+        ("environment", "create"),
+        ("environment", "update"),
+        ("environment", "delete"),
+        ("variable", "create"),
+        ("variable", "update"),
+        ("variable", "delete"),
+        ("secret", "update"),
+        ("secret", "delete"),
+        ("repository_variable", "create"),
+        ("repository_secret", "update"),
+        ("branch_policy", "create"),
+        ("branch_policy", "delete"),
+    } <= kinds
+    assert doc["findings"]
