@@ -14,7 +14,7 @@ def test_demo_tells_the_whole_story(cli: CliRunner) -> None:
     steps = re.findall(r"── Step (\d): ([^─]+)", out)
     assert [n for n, _ in steps] == ["1", "2", "3", "4", "5", "6", "7"]
     assert "Plan: 23 to create, 0 to update, 0 to delete." in out
-    assert out.count(f"Verified: a fresh read of GitHub matches {ROOT_CONFIG}.") == 2
+    assert out.count(f"Verified: a fresh read of GitHub matches {FIXTURE_CONFIG}.") == 2
     edits = out.split("Step 4")[1].split("Step 5")[0]
     assert "AWS_DEPLOYER_ROLE_ARN changed" in edits
     assert "reviewer platform-approvers removed" in edits
@@ -22,6 +22,6 @@ def test_demo_tells_the_whole_story(cli: CliRunner) -> None:
     drift = out.split("Step 5")[1].split("Step 6")[0]
     assert "Plan: 1 to create, 2 to update, 0 to delete." in drift
     final = out.split("Step 7")[1]
-    assert f"No changes. GitHub matches {ROOT_CONFIG}." in final
+    assert f"No changes. GitHub matches {FIXTURE_CONFIG}." in final
     assert "Traceback" not in result.err
     assert len(out.splitlines()) < 120, "the demo should fit in a screen or two"
