@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .helpers import OWNER, PLATFORM, ROOT_CONFIG, CliRunner, SandboxFactory, plan_json
+from .helpers import FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, plan_json
 
 
 def test_messages_name_the_config_given_with_c(
     cli: CliRunner, make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
     config = tmp_path / "team-envs.yaml"
-    config.write_text(ROOT_CONFIG.read_text())
+    config.write_text(FIXTURE_CONFIG.read_text())
     sandbox = make_sandbox(config)
 
     applied = cli("apply", "--yes", "-c", config)

@@ -15,9 +15,9 @@ from reconciler.sandbox.runner import Sandbox
 
 from .helpers import (
     ADMIN,
+    FIXTURE_CONFIG,
     OWNER,
     PLATFORM,
-    ROOT_CONFIG,
     CliRunner,
     SandboxFactory,
     finding_codes,
@@ -32,7 +32,7 @@ DB_HOST = '  DB_HOST: {ssm_parameter: "/alphaswarm/{env}/db-host"}\n'
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """The root file plus a variable whose value only SSM knows."""
-    text = ROOT_CONFIG.read_text()
+    text = FIXTURE_CONFIG.read_text()
     anchor = "  AWS_DEPLOYER_ROLE_ARN: {iam_role: aqp-gha-apply}\n"
     assert anchor in text
     path = tmp_path / "environments.yaml"

@@ -1,6 +1,6 @@
 """`reconcile diff OLD NEW` flags what an edit weakens, offline, as a reviewer reads it.
 
-Each case edits the root environments.yaml the way a pull request would and
+Each case edits the runbook's environments.yaml (the test copy) the way a pull request would and
 runs the command line; the findings must name what is given up, where, and
 nothing for edits that strengthen or keep protection.
 """
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from isolation import FIXTURE_CONFIG
 
 from reconciler.cli import main
 
-ROOT = Path(__file__).resolve().parents[2] / "environments.yaml"
-BASE = ROOT.read_text()
+BASE = FIXTURE_CONFIG.read_text()
 PLATFORM = "Alpha-Swarm-ai/alphaswarm_platform"
 ADMIN = "Alpha-Swarm-ai/alphaswarm_admin"
 BOTH = "(in 2 repositories: alphaswarm_admin, alphaswarm_platform)"
