@@ -26,8 +26,8 @@ from reconciler.sandbox.runner import Sandbox
 from .support import (
     Write,
     WriteRecorder,
+    assert_fixture_config_state,
     assert_recovered,
-    assert_root_config_state,
     final_plan,
     fresh_planned_keys,
 )
@@ -164,4 +164,4 @@ def test_a_409_from_another_run_is_compared_not_overwritten(
     assert result.out.count("note:    ") == 12
     final_plan(cli)
     assert_recovered(recorder, planned)
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)

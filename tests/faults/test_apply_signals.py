@@ -32,8 +32,8 @@ from reconciler.sandbox.runner import Sandbox
 from .support import (
     Write,
     WriteRecorder,
+    assert_fixture_config_state,
     assert_recovered,
-    assert_root_config_state,
     final_plan,
     fresh_planned_keys,
 )
@@ -196,7 +196,7 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
     assert rerun.code == 0, rerun.out + rerun.err
     final_plan(cli)
     assert_recovered(recorder, planned)
-    assert_root_config_state(sandbox)
+    assert_fixture_config_state(sandbox)
 
 
 def test_a_second_signal_exits_at_once_with_whole_audit_lines(
