@@ -14,3 +14,14 @@ class ReconcileError(Exception):
     def report(self) -> list[str]:
         """The lines the CLI prints on standard error for this error."""
         return [f"error: {self}"]
+
+
+class InvariantError(ReconcileError):
+    """What an earlier stage's checks make impossible happened anyway: a bug.
+
+    Raised in place of an `assert` so that it also holds under `python -O` and
+    still reaches the user as one line rather than a traceback.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"internal error: {what}; please report it with the command you ran")

@@ -18,6 +18,7 @@ from reconciler.config.model import (
     SharedEnvironment,
 )
 from reconciler.config.value_model import VariableRef
+from reconciler.errors import InvariantError
 from reconciler.model.desired import (
     AwsSecretSource,
     AwsSettings,
@@ -101,7 +102,8 @@ def _environment(  # noqa: PLR0917 - the environment's full context
         values["account_id"] = account
 
     approvals = _last(layers, lambda layer: layer.required_approvals)
-    assert approvals is not None, "semantics guarantees required_approvals"
+    if approvals is None:
+        raise InvariantError(f"environment {name} of {repo} has no required_approvals")
     reviewers = _last(layers, lambda layer: layer.reviewers) or []
     self_review = _last(layers, lambda layer: layer.prevent_self_review)
     bypass = _last(layers, lambda layer: layer.admins_bypass)
@@ -157,14 +159,16 @@ def _variable(
 ) -> VariableValue:
     if isinstance(value, str):
         return rules.fill(value, values)
-    assert account is not None, "semantics guarantees an account for AWS references"
+    if account is None:
+        raise InvariantError("a variable refers to AWS in an environment without an account")
     if value.iam_role is not None:
         return IamRoleRef(
             role_name=rules.fill(value.iam_role, values),
             account_id=account,
             also_trusted=tuple(value.also_trusted or ()),
         )
-    assert value.ssm_parameter is not None
+    if value.ssm_parameter is None:
+        raise InvariantError("a variable reference names neither iam_role nor ssm_parameter")
     return SsmParameterRef(path=rules.fill(value.ssm_parameter, values), account_id=account)
 
 
@@ -173,7 +177,8 @@ def _source(secret: SecretBase, values: Mapping[str, str], account: str | None) 
         return AwsSecretSource(secret_id=rules.fill(secret.aws_secret, values), account_id=account)
     if secret.ssm_parameter is not None:
         return SsmSecretSource(path=rules.fill(secret.ssm_parameter, values), account_id=account)
-    assert secret.env is not None
+    if secret.env is None:
+        raise InvariantError("a secret names no source")
     return EnvSecretSource(variable=secret.env)
 
 
@@ -204,6 +209,7 @@ def _check(secret: SecretBase, owner: str) -> DispatchCheck | None:
 
 def _reviewer(entry: str) -> Reviewer:
     parsed = rules.parse_reviewer(entry)
-    assert parsed is not None, "the model accepts only well-formed reviewers"
+    if parsed is None:
+        raise InvariantError(f"reviewer {entry!r} passed validation but is malformed")
     kind, name = parsed
     return Reviewer(kind="team" if kind == "team" else "user", name=name)

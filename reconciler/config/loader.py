@@ -23,6 +23,7 @@ from reconciler.config.model import Config
 from reconciler.config.positions import ENTITY_COLLECTIONS, Path_, SourceMap
 from reconciler.config.semantics import problems
 from reconciler.config.source import read_tree
+from reconciler.errors import InvariantError
 from reconciler.model.desired import DesiredState
 
 SUPPORTED_VERSION = 1
@@ -57,7 +58,8 @@ def load_config(path: Path) -> Config:
     error = combined(found)
     if error is not None:
         raise error from None
-    assert config is not None
+    if config is None:
+        raise InvariantError(f"{file} was refused without an error to show")
     return config
 
 

@@ -28,6 +28,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reconciler.errors import InvariantError
 from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
@@ -200,7 +201,8 @@ def _read_target(
             failure = GitHubError(exc.kind, text, status=exc.status)
     if failure is not None:
         raise detached(failure)
-    assert answer is not None
+    if answer is None:
+        raise InvariantError(f"the dispatch check of {target} ended with no answer")
     return answer
 
 

@@ -304,18 +304,19 @@ class GitHubWriter:
         path = f"{_scope_path(repo, env, 'secrets')}/{segment(name)}"
         action = f"writing secret {name} in {_where(repo, env)}"
         data = secret_bytes(plaintext, f"secret {name} in {_where(repo, env)}")
-        answer: Answer | None = None
-        for fresh in (False, True):
+
+        def put(fresh: bool) -> Answer:
             key_id, key = self._public_key(repo, env, fresh=fresh)
             sealed = _seal(key, data, _where(repo, env))
             body = {"encrypted_value": b64encode(sealed).decode("ascii"), "key_id": key_id}
-            answer = send(
+            return send(
                 self._conn, "PUT", path, body=body, action=action, permission=_SECRET_PERMISSION
             )
-            # A 422 can mean the key was rotated since we cached it: one refetch.
-            if answer.status != 422:
-                break
-        assert answer is not None
+
+        answer = put(fresh=False)
+        if answer.status == 422:
+            # The key may have been rotated since we cached it: one refetch.
+            answer = put(fresh=True)
         return _result(expect(answer, 201, 204, action=action, permission=_SECRET_PERMISSION))
 
     def delete_secret(self, repo: str, env: str | None, name: str) -> WriteResult:

@@ -157,9 +157,13 @@ def dispatch_findings(
         for repository, environment, name, secret in _checked_secrets(desired)
         if isinstance(secret.source, EnvSecretSource) or aws.readable(secret.source.account_id)
     ]
-    read_secret_value = secret_reader(desired) if checked else None
+    if not checked:
+        return findings
+    read_secret_value = secret_reader(desired)
     for repository, environment, name, secret in checked:
-        assert secret.check is not None and read_secret_value is not None
+        check = secret.check
+        if check is None:
+            continue  # _checked_secrets yields only secrets with a check
         try:
             token = read_secret_value(secret.source)
         except ReconcileError as exc:
@@ -172,11 +176,11 @@ def dispatch_findings(
         findings += check_dispatch_token(
             conn.api_url,
             token,
-            secret.check.repository,
+            check.repository,
             secret_name=name,
             repository=repository,
             environment=environment,
-            warn_days=secret.check.expiry_warning_days,
+            warn_days=check.expiry_warning_days,
             now=datetime.now(UTC),
             transport=conn.transport,
         )

@@ -144,7 +144,8 @@ class AwsSandbox:
 
     @property
     def endpoint_url(self) -> str:
-        assert self._url is not None, "start() the AWS sandbox first"
+        if self._url is None:
+            raise RuntimeError("start() the AWS sandbox first")
         return self._url
 
     @property

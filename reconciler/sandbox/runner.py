@@ -61,13 +61,15 @@ class Sandbox:
 
     @property
     def token(self) -> str:
-        assert self._seed is not None, "start() the sandbox first"
+        if self._seed is None:
+            raise RuntimeError("start() the sandbox first")
         return self._seed.token
 
     @property
     def read_token(self) -> str:
         """A token that may read every repository and write nothing."""
-        assert self._seed is not None, "start() the sandbox first"
+        if self._seed is None:
+            raise RuntimeError("start() the sandbox first")
         return self._seed.read_token
 
     def env(self) -> dict[str, str]:
