@@ -94,3 +94,12 @@ def fatal(exc: BotoCoreError, where: str) -> AwsError:
     else:
         why = " ".join(str(exc).split())
     return AwsError(f"AWS {where}: {why}")
+
+
+def unavailable_message(exc: AwsError) -> str:
+    """The `aws.unavailable` finding's text: AWS could not be read at all."""
+    return (
+        f"AWS is not readable ({exc}); this plan shows the GitHub side only: roles, trust "
+        "policies, SSM values and secret rotation are unchecked, values read from AWS show "
+        "as (known after AWS is readable), and apply refuses until AWS is readable"
+    )

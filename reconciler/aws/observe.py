@@ -22,6 +22,7 @@ from reconciler.aws.errors import (
     AwsError,
     error_code,
     fatal,
+    unavailable_message,
 )
 from reconciler.aws.errors import finding_code as _finding_code
 from reconciler.aws.errors import summary as _summary
@@ -100,7 +101,7 @@ def observe_aws(
             # and _accounts merged nothing of the accounts read before it failed.
             unavailable = str(exc)
             result.findings.append(
-                Finding(FindingSeverity.ERROR, Code.UNAVAILABLE, _unavailable(exc))
+                Finding(FindingSeverity.ERROR, Code.UNAVAILABLE, unavailable_message(exc))
             )
     return AwsFacts(
         parameter_values=result.parameters,
@@ -108,14 +109,6 @@ def observe_aws(
         findings=tuple(result.findings),
         unavailable=unavailable,
         unreadable_accounts=frozenset(result.unreadable),
-    )
-
-
-def _unavailable(exc: AwsError) -> str:
-    return (
-        f"AWS is not readable ({exc}); this plan shows the GitHub side only: roles, trust "
-        "policies, SSM values and secret rotation are unchecked, values read from AWS show "
-        "as (known after AWS is readable), and apply refuses until AWS is readable"
     )
 
 

@@ -78,10 +78,10 @@ class _Checker:
         self._unique(shared_paths, "environment", rules.ENVIRONMENT_NAME)
         for name in config.environments:
             self._approvals(name, [("environments", name)])
-        self._variable_names(("variables",), config.variables)
+        self._names(("variables",), config.variables, "variable")
         for name, env in config.environments.items():
-            self._variable_names(("environments", name, "variables"), env.variables)
-            self._secret_names(("environments", name, "secrets"), env.secrets)
+            self._names(("environments", name, "variables"), env.variables, "variable")
+            self._names(("environments", name, "secrets"), env.secrets, "secret")
         if not config.repositories:
             self.fail_value(("repositories",), "'repositories' must list at least one")
         self._unique(
@@ -127,12 +127,6 @@ class _Checker:
                 )
             else:
                 seen[name.lower()] = name
-
-    def _variable_names(self, parent: Path_, variables: Mapping[str, object]) -> None:
-        self._names(parent, variables, "variable")
-
-    def _secret_names(self, parent: Path_, secrets: Mapping[str, object]) -> None:
-        self._names(parent, secrets, "secret")
 
     def _approvals(self, env: str, layers: list[Path_]) -> None:
         """docs/configuration.md, "Approvals", on the merged environment; later `layers` win."""
@@ -198,7 +192,7 @@ class _Checker:
         config = self.config
         settings = config.repositories[repo]
         base: Path_ = ("repositories", repo)
-        self._variable_names((*base, "variables"), settings.variables)
+        self._names((*base, "variables"), settings.variables, "variable")
         scope = f"repository '{repo}'"
         values = {"owner": config.github.owner, "repo": repo}
         for name, value in settings.variables.items():
@@ -217,7 +211,7 @@ class _Checker:
         self._report(
             capacity.too_many(own_variables, limits.MAX_REPOSITORY_VARIABLES, "variable", scope)
         )
-        self._secret_names((*base, "secrets"), settings.secrets)
+        self._names((*base, "secrets"), settings.secrets, "secret")
         own_secrets = [(*base, "secrets", n) for n in settings.secrets]
         self._report(capacity.too_many(own_secrets, limits.MAX_REPOSITORY_SECRETS, "secret", scope))
         for name, secret in settings.secrets.items():
@@ -238,8 +232,8 @@ class _Checker:
                     f"'{spelled}'; spell it '{spelled}' to override it",
                 )
                 continue
-            self._variable_names((*path, "variables"), override.variables)
-            self._secret_names((*path, "secrets"), override.secrets)
+            self._names((*path, "variables"), override.variables, "variable")
+            self._names((*path, "secrets"), override.secrets, "secret")
         for env_name in config.environments:
             layers: list[Path_] = [("environments", env_name)]
             if env_name in settings.environments:

@@ -18,6 +18,7 @@ from reconciler.model.observed import (
     ObservedState,
     ObservedVariable,
 )
+from reconciler.model.payloads import VariablePayload
 from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Resource
 
 from .builders import (
@@ -386,7 +387,7 @@ def test_ssm_value_aws_could_not_give_is_unknown(unreadable: dict[str, Any]) -> 
     observed = replace_environment(observed, REPO, "prod", variables=variables)
     (change,) = diff(desired, observed).changes
     assert (change.action, change.name) == (Action.CREATE, "DB_HOST")
-    assert change.after == {"value": UNKNOWN, "source": "ssm_parameter:/app/db-host@333333333333"}
+    assert change.after == VariablePayload(UNKNOWN, "ssm_parameter:/app/db-host@333333333333")
 
 
 def test_env_secret_source_is_checked_for_presence_only() -> None:

@@ -31,7 +31,7 @@ def _sections() -> list[str]:
 def test_the_sources_of_codes_are_not_empty() -> None:
     # Guards the parametrized tests below against passing on nothing.
     areas = {code.split(".")[0] for code in FINDING_CODES}
-    assert areas == {"github", "aws", "secret", "dispatch"}
+    assert areas == {"github", "aws", "secret", "dispatch", "review"}
     assert {"auth", "forbidden", "not_found"} <= set(ERROR_KINDS)
 
 

@@ -33,18 +33,27 @@ def _reset_named(line: str, reset_in: int) -> None:
     assert abs((shown - expected).total_seconds()) < 10, (line, expected)
 
 
-@pytest.mark.parametrize("command", [("plan",), ("apply", "--yes")])
+@pytest.mark.parametrize(
+    ("command", "left", "sent"),
+    [
+        # Plan asks the free GET /rate_limit.
+        (("plan",), 5, ("GET", "/rate_limit")),
+        # Apply reads who it is first (its audit needs it); that answer's headers
+        # tell the budget, so it needs no GET /rate_limit.
+        (("apply", "--yes"), 4, ("GET", "/user")),
+    ],
+)
 def test_a_short_budget_is_refused_up_front(
-    command: tuple[str, ...], cli: CliRunner, sandbox: Sandbox
+    command: tuple[str, ...], left: int, sent: tuple[str, str], cli: CliRunner, sandbox: Sandbox
 ) -> None:
     sandbox.github.set_primary_limit(5000, remaining=5, reset_in=1800)
     result = cli(*command)
     line = one_error_line(result)
-    assert "--wait-for-rate-limit" in line and "only 5 of 5000 remain" in line, line
+    assert "--wait-for-rate-limit" in line and f"only {left} of 5000 remain" in line, line
     _reset_named(line, 1800)
     assert result.err.count("\n") == 1, result.err
-    # Only the free GET /rate_limit was sent: nothing read, nothing written.
-    assert [(r.method, r.path) for r in sandbox.github.requests] == [("GET", "/rate_limit")]
+    # One request, then the refusal: nothing read of the repositories, nothing written.
+    assert [(r.method, r.path) for r in sandbox.github.requests] == [sent]
 
 
 def test_wait_for_rate_limit_waits_for_the_reset_then_runs(
@@ -63,7 +72,7 @@ def test_exhaustion_mid_run_fails_with_one_line_and_the_next_run_converges(
     planned = fresh_planned_keys(cli)
     recorder = WriteRecorder(sandbox.github)
     # Enough for the plan's own estimate, not for the writes that follow it.
-    sandbox.github.set_primary_limit(5000, remaining=ROOT_ESTIMATE + 7)
+    sandbox.github.set_primary_limit(5000, remaining=ROOT_ESTIMATE + 2)
     first = cli("apply", "--yes")
     line = one_error_line(first)
     assert "rate limit" in line and "resets in" in line, line
