@@ -91,6 +91,15 @@ def _common(*, outputs: bool = False, network: bool = True, config: bool = True)
         )
         p.add_argument("--no-cache", action="store_true", help="do not use the request cache")
         p.add_argument(
+            "--points-per-minute",
+            type=positive_int,
+            default=None,
+            metavar="N",
+            help="GitHub's secondary rate limit in points a minute (GET 1, write 5; "
+            "default 900, GitHub's documented limit); set it to what a GitHub Enterprise "
+            "Server's administrators configured",
+        )
+        p.add_argument(
             "--wait-for-rate-limit",
             action="store_true",
             help="when the primary rate-limit budget is too small for the run, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,11 +42,16 @@ def config_file(args: argparse.Namespace) -> Path:
 
 def transport_settings(args: argparse.Namespace) -> TransportSettings:
     """What `main` was given, else from the environment (production's unless a
-    RECONCILE_TEST_* variable is set; see docs/testing.md)."""
+    RECONCILE_TEST_* variable is set; see docs/testing.md), with the points a
+    minute of `--points-per-minute` (a GitHub Enterprise Server's own limit)."""
     from reconciler.github import settings_from_env
 
     given: TransportSettings | None = getattr(args, "transport", None)
-    return given if given is not None else settings_from_env(os.environ)
+    settings = given if given is not None else settings_from_env(os.environ)
+    points: int | None = getattr(args, "points_per_minute", None)
+    if points is None:
+        return settings
+    return replace(settings, pacer=replace(settings.pacer, points_per_window=points))
 
 
 def connect(

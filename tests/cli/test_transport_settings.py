@@ -65,3 +65,33 @@ def test_without_them_the_cli_runs_with_production_settings(
     captured = capsys.readouterr()
     assert code == 2, captured.err
     assert "test transport settings" not in captured.err
+
+
+def test_points_per_minute_sets_the_secondary_limit_the_pacer_keeps() -> None:
+    from reconciler.cli.parser import build_parser
+    from reconciler.cli.session import transport_settings
+    from reconciler.github import TransportSettings
+
+    args = build_parser().parse_args(["plan", "--points-per-minute", "300"])
+    args.transport = TransportSettings()  # production's, as a real run has them
+    settings = transport_settings(args)
+    assert settings.pacer.points_per_window == 300
+    assert settings.pacer.window_seconds == 60.0
+    # Everything else stays production's: only the points a minute are the server's own.
+    assert settings.retry == TransportSettings().retry
+    assert settings.pacer.writes_per_minute == TransportSettings().pacer.writes_per_minute
+
+    args = build_parser().parse_args(["plan"])
+    args.transport = TransportSettings()
+    assert transport_settings(args).pacer.points_per_window == 900
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_points_per_minute_must_be_a_positive_number(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:  # a usage error, as argparse reports it
+        main(["plan", "--points-per-minute", value, "-c", str(FIXTURE_CONFIG)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 1
+    assert "--points-per-minute" in err and "Traceback" not in err
