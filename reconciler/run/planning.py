@@ -113,11 +113,13 @@ def observe(
                 else observe_env_sources(aws_desired)
             )
         )
-        repositories = observe_github(conn, desired, concurrency=concurrency)
         reviewers = {
             r for repo in desired.repositories for e in repo.environments for r in e.reviewers
         }
-        identities = resolve_identities(conn, desired.owner, reviewers)
+        # Once per run and needed by no other read: asked while the repositories are read.
+        identities_future = pool.submit(resolve_identities, conn, desired.owner, reviewers)
+        repositories = observe_github(conn, desired, concurrency=concurrency)
+        identities = identities_future.result()
         aws = aws_future.result()
         subjects = subjects_future.result()
     return ObservedState(
@@ -168,6 +170,7 @@ def dispatch_findings(desired: DesiredState, conn: GitHubConnection) -> list[Fin
             warn_days=secret.check.expiry_warning_days,
             now=datetime.now(UTC),
             transport=conn.transport,
+            pacer=conn.pacer.for_another_token(),
         )
         del token
     return findings
@@ -184,7 +187,12 @@ def make_plan(
     # filtered ones: a role shared with a repository left out by --repo is fine.
     everything = desired
     desired = scope.narrow(desired)
-    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-check") as early:
+        # The handoff token check needs only the config (and AWS's secret value):
+        # asked while GitHub and AWS are read, not after them.
+        dispatch = early.submit(dispatch_findings, desired, conn)
+        observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything)
+        checked_tokens = dispatch.result()
     plan = diff(desired, observed)
     # GitHub's plan decides which environment rules a private repository may have.
     billed = billing_to_check(plan)
@@ -196,7 +204,7 @@ def make_plan(
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)
         plan = plan.with_findings(access_findings(access))
-    plan = plan.with_findings(dispatch_findings(desired, conn))
+    plan = plan.with_findings(checked_tokens)
     plan = scope.restrict(plan)
     _log.debug("plan", **plan.summary)
     return PlanResult(desired=desired, observed=observed, plan=plan)
