@@ -32,6 +32,7 @@ from reconciler.errors import InvariantError
 from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
+from reconciler.github.pacer import Pacer
 from reconciler.github.redaction import TOKEN_SHAPE, scrub
 from reconciler.github.settings import TransportSettings
 from reconciler.model.findings import Code
@@ -112,8 +113,12 @@ def check_dispatch_token(
     now: datetime,
     transport: TransportSettings | None = None,
     timeout: float = 30.0,
+    pacer: Pacer | None = None,
 ) -> list[Finding]:
     """Findings about `token` (the value of secret `secret_name`) dispatching to `target`.
+
+    `pacer`: the run's, so the check's request counts in the same windows as the
+    run's own (GitHub may count both tokens' requests against one limit).
 
     `target` is "owner/name"; `repository`/`environment` are where the secret
     lives (the findings' scope). Empty list: the token is valid, reaches
@@ -137,7 +142,9 @@ def check_dispatch_token(
                 "the value holds spaces or characters a GitHub token never has",
             )
         ]
-    answer = _read_target(api_url, value, target, transport=transport, timeout=timeout, scope=scope)
+    answer = _read_target(
+        api_url, value, target, transport=transport, timeout=timeout, scope=scope, pacer=pacer
+    )
     return _judge(answer, scope, warn_days=warn_days, now=now)
 
 
@@ -182,6 +189,7 @@ def _read_target(
     transport: TransportSettings | None,
     timeout: float,
     scope: _Scope,
+    pacer: Pacer | None,
 ) -> Answer | GitHubError:
     """GitHub's answer, or the refusal (403) PyGithub's retry raises instead of answering."""
     failure: GitHubError | None = None
@@ -190,7 +198,11 @@ def _read_target(
         # Its own connection: this token must not share the run's client,
         # credentials or on-disk cache (whose key derives from the token).
         with GitHubConnection(
-            TokenCredentials(token), api_url=api_url, transport=transport, timeout=timeout
+            TokenCredentials(token),
+            api_url=api_url,
+            transport=transport,
+            timeout=timeout,
+            pacer=pacer,
         ) as conn:
             answer = send(conn, "GET", repo_path(target), action=_ACTION, permission=_PERMISSION)
     except GitHubError as exc:

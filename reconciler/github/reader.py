@@ -13,7 +13,7 @@ Apply's verification reads again only what it wrote (`reread_repository`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from typing import Any, Literal
 from reconciler.github.calls import get_json, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
-from reconciler.model.desired import DesiredRepository, DesiredState
+from reconciler.model.desired import DesiredState
 from reconciler.model.observed import (
     BranchPolicyType,
     ObservedBranchPolicy,
@@ -280,21 +280,66 @@ def reread_repository(
     )
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """One repository after its environment list: the rest of its reads under way."""
+
+    full_name: str
+    environments: list[tuple[str, Future[ObservedEnvironment]]]
+    variables: Future[dict[str, ObservedVariable]]
+    secrets: Future[dict[str, ObservedSecret]]
+
+    def gathered(self) -> ObservedRepository:
+        return ObservedRepository(
+            full_name=self.full_name,
+            environments={name: future.result() for name, future in self.environments},
+            variables=self.variables.result(),
+            secrets=self.secrets.result(),
+        )
+
+
+def _list_then_fan_out(
+    pool: ThreadPoolExecutor, conn: GitHubConnection, owner: str, name: str
+) -> _Listed:
+    """Read the environment list, then queue the repository's other reads as tasks
+    of their own: only the list must come first, so one repository's 3 + 2*E + C
+    requests are not one worker's sequence (a plan of a few repositories would
+    keep most workers idle). No task waits for another, so the pool cannot stall."""
+    full = f"{owner}/{name}"
+    base = repo_path(full)
+    listed = _environment_list(conn, base, full)
+    return _Listed(
+        full_name=full,
+        environments=[
+            (str(e["name"]), pool.submit(_environment, conn, base, full, e)) for e in listed
+        ],
+        variables=pool.submit(_variables, conn, f"{base}/actions/variables", full),
+        secrets=pool.submit(_secrets, conn, f"{base}/actions/secrets", full),
+    )
+
+
 def observe_github(
     conn: GitHubConnection, desired: DesiredState, concurrency: int = 8, track: Tracker = quiet
 ) -> dict[str, ObservedRepository]:
-    """Every managed repository, keyed by folded full name (as ObservedState wants)."""
+    """Every managed repository, keyed by folded full name (as ObservedState wants).
+
+    The same requests as `observe_repository` for each, `concurrency` at a time;
+    an error is raised for the first repository (in the config's order) that has one.
+    """
     repositories = desired.repositories
     if not repositories:
         return {}
     read = track("Reading GitHub repositories", len(repositories))
 
-    def one(repo: DesiredRepository) -> ObservedRepository:
-        observed = observe_repository(conn, repo.owner, repo.name)
+    def gathered(future: Future[_Listed]) -> ObservedRepository:
+        observed = future.result().gathered()
         read()
         return observed
 
-    workers = max(1, min(concurrency, len(repositories)))
+    workers = max(1, min(concurrency, len(repositories) * 3))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="github-read") as pool:
-        results = list(pool.map(one, repositories))
+        listed = [
+            pool.submit(_list_then_fan_out, pool, conn, r.owner, r.name) for r in repositories
+        ]
+        results = [gathered(future) for future in listed]
     return {r.full_name.lower(): r for r in results}

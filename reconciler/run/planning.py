@@ -116,11 +116,13 @@ def observe(
                 else observe_env_sources(aws_desired)
             )
         )
-        repositories = observe_github(conn, desired, concurrency=concurrency, track=track)
         reviewers = {
             r for repo in desired.repositories for e in repo.environments for r in e.reviewers
         }
-        identities = resolve_identities(conn, desired.owner, reviewers)
+        # Once per run and needed by no other read: asked while the repositories are read.
+        identities_future = pool.submit(resolve_identities, conn, desired.owner, reviewers)
+        repositories = observe_github(conn, desired, concurrency=concurrency, track=track)
+        identities = identities_future.result()
         aws = aws_future.result()
         subjects = subjects_future.result()
     return ObservedState(
@@ -183,6 +185,7 @@ def dispatch_findings(
             warn_days=check.expiry_warning_days,
             now=datetime.now(UTC),
             transport=conn.transport,
+            pacer=conn.pacer.for_another_token(),
         )
         del token
     return findings

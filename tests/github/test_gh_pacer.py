@@ -55,7 +55,8 @@ def test_no_window_ever_holds_more_than_its_points() -> None:
     # ...and not needlessly slow: a window is only closed when the next request
     # does not fit, so each holds at least its points less one write's worth.
     total = sum(cost for _, cost in charged)
-    assert fake.now - 1000.0 <= (total // (60 - config.write_cost + 1)) * 10.0
+    span = 10.0 + config.window_margin_seconds
+    assert fake.now - 1000.0 <= (total // (60 - config.write_cost + 1)) * span
 
 
 def test_a_run_that_fits_in_the_window_never_waits() -> None:
@@ -65,12 +66,15 @@ def test_a_run_that_fits_in_the_window_never_waits() -> None:
     _charge_all(pacer, fake, ["GET"] * 400 + ["PUT"] * 80 + ["GET"] * 100)
     assert fake.slept == []
     pacer.charge("GET")  # the 901st point waits for the first to leave the window
-    assert fake.slept == [pytest.approx(60.0)]
+    assert fake.slept == [pytest.approx(60.0 + PacerConfig().window_margin_seconds)]
+    assert PacerConfig().window_margin_seconds == 1.0
 
 
 def test_a_request_waits_exactly_until_the_oldest_points_leave() -> None:
     fake = FakeTime()
-    config = PacerConfig(points_per_window=10, window_seconds=10.0, writes_per_minute=None)
+    config = PacerConfig(
+        points_per_window=10, window_seconds=10.0, writes_per_minute=None, window_margin_seconds=0
+    )
     pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
     for _ in range(5):
         pacer.charge("GET")
@@ -105,7 +109,7 @@ def test_a_ghes_limit_is_honoured() -> None:
     pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
     charged = _charge_all(pacer, fake, ["GET"] * 250)
     assert _max_points_in_window(charged, 60.0) == 100
-    assert fake.now - 1000.0 == pytest.approx(120.0)
+    assert fake.now - 1000.0 == pytest.approx(2 * (60.0 + config.window_margin_seconds))
 
 
 def test_writes_go_one_at_a_time_while_reads_run_in_parallel() -> None:
@@ -213,8 +217,13 @@ def _points(events: Sequence[RequestEvent], config: PacerConfig) -> list[tuple[f
 def test_a_parallel_run_stays_within_a_scaled_down_secondary_limit(
     emu: GitHubEmulator, make_conn: ConnFactory
 ) -> None:
+    # Scaled down, the server's headroom (45 points) stands in for the time margin.
     config = PacerConfig(
-        points_per_window=40, window_seconds=1.0, max_concurrent=4, writes_per_minute=None
+        points_per_window=40,
+        window_seconds=1.0,
+        max_concurrent=4,
+        writes_per_minute=None,
+        window_margin_seconds=0.0,
     )
     conn = make_conn(pacer=Pacer(config))
     names = [f"svc{i}" for i in range(8)]
@@ -238,3 +247,21 @@ def test_a_parallel_run_stays_within_a_scaled_down_secondary_limit(
     assert all(r.status < 400 for r in emu.requests)
     assert conn.counter.retries == 0
     assert _max_points_in_window(_points(conn.counter.events, config), 1.0) <= 40
+
+
+def test_a_pacer_for_another_token_shares_the_windows_not_the_budget() -> None:
+    fake = FakeTime()
+    config = PacerConfig(points_per_window=10, window_seconds=10.0, writes_per_minute=None)
+    pacer = Pacer(config, clock=fake.clock, wall_clock=fake.clock, sleep=fake.sleep)
+    pacer.observe({"x-ratelimit-remaining": "4000", "x-ratelimit-reset": "5000"})
+    twin = pacer.for_another_token()
+    twin.observe({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999"})
+    assert pacer.primary_remaining == 4000
+    assert twin.primary_remaining is None
+    for _ in range(9):
+        pacer.charge("GET")
+    twin.charge("GET")  # the window's tenth point
+    assert fake.slept == []
+    pacer.charge("GET")  # waits for the first to leave (and the margin)
+    assert fake.slept == [pytest.approx(10.0 + config.window_margin_seconds)]
+    assert pacer.counter is not twin.counter
