@@ -21,10 +21,6 @@ from reconciler.run.interrupts import Interrupted
 if TYPE_CHECKING:
     from reconciler.github import TransportSettings
 
-EXIT_OK = ExitCode.OK
-EXIT_ERROR = ExitCode.ERROR
-EXIT_DRIFT = ExitCode.DRIFT
-
 
 def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | None = None) -> int:
     """`transport`: how GitHub requests are paced and retried (tests pass
@@ -40,7 +36,7 @@ def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | No
     except ReconcileError as exc:
         for line in exc.report():
             print(line, file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except Interrupted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -58,5 +54,5 @@ def run() -> None:
         # The reader went away (`reconcile plan | head`): not an error worth a traceback.
         # Python's documented recipe: point stdout at devnull so the exit flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     sys.exit(code)

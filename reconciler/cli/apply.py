@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from reconciler.run.audit import AuditFile, AuditLog
     from reconciler.run.planning import PlanResult
 
-EXIT_OK, EXIT_ERROR = ExitCode.OK, ExitCode.ERROR
-
 
 def _same_changes(saved: Plan, fresh: Plan) -> list[str]:
     """Ids of changes that differ between a saved plan and a fresh one."""
@@ -123,8 +121,8 @@ def _run(
             print_report(plan, ApplyReport(remaining=plan), "json", desired.source)
         if plan.errors:
             print("Nothing to apply, but the plan has errors (see findings).", file=sys.stderr)
-            return EXIT_ERROR
-        return EXIT_OK
+            return ExitCode.ERROR
+        return ExitCode.OK
     check_prune_threshold(plan, result.observed, force=args.force, scope=scope)
     if not args.yes:
         _confirm(len(plan.changes))
@@ -134,7 +132,7 @@ def _run(
         report = _write(result, conn, audit, guard, concurrency=args.concurrency, track=track)
         if report.stopped is None:
             try:
-                verify(report, result, conn, scope=scope, concurrency=args.concurrency, track=track)
+                verify(report, result, conn, scope=scope, concurrency=args.concurrency)
             except Interrupted as exc:
                 report.verify_error, report.signum = str(exc), exc.signum
     # From here a signal only changes the exit code: the report must come out whole.
@@ -195,7 +193,7 @@ def _exit_code(report: ApplyReport, guard: SignalGuard) -> int:
         return exit_code_for(signum)
     # Error findings left after apply mean GitHub or AWS is still not right.
     remaining_errors = report.remaining.errors if report.remaining else ()
-    return EXIT_OK if report.ok and not remaining_errors else EXIT_ERROR
+    return ExitCode.OK if report.ok and not remaining_errors else ExitCode.ERROR
 
 
 def run(args: argparse.Namespace) -> int:

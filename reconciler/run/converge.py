@@ -69,9 +69,9 @@ def verify(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
-    track: Tracker = quiet,
 ) -> ApplyReport:
-    """Re-plan against live state; a failed read is kept in the report, not raised."""
+    """Read again what apply wrote and re-plan (`replan`); a failed read is kept in
+    the report, not raised."""
     written = [*report.applied, *(change for change, _ in report.failed)]
     try:
         report.remaining = replan(result, written, conn, scope=scope, concurrency=concurrency)

@@ -234,3 +234,36 @@ def writes_per_resource(writes: Iterable[Write]) -> Counter[ResourceKey]:
 def created_per_resource(writes: Iterable[Write]) -> Counter[ResourceKey]:
     """How often each resource was newly created (a POST that GitHub answered 201)."""
     return Counter(w.resource for w in writes if w.method == "POST" and w.status == 201)
+
+
+class AtKthWrite:
+    """A `WriteRecorder.after_write` hook that fires once, at the K-th performed write.
+
+    The process to act on is named with `started(pid)` once it runs; `fire`
+    says what to do to it (a subclass's part).
+    """
+
+    def __init__(self, recorder: WriteRecorder, k: int) -> None:
+        self.k = k
+        self._recorder = recorder
+        self._lock = threading.Lock()
+        self._started = threading.Event()
+        self.pid = 0
+        self.fired = False
+
+    def started(self, pid: int) -> None:
+        self.pid = pid
+        self._started.set()
+
+    def __call__(self, write: Write) -> None:
+        if not 200 <= write.status < 300:
+            return
+        with self._lock:
+            if self.fired or len(self._recorder.performed()) < self.k:
+                return
+            self.fired = True
+        self._started.wait(10)
+        self.fire()
+
+    def fire(self) -> None:
+        raise NotImplementedError

@@ -30,7 +30,7 @@ from integration.helpers import FIXTURE_CONFIG, CliRunner
 from reconciler.sandbox.runner import Sandbox
 
 from .support import (
-    Write,
+    AtKthWrite,
     WriteRecorder,
     assert_fixture_config_state,
     assert_recovered,
@@ -61,34 +61,19 @@ def has_status(path: Path, status: str) -> bool:
     return any(line.get("status") == status for line in audit_lines(path))
 
 
-class _Signaller:
+class _Signaller(AtKthWrite):
     """At GitHub's K-th performed write: signal, hold the answer until the signal is taken."""
 
     def __init__(
         self, recorder: WriteRecorder, k: int, signum: int, audit: Path, *, twice: bool
     ) -> None:
-        self.k, self.signum, self.audit, self.twice = k, signum, audit, twice
-        self._recorder = recorder
-        self._lock = threading.Lock()
-        self._started = threading.Event()
+        super().__init__(recorder, k)
+        self.signum, self.audit, self.twice = signum, audit, twice
         self.exited = threading.Event()
-        self.pid = 0
-        self.fired = False
         self.writes_at_signal = 0
         self.records_at_signal: list[str] = []
 
-    def started(self, pid: int) -> None:
-        self.pid = pid
-        self._started.set()
-
-    def __call__(self, write: Write) -> None:
-        if not 200 <= write.status < 300:
-            return
-        with self._lock:
-            if self.fired or len(self._recorder.performed()) < self.k:
-                return
-            self.fired = True
-        self._started.wait(10)
+    def fire(self) -> None:
         self.writes_at_signal = self._recorder.count()
         self.records_at_signal = [line["status"] for line in audit_lines(self.audit)]
         os.kill(self.pid, self.signum)

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from integration.helpers import FIXTURE_CONFIG, CliRunner
 from reconciler.sandbox.runner import Sandbox
 
 from .support import (
-    Write,
+    AtKthWrite,
     WriteRecorder,
     assert_fixture_config_state,
     change_key,
@@ -54,29 +53,10 @@ def _wait_quiet(sandbox: Sandbox, quiet: float = 0.2, limit: float = 5.0) -> Non
         seen = now
 
 
-class _Killer:
+class _Killer(AtKthWrite):
     """SIGKILLs the process once the K-th write has been performed."""
 
-    def __init__(self, recorder: WriteRecorder, k: int) -> None:
-        self.k = k
-        self._recorder = recorder
-        self._lock = threading.Lock()
-        self._started = threading.Event()
-        self.pid = 0
-        self.fired = False
-
-    def started(self, pid: int) -> None:
-        self.pid = pid
-        self._started.set()
-
-    def __call__(self, write: Write) -> None:
-        if not 200 <= write.status < 300:
-            return
-        with self._lock:
-            if self.fired or len(self._recorder.performed()) < self.k:
-                return
-            self.fired = True
-        self._started.wait(10)
+    def fire(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
 
 
