@@ -16,8 +16,6 @@ Rules beyond the schema, matching GitHub's documented behaviour:
 - a 304 is allowed on any GET (conditional requests) and must have no body;
 - every response carries the x-ratelimit-* and x-github-request-id headers, and
   a GET 200 an ETag;
-- operations reconcile uses that the subset omits are added from
-  `contract_supplement.py` (see docs/emulator-fidelity.md);
 - GitHub's id-based alias URLs (`/repositories/{id}/...`,
   `/organizations/{org_id}/team/{team_id}/...`) validate as their named paths.
 
@@ -35,7 +33,6 @@ Documented departures from the description, where real GitHub differs
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -44,15 +41,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from contract_supplement import supplement
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from reconciler.sandbox.github import RequestRecord
 
-SPEC_ENV = "RECONCILE_GITHUB_OPENAPI"
-DEFAULT_SPEC = Path("/work/shared/github-openapi/api.github.com.subset.json")
+# GitHub's description, vendored (tests/data/github-openapi/README.md says from
+# where and how to refresh it): the tests need nothing outside the repository.
+SPEC_DIR = Path(__file__).resolve().parent / "data" / "github-openapi"
+SUBSETS = ("api.github.com.subset.json", "deployments-and-runs.subset.json")
 SPEC_HOST = "https://api.github.com"
 COMMON_HEADERS = (
     "x-ratelimit-limit",
@@ -64,15 +62,25 @@ COMMON_HEADERS = (
 )
 
 
-def spec_path() -> Path:
-    return Path(os.environ.get(SPEC_ENV, str(DEFAULT_SPEC)))
+def load_subset(name: str) -> dict[str, Any]:
+    with (SPEC_DIR / name).open(encoding="utf-8") as handle:
+        subset: dict[str, Any] = json.load(handle)
+    return subset
 
 
 @cache
 def load_spec() -> dict[str, Any]:
-    with spec_path().open(encoding="utf-8") as handle:
-        spec: dict[str, Any] = json.load(handle)
-    return supplement(spec)
+    """Every vendored subset in one description (same source and version)."""
+    spec = load_subset(SUBSETS[0])
+    for name in SUBSETS[1:]:
+        extra = load_subset(name)
+        for path, item in extra["paths"].items():
+            spec["paths"].setdefault(path, item)
+        for kind, entries in extra.get("components", {}).items():
+            spec["components"].setdefault(kind, {})
+            for key, value in entries.items():
+                spec["components"][kind].setdefault(key, value)
+    return spec
 
 
 @cache

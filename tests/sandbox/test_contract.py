@@ -112,7 +112,7 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     emu.add_token("read-only-token", login="dave", write=False)
     reader = api.as_token("read-only-token")
     assert reader("GET", f"{R}/collaborators/carol/permission").status_code == 403
-    # OIDC subject templates (operations the subset omits; see contract_supplement.py)
+    # OIDC subject templates (deployments-and-runs.subset.json)
     oidc = "actions/oidc/customization/sub"
     assert api("GET", f"{R}/{oidc}").json()["use_default"] is True
     emu.set_oidc_subject(OWNER, REPO, use_default=False, include_claim_keys=["repo", "context"])
@@ -164,6 +164,18 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     assert api("DELETE", E).status_code == 404
 
 
+# The deployment and run reads of `reconcile approvals` (issue 18), vendored
+# ahead of the emulator serving them; this list only shrinks.
+NOT_YET_SERVED = {
+    ("GET", "/repos/{owner}/{repo}/actions/runs"),
+    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}"),
+    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"),
+    ("GET", "/repos/{owner}/{repo}/deployments"),
+    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}"),
+    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+}
+
+
 def test_every_operation_is_served_and_matches_the_spec(
     emu: GitHubEmulator, api: Api, validator: ContractValidator, rsa_key: rsa.RSAPrivateKey
 ) -> None:
@@ -177,7 +189,7 @@ def test_every_operation_is_served_and_matches_the_spec(
     drive_everything(emu, api, rsa_key)
     validator.assert_clean()
     succeeded = {(rec.method, _template_of(rec)) for rec in seen if 200 <= rec.status < 300}
-    missing = [op for op in operations() if op not in succeeded]
+    missing = [op for op in operations() if op not in succeeded and op not in NOT_YET_SERVED]
     assert not missing, f"operations never answered with success: {missing}"
 
 
