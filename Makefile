@@ -24,6 +24,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks
 	$(BIN)/ruff format --check reconciler tests benchmarks
+	$(BIN)/vulture
 
 typecheck: $(STAMP)
 	$(BIN)/mypy reconciler

@@ -42,10 +42,6 @@ class ScaleShape:
         """Custom branch/tag policies per repository (prod: main and v*)."""
         return 2
 
-    @property
-    def variables_per_environment(self) -> int:
-        return 2
-
 
 def repository_names(count: int) -> list[str]:
     width = max(4, len(str(count)))

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from reconciler.model.subjects import PROBE_NAME, default_template
+from reconciler.model.subjects import PROBE_NAME
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -42,10 +42,6 @@ class TrustPolicyError(ValueError):
 
 def provider_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
-
-
-def environment_subject(owner: str, repo: str, environment: str) -> str:
-    return f"repo:{owner}/{repo}:environment:{environment}"
 
 
 @dataclass(frozen=True)
@@ -190,13 +186,6 @@ def admits(
     allowed = any(s.effect == "Allow" and _matches(s, provider, context) for s in items)
     denied = any(s.effect == "Deny" and _matches(s, provider, context) for s in items)
     return allowed and not denied
-
-
-def probe_subjects(allowed: Iterable[tuple[str, str, str]]) -> tuple[str, ...]:
-    """Subjects a too-broad trust tends to admit, for (owner, repo, environment)
-    triples under GitHub's default subject template."""
-    found = {p for owner, repo, env in allowed for p in default_template(owner, repo).probes(env)}
-    return tuple(sorted(found))
 
 
 def _samples(pattern: str) -> tuple[str, ...]:

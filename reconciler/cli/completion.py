@@ -16,8 +16,6 @@ import shtab
 
 from reconciler.cli.exits import ExitCode
 
-SHELLS = ("bash", "zsh")
-
 
 def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     _complete_paths(parser)

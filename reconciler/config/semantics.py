@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from reconciler.config import capacity, rules
 from reconciler.config.errors import ConfigError
@@ -27,14 +26,6 @@ from reconciler.model import limits
 
 _ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
-
-
-@dataclass(frozen=True)
-class _Named:
-    """A declaration and where it was written, for error positions."""
-
-    name: str
-    path: Path_
 
 
 def problems(config: Config, positions: SourceMap, file: str) -> list[tuple[Path_, ConfigError]]:

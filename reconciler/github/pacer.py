@@ -190,10 +190,6 @@ class RequestCounter:
             and path_contains in e.path
         )
 
-    def reset(self) -> None:
-        with self._lock:
-            self._events.clear()
-
 
 class Pacer:
     """Sliding windows for points and writes, semaphores for concurrency, the primary budget."""

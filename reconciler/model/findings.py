@@ -55,9 +55,3 @@ class Code(StrEnum):
     TOKEN_EXPIRING = "dispatch.token_expiring"
     TOKEN_EXPIRED = "dispatch.token_expired"
     SOURCE_UNREADABLE = "dispatch.source_unreadable"
-
-
-# What `reconcile diff` can raise: the weakening of the file's own protection.
-REVIEW_CODES: frozenset[Code] = frozenset(
-    {Code.PROTECTION_WEAKENED, Code.PRUNE_ENABLED, Code.TRUST_WIDENED}
-)

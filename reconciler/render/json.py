@@ -1,4 +1,4 @@
-"""The plan as JSON (docs/architecture.md, "The plan file"), the same bytes `plan --out` writes."""
+"""The plan as JSON (docs/plan-format.md); `plan --out` writes it with a `config_digest` added."""
 
 from __future__ import annotations
 

@@ -12,13 +12,24 @@ from reconciler.aws.trust import (
     Statement,
     TrustPolicyError,
     admits,
-    environment_subject,
     excess_subjects,
     like,
     parse_policy,
-    probe_subjects,
     provider_arn,
 )
+from reconciler.model.subjects import default_template
+
+
+def environment_subject(owner: str, repo: str, environment: str) -> str:
+    return f"repo:{owner}/{repo}:environment:{environment}"
+
+
+def probe_subjects(allowed: list[tuple[str, str, str]]) -> tuple[str, ...]:
+    """What the planner probes a trust with, for (owner, repo, environment)
+    triples under GitHub's default subject template."""
+    found = {p for owner, repo, env in allowed for p in default_template(owner, repo).probes(env)}
+    return tuple(sorted(found))
+
 
 ACCOUNT = "333333333333"
 PROVIDER = provider_arn(ACCOUNT)

@@ -32,7 +32,6 @@ EXPECTED_PINS = {
         "v4.1.0",
     ),
 }
-READ_ONLY_OR_NONE = {"read", "none"}
 
 
 def uses_lines() -> list[tuple[str, str, str]]:
