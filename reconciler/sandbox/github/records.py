@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-FaultKind = Literal["status", "secondary_limit", "too_many_requests", "drop", "lose_response"]
+FaultKind = Literal[
+    "status", "secondary_limit", "too_many_requests", "drop", "lose_response", "body"
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class FaultRule:
 
     `path` is a regular expression searched in the decoded request path;
     `method` "*" matches any method. The rule fires `times` times, then retires.
+
+    Kind "body" plays a broken proxy or a hostile server: the request is
+    performed as usual, then answered with `status` and the raw bytes of `body`.
     """
 
     method: str
@@ -52,6 +57,8 @@ class FaultRule:
     # GitHub's `message` for a "status" fault; None: a generic one.
     message: str | None = None
     fired: int = field(default=0, compare=False)
+    # The raw answer of a "body" rule (sent as is, JSON or not).
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
