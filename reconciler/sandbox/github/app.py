@@ -123,7 +123,7 @@ class EmulatorApp:
         credential: Credential | None = None
         try:
             if rule is not None and rule.kind not in {"lose_response", "body"}:
-                raise fault_error(rule, request_id)
+                raise fault_error(rule, request_id, headers.get("authorization", ""))
             reply, credential = self._handle(
                 method=method,
                 raw_path=raw_path,

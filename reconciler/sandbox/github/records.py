@@ -42,10 +42,13 @@ class FaultRule:
     """Injected failure for requests whose method and path match.
 
     `path` is a regular expression searched in the decoded request path;
-    `method` "*" matches any method. The rule fires `times` times, then retires.
+    `method` "*" matches any method. The rule lets the first `skip` matching
+    requests through, fires `times` times, then retires.
 
     Kind "body" plays a broken proxy or a hostile server: the request is
     performed as usual, then answered with `status` and the raw bytes of `body`.
+    In the `message` of a "status" rule, `{credential}` stands for the token or
+    JWT the request carried, as a proxy or a GitHub bug echoing it would say it.
     """
 
     method: str
@@ -59,6 +62,8 @@ class FaultRule:
     fired: int = field(default=0, compare=False)
     # The raw answer of a "body" rule (sent as is, JSON or not).
     body: bytes = b""
+    skip: int = 0
+    skipped: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
