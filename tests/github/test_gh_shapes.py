@@ -8,6 +8,7 @@ the real-world case; a tiny HTTP server on loopback plays it here.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -169,3 +170,41 @@ def test_an_answer_without_a_length_is_cut_off_at_the_bound() -> None:
         server.server_close()
         thread.join()
     assert "with a body that is larger than 32 MiB" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            r"/environments$",
+            {"total_count": 1, "environments": [{"name": "dev", "protection_rules": [5]}]},
+            f"GitHub answered while listing environments of {OWNER}/{REPO}, but a field of its "
+            "answer is not what that endpoint returns (AttributeError; a proxy or cache in "
+            "between?)",
+        ),
+        (
+            r"/environments$",
+            {
+                "total_count": 1,
+                "environments": [
+                    {"name": "dev", "protection_rules": [{"type": "wait_timer", "wait_timer": "x"}]}
+                ],
+            },
+            "(ValueError; a proxy or cache in between?)",
+        ),
+        (
+            r"/actions/variables$",
+            {"total_count": 1, "variables": [{"name": 5, "value": "x"}]},
+            f"GitHub answered 200 while listing variables of {OWNER}/{REPO}, but not with a JSON "
+            "object with an array 'variables' as that endpoint returns",
+        ),
+    ],
+    ids=["rule-not-an-object", "wait-timer-not-a-number", "name-a-number"],
+)
+def test_a_field_of_the_wrong_type_is_one_error(
+    path: str, body: object, says: str, emu: GitHubEmulator, emu_conn: GitHubConnection
+) -> None:
+    emu.add_fault(FaultRule("GET", path, kind="body", status=200, body=json.dumps(body).encode()))
+    with pytest.raises(GitHubError) as caught:
+        observe_repository(emu_conn, OWNER, REPO)
+    assert says in str(caught.value)
