@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.github.calls import expect, repo_path, segment, send
+from reconciler.github.calls import expect, interpreting, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
 
@@ -57,11 +57,14 @@ def repository_billing(
         if answer.status == 404:
             continue
         data = expect(answer, 200, action=action, permission="Metadata: read").data
-        visibility = str(data.get("visibility") or ("private" if data.get("private") else "public"))
-        account = data.get("owner") or {}
-        owner_type = str(account.get("type") or "")
+        with interpreting(action):
+            private = data.get("private")
+            visibility = str(data.get("visibility") or ("private" if private else "public"))
+            account = data.get("owner") or {}
+            owner_type = str(account.get("type") or "")
+            login = str(account.get("login") or full.partition("/")[0])
         plan = None
         if visibility != "public" and owner_type == "Organization":
-            plan = _organization_plan(conn, str(account.get("login") or full.partition("/")[0]))
+            plan = _organization_plan(conn, login)
         found[full.lower()] = RepositoryBilling(full, visibility, owner_type, plan)
     return found

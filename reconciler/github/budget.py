@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.github.calls import expect, send
+from reconciler.github.calls import expect, interpreting, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, github_message
 from reconciler.logs import get_logger
@@ -34,25 +34,27 @@ class Budget:
 def primary_budget(conn: GitHubConnection) -> Budget | None:
     """The core budget now; None where the server does not limit requests."""
     known = conn.pacer.primary_known()
+    action = "reading the rate limit"
     if known is not None:
         remaining, limit, reset = known
-        return Budget(
-            limit=limit if limit is not None else remaining,
-            remaining=remaining,
-            reset_at=datetime.fromtimestamp(int(reset), UTC),
-        )
-    action = "reading the rate limit"
+        with interpreting(f"{action} from its headers"):
+            return Budget(
+                limit=limit if limit is not None else remaining,
+                remaining=remaining,
+                reset_at=datetime.fromtimestamp(int(reset), UTC),
+            )
     answer = send(conn, "GET", "/rate_limit", action=action, permission="none")
     if answer.status == 404:
         _log.debug("the server has no rate limit", said=github_message(answer.data))
         return None
     data = expect(answer, 200, action=action, permission="none").data
-    core = data.get("resources", {}).get("core") or data.get("rate", {})
-    return Budget(
-        limit=int(core.get("limit", 0)),
-        remaining=int(core.get("remaining", 0)),
-        reset_at=datetime.fromtimestamp(int(core.get("reset", 0)), UTC),
-    )
+    with interpreting(action):
+        core = data.get("resources", {}).get("core") or data.get("rate", {})
+        return Budget(
+            limit=int(core.get("limit", 0)),
+            remaining=int(core.get("remaining", 0)),
+            reset_at=datetime.fromtimestamp(int(core.get("reset", 0)), UTC),
+        )
 
 
 def ensure_budget(conn: GitHubConnection, needed: int, *, wait: bool) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.github.bounds import MAX_ANSWER_BYTES, refusal, too_deep
 from reconciler.github.pacer import RequestEvent
 from reconciler.logs import get_logger
 
@@ -49,6 +51,12 @@ FORMAT_VERSION = 1
 # Internal headers between the caller and our HTTP adapter; never sent to GitHub.
 REVIVED_HEADER = "X-Reconcile-Revived"
 RELOAD_HEADER = "X-Reconcile-Reload"
+
+# An ETag is sent back as it was kept: one line of visible ASCII (which RFC 9110
+# also allows), or the HTTP library refuses the request with an error.
+_ETAG = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+# A kept body is at most MAX_ANSWER_BYTES; JSON escapes may make it 6 times longer.
+_MAX_ENTRY_BYTES = 6 * MAX_ANSWER_BYTES + 64 * 1024
 
 # Headers worth replaying with a kept body; rate-limit and credential headers
 # come fresh from the 304 itself.
@@ -151,7 +159,8 @@ class ConditionalCache:
         """The kept answer for this URL, or None (absent or unusable)."""
         target = self._entry_path(url, accept)
         try:
-            raw = target.read_bytes()
+            with target.open("rb") as handle:
+                raw = handle.read(_MAX_ENTRY_BYTES + 1)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -177,7 +186,7 @@ class ConditionalCache:
     def store(self, url: str, accept: str, headers: Mapping[str, str], body: bytes) -> bool:
         """Keep a 200 answer; False when it has no ETag or cannot be kept."""
         etag = _header(headers, "etag")
-        if not etag or not self._writable:
+        if not etag or not _ETAG.fullmatch(etag) or not self._writable:
             return False
         if "no-store" in (_header(headers, "cache-control") or "").lower():
             return False
@@ -236,6 +245,8 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def _decode(raw: bytes, url: str, accept: str) -> CachedAnswer:
+    if len(raw) > _MAX_ENTRY_BYTES or too_deep(raw):
+        raise ValueError("larger or more deeply nested than any entry we write")
     document: Any = json.loads(raw.decode("utf-8"))
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
         raise ValueError("not a cache entry of this version")
@@ -243,13 +254,16 @@ def _decode(raw: bytes, url: str, accept: str) -> CachedAnswer:
     if document["url"] != url or document["accept"] != accept:
         # A hash collision or a hand-edited file: not ours to serve.
         raise ValueError("entry is for another request")
-    if not isinstance(etag, str) or not etag or not isinstance(body, str):
+    if not isinstance(etag, str) or not _ETAG.fullmatch(etag) or not isinstance(body, str):
         raise TypeError("malformed cache entry")
     if not isinstance(headers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise TypeError("malformed cache entry headers")
-    return CachedAnswer(url, accept, etag, dict(headers), body.encode("utf-8"))
+    kept = body.encode("utf-8")
+    if refusal(kept) is not None:
+        raise ValueError("a kept body larger or more deeply nested than any GitHub answer")
+    return CachedAnswer(url, accept, etag, dict(headers), kept)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -18,6 +20,7 @@ from requests.utils import parse_header_links
 from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, detached, from_status, translate
+from reconciler.github.masking import clip, scrub_data
 
 
 def segment(value: str) -> str:
@@ -49,6 +52,14 @@ class Answer:
 
 # What GitHub sends for a failure: a message and little else.
 _ERROR_KEYS = frozenset({"message", "documentation_url", "errors", "status"})
+# Required fields that are numbers; every other one a caller requires is text.
+_NUMBERS = frozenset({"id"})
+
+
+def _typed(field: str, value: Any) -> bool:
+    if field in _NUMBERS:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,9 @@ class Shape:
             return False
         if "message" in item and item.keys() <= _ERROR_KEYS:
             return False
-        return all(f in item for f in (self.fields if fields is None else fields))
+        return all(
+            f in item and _typed(f, item[f]) for f in (self.fields if fields is None else fields)
+        )
 
     def describe(self) -> str:
         if self.kind == "list":
@@ -102,23 +115,34 @@ def send(
     shape: Shape = OBJECT,
     action: str,
     permission: str,
+    hide: tuple[str, ...] = (),
 ) -> Answer:
     """One request; any status comes back (the caller decides what is fine).
 
     A GET answered 200 must hold `shape`, else it is a GitHubError: when the
     body came from the cache, the entry is dropped and GitHub asked once more.
+    `hide`: values besides the credentials that no message may quote (a
+    secret being written); the data of an answer that is no success holds
+    neither, so no error built from it can.
     """
-    answer = _send_once(conn, verb, path, body, parameters, action=action, permission=permission)
+    once = partial(
+        _send_once,
+        conn,
+        verb,
+        path,
+        body,
+        parameters,
+        action=action,
+        permission=permission,
+        hide=hide,
+    )
+    answer = once()
     if answer.status == 401 and conn.refresh_credentials():
-        answer = _send_once(
-            conn, verb, path, body, parameters, action=action, permission=permission
-        )
+        answer = once()
     if verb != "GET" or answer.status != 200 or shape.fits(answer.data):
         return answer
     if answer.revived:
-        answer = _send_once(
-            conn, verb, path, body, parameters, action=action, permission=permission, reload=True
-        )
+        answer = once(reload=True)
         if answer.status != 200 or shape.fits(answer.data):
             return answer
     raise GitHubError(
@@ -138,16 +162,20 @@ def _send_once(
     *,
     action: str,
     permission: str,
+    hide: tuple[str, ...],
     reload: bool = False,
 ) -> Answer:
     failure: GitHubError | None = None
     headers_out = {RELOAD_HEADER: "1"} if reload else None
+    hidden = (*conn.sensitive_values(), *hide)
     try:
         status, headers, text = conn.requester().requestJson(
             verb, path, parameters=parameters, headers=headers_out, input=body
         )
     except Exception as exc:
-        failure = translate(exc, action=action, permission=permission, api_url=conn.api_url)
+        failure = translate(
+            exc, action=action, permission=permission, api_url=conn.api_url, hide=hidden
+        )
     if failure is not None:
         # Raised outside the except block so it keeps no reference to the
         # original exception (and through it to the request's headers).
@@ -157,8 +185,26 @@ def _send_once(
         try:
             data = json.loads(text)
         except ValueError:
-            data = {"message": text[:200]}
+            data = {"message": clip(text, 200, *hidden)}
+    if status >= 300:
+        data = scrub_data(data, *hidden)
     return Answer(status, {k.lower(): v for k, v in headers.items()}, data)
+
+
+@contextmanager
+def interpreting(action: str) -> Iterator[None]:
+    """Reading the fields of an answer whose outer `Shape` was checked: a field
+    deeper in it of another type than GitHub sends (a rule that is no object,
+    a wait timer that is no number, a time past the year 9999) is one
+    GitHubError, never a crash."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+        raise GitHubError(
+            "server",
+            f"GitHub answered while {action}, but a field of its answer is not what that "
+            f"endpoint returns ({type(exc).__name__}; a proxy or cache in between?)",
+        ) from None
 
 
 def expect(answer: Answer, *ok: int, action: str, permission: str) -> Answer:

@@ -57,12 +57,20 @@ class InstallationAuth(Auth.AppInstallationAuth):
         super().__init__(app_auth, installation_id)
         self._token_lock = threading.Lock()
         self._stale = False
+        # Every installation token handed out this run: a message quoting one
+        # must hide it even after it has been replaced.
+        self._issued: set[str] = set()
 
     @property
     def token(self) -> str:
         with self._token_lock:
             value: str = super().token
+            self._issued.add(value)
             return value
+
+    def issued(self) -> tuple[str, ...]:
+        with self._token_lock:
+            return tuple(self._issued)
 
     @property
     def _is_expired(self) -> bool:
@@ -176,6 +184,18 @@ class GitHubConnection:
         requester: Requester = self.client().requester
         return requester
 
+    def sensitive_values(self) -> tuple[str, ...]:
+        """The credentials in use, to hide from every message: the token, or the
+        App's private key and installation tokens (its JWTs are hidden by shape,
+        see `reconciler.github.masking`)."""
+        creds = self.credentials
+        if isinstance(creds, TokenCredentials):
+            return (creds.token,)
+        with self._lock:
+            auth = self._auth
+        issued = auth.issued() if isinstance(auth, InstallationAuth) else ()
+        return (creds.private_key, *issued)
+
     def actor(self) -> str | None:
         """For an App: its slug when known, else `app/<id>`; None for a token."""
         if isinstance(self.credentials, AppCredentials):
@@ -288,11 +308,20 @@ class GitHubConnection:
                 action=f"finding the GitHub App installation for {creds.owner}/{creds.repository}",
                 permission="App installed on the repository",
                 api_url=self.api_url,
+                hide=self.sensitive_values(),
             )
         if failure is not None:
             raise detached(failure)
-        self._app_slug = data.get("app_slug")
-        return int(data["id"])
+        found = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(found, int) or isinstance(found, bool):
+            raise GitHubError(
+                "server",
+                f"GitHub answered while finding the GitHub App installation for {creds.owner}/"
+                f"{creds.repository}, but without the installation's id that endpoint returns",
+            )
+        slug = data.get("app_slug")
+        self._app_slug = slug if isinstance(slug, str) else None
+        return found
 
 
 def _read_key(environ: Mapping[str, str]) -> str:

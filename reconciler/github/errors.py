@@ -15,6 +15,7 @@ import requests
 from github import GithubException
 
 from reconciler.errors import ReconcileError
+from reconciler.github.masking import clip, scrub
 
 ErrorKind = Literal[
     "auth", "forbidden", "not_found", "validation", "network", "rate_limit", "server", "config"
@@ -46,10 +47,14 @@ class RepositoryNotFound(GitHubError):
         self.full_name = full_name
 
 
-def github_message(data: Any) -> str:
-    """GitHub's `message` plus any validation `errors`, as one short phrase."""
+def github_message(data: Any, hide: tuple[str, ...] = ()) -> str:
+    """GitHub's `message` plus any validation `errors`, as one short phrase.
+
+    `hide`: values to scrub (credentials, a secret being written); scrubbed
+    before the phrase is cut, so that no cut leaves the start of one behind.
+    """
     if not isinstance(data, dict):
-        return str(data)[:200] if data else ""
+        return clip(str(data), 200, *hide) if data else ""
     message = str(data.get("message") or "")
     details = []
     for item in data.get("errors") or []:
@@ -59,7 +64,7 @@ def github_message(data: Any) -> str:
             details.append(str(item))
     if details:
         message = f"{message} ({'; '.join(details)})" if message else "; ".join(details)
-    return message[:300]
+    return clip(message, 300, *hide)
 
 
 def _is_rate_limit(status: int, message: str, headers: Any) -> bool:
@@ -71,10 +76,16 @@ def _is_rate_limit(status: int, message: str, headers: Any) -> bool:
 
 
 def from_status(
-    status: int, data: Any, headers: Any, *, action: str, permission: str
+    status: int,
+    data: Any,
+    headers: Any,
+    *,
+    action: str,
+    permission: str,
+    hide: tuple[str, ...] = (),
 ) -> GitHubError:
-    """The error for a non-success HTTP answer to `action`."""
-    message = github_message(data)
+    """The error for a non-success HTTP answer to `action` (`hide`: as for `github_message`)."""
+    message = github_message(data, hide)
     said = f": {message}" if message else ""
     if status == 401:
         return GitHubError(
@@ -162,20 +173,33 @@ def detached(error: GitHubError) -> GitHubError:
     return error
 
 
-def translate(exc: BaseException, *, action: str, permission: str, api_url: str) -> GitHubError:
-    """Any exception from a PyGithub call, as a GitHubError (the original is dropped)."""
+def translate(
+    exc: BaseException,
+    *,
+    action: str,
+    permission: str,
+    api_url: str,
+    hide: tuple[str, ...] = (),
+) -> GitHubError:
+    """Any exception from a PyGithub call, as a GitHubError (the original is dropped).
+
+    `hide`: the credentials in use, and any value being written.
+    """
     if isinstance(exc, GitHubError):
         return detached(exc)
     if isinstance(exc, GithubException):
-        return from_status(exc.status, exc.data, exc.headers, action=action, permission=permission)
+        return from_status(
+            exc.status, exc.data, exc.headers, action=action, permission=permission, hide=hide
+        )
     if isinstance(exc, requests.exceptions.Timeout):
         return GitHubError("network", f"cannot reach {api_url} while {action}: timed out")
     if isinstance(exc, requests.exceptions.RequestException | OSError):
-        return GitHubError("network", f"cannot reach {api_url} while {action}: {_reason(exc)}")
+        reason = _reason(exc, hide)
+        return GitHubError("network", f"cannot reach {api_url} while {action}: {reason}")
     return GitHubError("server", f"unexpected failure while {action}: {type(exc).__name__}")
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, hide: tuple[str, ...]) -> str:
     """The innermost cause's class and text: 'ConnectionRefusedError: ...'."""
     inner: BaseException = exc
     seen = 0
@@ -188,5 +212,6 @@ def _reason(exc: BaseException) -> str:
             break
         inner = nxt
         seen += 1
-    text = str(inner).split("\n", 1)[0][:160]
+    # An HTTP library's error may quote a header, and with it the token.
+    text = scrub(str(inner), *hide).split("\n", 1)[0][:160]
     return f"{type(inner).__name__}: {text}" if text else type(inner).__name__

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from reconciler.github.calls import Answer, expect, repo_path, segment, send
+from reconciler.github.calls import Answer, expect, interpreting, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError
 from reconciler.model.subjects import ID_KEYS, SubjectTemplate, default_template
@@ -73,8 +73,9 @@ def _repository(conn: GitHubConnection, owner: str, name: str) -> tuple[SubjectT
     if answer.status == 404:  # no such repository (its own finding says so) or no OIDC here
         return default_template(owner, name), False
     data: Mapping[str, Any] = expect(answer, 200, action=action, permission=_REPO_PERMISSION).data
-    template = _prefixed(owner, name, data)
-    keys = [str(k) for k in data.get("include_claim_keys") or []]
+    with interpreting(action):
+        template = _prefixed(owner, name, data)
+        keys = [str(k) for k in data.get("include_claim_keys") or []]
     if data.get("use_default", True) is not False:
         return template, False
     if not keys:
@@ -108,7 +109,8 @@ def _organization(conn: GitHubConnection, org: str) -> tuple[tuple[str, ...] | N
     if answer.status == 404:  # a user account, not an organization
         return None, None
     data = expect(answer, 200, action=action, permission=_ORG_PERMISSION).data
-    keys = tuple(str(k) for k in data.get("include_claim_keys") or [])
+    with interpreting(action):
+        keys = tuple(str(k) for k in data.get("include_claim_keys") or [])
     return keys or None, None
 
 
@@ -134,13 +136,14 @@ def _with_repository_facts(conn: GitHubConnection, template: SubjectTemplate) ->
     if isinstance(answer, str) or answer.status == 404:
         return template  # the ids stay unknown: the trust check says it cannot judge
     data = expect(answer, 200, action=action, permission="Metadata: read").data
-    owner = data.get("owner") or {}
-    return replace(
-        template,
-        owner_id=template.owner_id or _int(owner.get("id")),
-        repo_id=template.repo_id or _int(data.get("id")),
-        visibility=str(data["visibility"]) if data.get("visibility") else None,
-    )
+    with interpreting(action):
+        owner = data.get("owner") or {}
+        return replace(
+            template,
+            owner_id=template.owner_id or _int(owner.get("id")),
+            repo_id=template.repo_id or _int(data.get("id")),
+            visibility=str(data["visibility"]) if data.get("visibility") else None,
+        )
 
 
 def _int(value: Any) -> int | None:

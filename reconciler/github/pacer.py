@@ -271,7 +271,7 @@ class Pacer:
             return
         try:
             value, reset_at = int(float(remaining)), float(reset)
-        except ValueError:
+        except (ValueError, OverflowError):  # "inf" is no budget a server could mean
             return
         with self._lock:
             if limit is not None and limit.isdigit():

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from reconciler.github.calls import get_json, paginate, repo_path, segment
+from reconciler.github.calls import get_json, interpreting, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
 from reconciler.model.desired import DesiredState
@@ -140,15 +140,16 @@ def _settings(conn: GitHubConnection, base: str, full: str, raw: Any) -> Observe
     prevent_self_review = False
     wait_timer = 0
     other: list[str] = []
-    for rule in raw.get("protection_rules") or []:
-        kind = str(rule.get("type", ""))
-        if kind == "required_reviewers":
-            reviewers = _reviewers(rule)
-            prevent_self_review = bool(rule.get("prevent_self_review", False))
-        elif kind == "wait_timer":
-            wait_timer = int(rule.get("wait_timer") or 0)
-        if kind not in _MANAGED_RULES:
-            other.append(kind)
+    with interpreting(f"listing environments of {full}"):
+        for rule in raw.get("protection_rules") or []:
+            kind = str(rule.get("type", ""))
+            if kind == "required_reviewers":
+                reviewers = _reviewers(rule)
+                prevent_self_review = bool(rule.get("prevent_self_review", False))
+            elif kind == "wait_timer":
+                wait_timer = int(rule.get("wait_timer") or 0)
+            if kind not in _MANAGED_RULES:
+                other.append(kind)
     return ObservedEnvironment(
         name=name,
         reviewers=reviewers,

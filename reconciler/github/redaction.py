@@ -8,41 +8,26 @@ without quoting them, settings whose text would otherwise end up in a message.
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import SplitResult, urlsplit
 
 from reconciler.github.errors import GitHubError
-
-REDACTED = "(sensitive)"
+from reconciler.github.masking import REDACTED, scrub
 
 # Visible ASCII only: no GitHub token (classic, fine-grained, App installation)
 # holds anything else, and a space, CR or LF inside one would either split an
 # HTTP header or make the HTTP library refuse it with an error that quotes it.
 TOKEN_SHAPE = re.compile(r"^[\x21-\x7e]+$")
 
-# Lines of a multi-line value shorter than this are not scrubbed one by one:
-# "-----" or "}" would blank out half of any message.
-_MIN_LINE = 8
-
-
-def scrub(text: str, *values: str) -> str:
-    """`text` with every form in which one of `values` could appear replaced.
-
-    Forms: the value itself, stripped, with its whitespace collapsed (as one-line
-    error messages are), JSON-escaped, and each of its longer lines.
-    """
-    forms: set[str] = set()
-    for value in values:
-        if not value:
-            continue
-        forms.update(
-            f for f in (value, value.strip(), " ".join(value.split()), json.dumps(value)[1:-1]) if f
-        )
-        forms.update(line.strip() for line in value.splitlines() if len(line.strip()) >= _MIN_LINE)
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, REDACTED)
-    return text
+__all__ = [
+    "REDACTED",
+    "TOKEN_SHAPE",
+    "checked_token",
+    "scrub",
+    "scrubbed",
+    "shown_url",
+    "split_api_url",
+]
 
 
 def scrubbed(error: GitHubError, *values: str) -> GitHubError:
@@ -71,8 +56,19 @@ def checked_token(raw: str, variable: str) -> str:
     return value
 
 
+def well_formed(parts: SplitResult) -> bool:
+    """`scheme://host...`: only then do we know which part is the user info."""
+    return bool(parts.scheme) and bool(parts.hostname)
+
+
 def shown_url(parts: SplitResult) -> str:
-    """The URL as it may appear in a message: no user, password, query or fragment."""
+    """The URL as it may appear in a message: no user, password, query or fragment.
+
+    Only for a well-formed URL: in `https:/user:pass@host` or `user:pass@host`
+    the parser finds no host, and the password lands in the path or the scheme.
+    """
+    if not well_formed(parts):
+        return "(not shown)"
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -82,11 +78,17 @@ def shown_url(parts: SplitResult) -> str:
         port = None
     netloc = host if port is None else f"{host}:{port}"
     hidden = "***@" if "@" in parts.netloc else ""
-    return f"{parts.scheme}://{hidden}{netloc}{parts.path}"
+    # An "@" in the path is user info the parser did not recognise as such.
+    path = parts.path if "@" not in parts.path else "/***@" + parts.path.rsplit("@", 1)[1]
+    return f"{parts.scheme}://{hidden}{netloc}{path}"
 
 
 def split_api_url(api_url: str) -> SplitResult:
-    """GITHUB_API_URL parsed; refused, without quoting secrets, when it embeds any."""
+    """GITHUB_API_URL parsed; refused, without quoting secrets, when it embeds any.
+
+    A value that is not `scheme://host...` is never quoted: which part of it
+    is a password cannot be told.
+    """
     try:
         parts = urlsplit(api_url)
         _ = parts.port
@@ -94,7 +96,13 @@ def split_api_url(api_url: str) -> SplitResult:
         raise GitHubError(
             "config", "GITHUB_API_URL is not a valid URL (expected https://HOST[/api/v3])"
         ) from None
-    if "@" in parts.netloc:
+    if not well_formed(parts):
+        raise GitHubError(
+            "config",
+            "GITHUB_API_URL is not an http(s) URL of the form https://HOST[/api/v3] (the "
+            "value is not shown: it may hold a password)",
+        )
+    if "@" in parts.netloc or "@" in parts.path:
         raise GitHubError(
             "config",
             f"GITHUB_API_URL {shown_url(parts)} holds a user name or password, which "

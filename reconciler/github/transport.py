@@ -42,6 +42,7 @@ from requests.utils import get_encoding_from_headers
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.response import BaseHTTPResponse
 
+from reconciler.github.bounds import read_bounded
 from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER, CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
 from reconciler.github.pacer import Pacer
@@ -247,6 +248,8 @@ class PacedAdapter(HTTPAdapter):
                 raise
         self.pacer.observe(response.headers)
         self.pacer.counter.record(method, path, response.status_code, at=started)
+        # Before anything decodes it: PyGithub, our calls and the cache alike.
+        read_bounded(response, method, path)
         if cache is None:
             return response
         if response.status_code == 304 and kept is not None:

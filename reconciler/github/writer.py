@@ -310,7 +310,13 @@ class GitHubWriter:
             sealed = _seal(key, data, _where(repo, env))
             body = {"encrypted_value": b64encode(sealed).decode("ascii"), "key_id": key_id}
             return send(
-                self._conn, "PUT", path, body=body, action=action, permission=_SECRET_PERMISSION
+                self._conn,
+                "PUT",
+                path,
+                body=body,
+                action=action,
+                permission=_SECRET_PERMISSION,
+                hide=(plaintext,),
             )
 
         answer = put(fresh=False)

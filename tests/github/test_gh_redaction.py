@@ -6,12 +6,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from gh_support import FULL, OWNER, REPO
+from gh_support import FAST_TRANSPORT, FULL, OWNER, REPO, TOKEN, app_key_pair
 
-from reconciler.github import GitHubConnection, GitHubError, GitHubWriter, TokenCredentials
+from reconciler.github import (
+    GitHubConnection,
+    GitHubError,
+    GitHubWriter,
+    TokenCredentials,
+    connection_from_env,
+    observe_repository,
+)
 from reconciler.github.connection import check_api_url, credentials_from_env
+from reconciler.github.masking import clip
 from reconciler.github.redaction import REDACTED, checked_token, scrub
-from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
 PEM = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END KEY-----\n"
 
@@ -121,3 +129,123 @@ def test_a_secret_of_exactly_48_kb_is_written(emu: GitHubEmulator, conn: GitHubC
     value = "é" * (24 * 1024)  # 49,152 bytes of UTF-8
     assert GitHubWriter(conn).put_secret(FULL, None, "BIG", value).status == 201
     assert emu.secret_value(OWNER, REPO, None, "BIG") == value
+
+
+# Issue 17, item 4: the credential in use is hidden from every message, whatever
+# GitHub (or a proxy) echoes of it, in any letter case; a message is cut only
+# once the values are gone.
+
+APP_ID, INSTALLATION = 4343, 88
+
+
+@pytest.fixture(scope="module")
+def app_key() -> tuple[str, str]:
+    return app_key_pair()
+
+
+def _credentials_sent(emu: GitHubEmulator) -> list[str]:
+    """Every credential the client sent, recorded as the emulator received it."""
+    sent: list[str] = []
+    emu.on_request = lambda exchange: sent.append(
+        exchange.headers.get("authorization", "").partition(" ")[2]
+    )
+    return sent
+
+
+def _assert_hidden(message: str, credentials: list[str]) -> None:
+    assert credentials and all(credentials)
+    for credential in credentials:
+        for i in range(len(credential) - 9):
+            assert credential[i : i + 10].lower() not in message.lower(), message
+    assert REDACTED in message
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", rf"^/repos/{OWNER}/{REPO}/installation$"),
+        ("POST", rf"^/app/installations/{INSTALLATION}/access_tokens$"),
+        ("GET", r"/environments$"),
+    ],
+    ids=["app-jwt-finding-the-installation", "app-jwt-token-exchange", "installation-token"],
+)
+@pytest.mark.parametrize("status", [403, 422])
+def test_an_app_credential_github_echoes_is_hidden(
+    method: str, path: str, status: int, emu: GitHubEmulator, app_key: tuple[str, str]
+) -> None:
+    private, public = app_key
+    emu.add_app(APP_ID, public, {OWNER: INSTALLATION}, slug="reconcile-bot")
+    sent = _credentials_sent(emu)
+    emu.add_fault(
+        FaultRule(method, path, status=status, message="echo {credential} / {credential}!")
+    )
+    env = {"GITHUB_API_URL": emu.url, "GITHUB_APP_ID": str(APP_ID)}
+    conn = connection_from_env(
+        {**env, "GITHUB_APP_PRIVATE_KEY": private}, OWNER, REPO, transport=FAST_TRANSPORT
+    )
+    with conn, pytest.raises(GitHubError) as caught:
+        observe_repository(conn, OWNER, REPO)
+    faulted = [c for c, r in zip(sent, emu.requests, strict=True) if r.status == status]
+    assert len(faulted) == 1
+    _assert_hidden(str(caught.value), faulted)
+
+
+def test_a_token_echoed_after_280_characters_leaves_none_of_it(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    emu.add_fault(
+        FaultRule("GET", r"/environments$", status=403, message="x" * 280 + TOKEN.upper())
+    )
+    with pytest.raises(GitHubError) as caught:
+        observe_repository(conn, OWNER, REPO)
+    _assert_hidden(str(caught.value), [TOKEN])
+
+
+def test_a_secret_written_and_echoed_after_280_characters_leaves_none_of_it(
+    emu: GitHubEmulator, conn: GitHubConnection
+) -> None:
+    value = "qz-" + "k" * 31
+    emu.add_fault(
+        FaultRule("PUT", r"/secrets/DEPLOY_KEY$", times=9, status=500, message="x" * 280 + value)
+    )
+    with pytest.raises(GitHubError) as caught:
+        GitHubWriter(conn).put_secret(FULL, None, "DEPLOY_KEY", value)
+    assert str(caught.value).endswith("x" * 9 + REDACTED)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("token ABCDEF123456 used", ("abcdef123456",), f"token {REDACTED} used"),
+        ("jwt eyJhbGciOiJSUzI1NiJ9.eyJpYXQiOjE3MDAwfQ.c2ln end", (), f"jwt {REDACTED} end"),
+        ("other ghp_" + "A" * 36 + " end", (), f"other {REDACTED} end"),
+        ("pat github_pat_" + "b" * 40 + " end", (), f"pat {REDACTED} end"),
+    ],
+    ids=["any-case", "a-jwt", "a-classic-token", "a-fine-grained-token"],
+)
+def test_scrub_hides_values_in_any_case_and_credentials_by_shape(
+    text: str, values: tuple[str, ...], expected: str
+) -> None:
+    assert scrub(text, *values) == expected
+
+
+def test_clip_scrubs_before_it_cuts() -> None:
+    value = "secret-value-0123456789"
+    assert clip("x" * 10 + value, 20, value) == "x" * 10 + REDACTED[:10]
+    assert clip("x" * 10 + value.upper() + "tail", 40, value) == "x" * 10 + REDACTED + "tail"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:/user:hunter2@ghe.example/api/v3",
+        "user:hunter2@ghe.example",
+        "hunter2",
+        "https://ghe.example/api/v3/user:hunter2@x",
+    ],
+)
+def test_a_malformed_api_url_is_refused_without_its_user_info(url: str) -> None:
+    with pytest.raises(GitHubError) as caught:
+        check_api_url(url)
+    assert caught.value.kind == "config"
+    assert "hunter2" not in str(caught.value) and "user:" not in str(caught.value)

@@ -174,3 +174,50 @@ def test_without_the_cache_a_wrong_body_is_one_line_not_a_traceback(
     assert len(errors) == 1, result.err
     # The first GET of a plan reads the rate limit; that is where it stops.
     assert errors[0].startswith("error: GitHub answered 200 while reading the rate limit, but")
+
+
+# Issue 17, item 5: entries that would crash the request they serve (an ETag
+# the HTTP library refuses to send, JSON nested past the decoder's limit).
+Entry = Callable[[dict[str, object]], str]
+UNUSABLE: dict[str, Entry] = {
+    "etag_with_a_newline": lambda d: json.dumps({**d, "etag": 'W/"abc"\nX-Injected: 1'}),
+    "etag_beyond_latin_1": lambda d: json.dumps({**d, "etag": 'W/"\u20ac\u4e2d"'}),
+    "entry_nested_5000_deep": lambda d: (
+        json.dumps(d)[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    ),
+    "body_nested_5000_deep": lambda d: json.dumps({**d, "body": "[" * 5000 + "]" * 5000}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNUSABLE))
+def test_an_entry_that_cannot_be_used_is_dropped_with_one_warning(
+    kind: str, cli: CliRunner, converged: Sandbox, tmp_path: Path
+) -> None:
+    sandbox = converged
+    code, expected, _ = _plan(cli, sandbox)
+    assert code == 0 and expected["changes"] == []
+    good = {e: json.loads(e.read_text()) for e in _cache_entries(tmp_path / "cache")}
+    assert any(str(d["url"]).endswith("/rate_limit") for d in good.values()), good
+
+    def spoil() -> None:
+        for entry, document in good.items():
+            entry.write_text(UNUSABLE[kind](document), encoding="utf-8")
+
+    spoil()
+    sandbox.github.clear_requests()
+
+    code, doc, err = _plan(cli, sandbox)
+
+    assert (code, doc) == (0, expected), err
+    assert len(_warnings(err)) == 1, err
+    # Nothing was sent conditionally: no kept entry was usable.
+    assert not [r for r in sandbox.github.requests if r.conditional]
+    # Replaced by good entries: the next run is silent again.
+    code, again, err = _plan(cli, sandbox)
+    assert (code, again, _warnings(err)) == (0, expected, [])
+    # apply reads through the same cache.
+    spoil()
+    result = cli("apply", "--yes")
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    assert len(_warnings(result.err)) == 1, result.err

@@ -210,3 +210,112 @@ def test_an_unparsable_api_url_is_not_quoted(
     assert (
         result.err == "error: GITHUB_API_URL is not a valid URL (expected https://HOST[/api/v3])\n"
     )
+
+
+# Issue 17, item 4: whatever GitHub echoes. Everything a user or CI log sees is
+# searched case-insensitively for any 10 characters in a row of the value.
+
+
+def _pieces(value: str, width: int = 10) -> list[str]:
+    return [value[i : i + width].lower() for i in range(len(value) - width + 1)]
+
+
+def _leaked(value: str, seen: str) -> list[str]:
+    return [piece for piece in _pieces(value) if piece in seen.lower()]
+
+
+@pytest.mark.parametrize("case", ["as-sent", "upper-cased"])
+def test_a_secret_echoed_past_the_cut_leaves_no_part_of_it(
+    case: str,
+    cli: CliRunner,
+    box: Sandbox,
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 34 characters, echoed after 280 others: a message cut at 300 before it is
+    # scrubbed keeps the first 20 of them.
+    value = "qz-" + secrets.token_urlsafe(24)[:31]
+    assert len(value) == 34
+    monkeypatch.setenv("DEPLOY_KEY_SOURCE", value)
+    echoed = value.upper() if case == "upper-cased" else value
+    box.github.add_fault(
+        FaultRule(
+            "PUT", r"/actions/secrets/DEPLOY_KEY$", times=20, status=500, message="x" * 280 + echoed
+        )
+    )
+    audit = tmp_path / "audit.jsonl"
+
+    result = cli("apply", "--yes", "-c", config, "--audit-log", audit)
+
+    assert result.code == 1
+    seen = _seen(result.out, result.err, audit)
+    assert "DEPLOY_KEY" in seen and "answered 500" in seen
+    assert _leaked(value, seen) == []
+    assert "(sensitive)" in result.out
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("PUT", r"/environments/dev$", 403),
+        ("PUT", r"/environments/dev$", 422),
+        ("PUT", r"/actions/secrets/DEPLOY_KEY$", 422),
+        ("GET", r"/environments$", 403),
+    ],
+    ids=["403-write", "422-write", "422-secret", "403-read"],
+)
+def test_the_token_github_echoes_is_never_printed(
+    method: str,
+    path: str,
+    status: int,
+    cli: CliRunner,
+    box: Sandbox,
+    config: Path,
+    tmp_path: Path,
+) -> None:
+    box.github.add_fault(
+        FaultRule(
+            method,
+            path,
+            times=4,
+            status=status,
+            message="Bad credentials {credential}; as typed: " + box.token.upper(),
+        )
+    )
+    audit = tmp_path / "audit.jsonl"
+
+    result = cli("apply", "--yes", "-c", config, "--audit-log", audit)
+
+    assert result.code == 1
+    seen = _seen(result.out, result.err, audit)
+    assert f"({status}: Bad credentials (sensitive); as typed: (sensitive))" in seen
+    assert _leaked(box.token, seen) == []
+    assert "Traceback" not in seen
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https:/deploy:hunter2-pw@ghe.example/api/v3",
+        "deploy:hunter2-pw@ghe.example",
+        "https://ghe.example/api/v3/deploy:hunter2-pw@ghe.example",
+        "ghp_hunter2-pw-pasted-into-the-wrong-variable",
+        "https://deploy:hunter2-pw@",
+    ],
+    ids=["one-slash", "no-scheme", "in-path", "a-token", "no-host"],
+)
+def test_a_malformed_api_url_never_echoes_its_user_info(
+    url: str, cli: CliRunner, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "t" * 40)
+    monkeypatch.setenv("GITHUB_API_URL", url)
+
+    for command in (("plan", "-c", config), ("apply", "--yes", "-c", config)):
+        result = cli(*command)
+        assert result.code == 1
+        assert "Traceback" not in result.err
+        assert len(result.err.splitlines()) == 1, result.err
+        assert result.err.startswith("error: GITHUB_API_URL ")
+        for part in ("hunter2", "deploy"):
+            assert part not in result.out + result.err

@@ -10,7 +10,7 @@ import requests
 
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
-from .conftest import OWNER, REPO, Api
+from .conftest import OWNER, REPO, TOKEN, Api
 
 R = f"/repos/{OWNER}/{REPO}"
 
@@ -53,6 +53,29 @@ def test_lose_response_performs_then_drops(emu: GitHubEmulator, api: Api) -> Non
     assert emu.variables(OWNER, REPO, None) == {"A": "1"}
     retry = api("POST", f"{R}/actions/variables", json={"name": "A", "value": "1"})
     assert retry.status_code == 409
+
+
+def test_body_fault_performs_then_answers_its_own_bytes(emu: GitHubEmulator, api: Api) -> None:
+    # A hostile answer is no GitHub answer: not for the contract validator.
+    emu.on_request = None
+    emu.add_fault(
+        FaultRule("POST", r"/actions/variables$", kind="body", status=200, body=b"[[[not json")
+    )
+    response = api("POST", f"{R}/actions/variables", json={"name": "A", "value": "1"})
+    assert (response.status_code, response.content) == (200, b"[[[not json")
+    assert response.headers["content-length"] == "11"
+    assert emu.variables(OWNER, REPO, None) == {"A": "1"}
+
+
+def test_skip_lets_the_first_matches_through(emu: GitHubEmulator, api: Api) -> None:
+    emu.add_fault(FaultRule("GET", r"/environments$", skip=2, times=1, status=502))
+    got = [api("GET", f"{R}/environments").status_code for _ in range(4)]
+    assert got == [200, 200, 502, 200]
+
+
+def test_a_status_fault_may_echo_the_credential(emu: GitHubEmulator, api: Api) -> None:
+    emu.add_fault(FaultRule("GET", r"^/user$", status=422, message="bad: {credential}!"))
+    assert api("GET", "/user").json()["message"] == f"bad: {TOKEN}!"
 
 
 def test_primary_limit_exhaustion(emu: GitHubEmulator, api: Api) -> None:

@@ -122,8 +122,8 @@ class EmulatorApp:
 
         credential: Credential | None = None
         try:
-            if rule is not None and rule.kind != "lose_response":
-                raise fault_error(rule, request_id)
+            if rule is not None and rule.kind not in {"lose_response", "body"}:
+                raise fault_error(rule, request_id, headers.get("authorization", ""))
             reply, credential = self._handle(
                 method=method,
                 raw_path=raw_path,
@@ -134,6 +134,8 @@ class EmulatorApp:
             )
         except ApiError as error:
             reply = Reply(error.status, error.payload(), dict(error.headers))
+        if rule is not None and rule.kind == "body":
+            reply.status, reply.raw = rule.status, rule.body
         status, out_headers, payload = self._finish(
             method=method,
             reply=reply,
@@ -298,7 +300,10 @@ class EmulatorApp:
         request_id: str,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         status = reply.status
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
+        if reply.raw is not None:
+            payload = reply.raw
+        else:
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
         headers: dict[str, str] = {"content-type": "application/json; charset=utf-8"}
         if method == "GET" and status == 200:
             etag = 'W/"' + hashlib.sha256(payload).hexdigest() + '"'

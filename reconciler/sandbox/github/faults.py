@@ -35,13 +35,19 @@ class FaultBook:
                 if rule.method not in {"*", method.upper()}:
                     continue
                 if re.search(rule.path, path):
+                    if rule.skipped < rule.skip:
+                        rule.skipped += 1
+                        continue
                     rule.fired += 1
                     return rule
         return None
 
 
-def fault_error(rule: FaultRule, request_id: str) -> ApiError:
-    """The response for a rule that answers rather than dropping the connection."""
+def fault_error(rule: FaultRule, request_id: str, authorization: str = "") -> ApiError:
+    """The response for a rule that answers rather than dropping the connection.
+
+    `authorization`: the request's Authorization header, for a message that echoes it.
+    """
     retry = str(rule.retry_after if rule.retry_after is not None else DEFAULT_RETRY_AFTER)
     if rule.kind == "secondary_limit":
         return ApiError(
@@ -60,4 +66,6 @@ def fault_error(rule: FaultRule, request_id: str) -> ApiError:
         )
     headers = {"retry-after": str(rule.retry_after)} if rule.retry_after is not None else {}
     message = rule.message or ("Server Error" if rule.status >= 500 else "Injected fault")
+    # "token X" or "Bearer X": the credential is what follows the scheme.
+    message = message.replace("{credential}", authorization.partition(" ")[2])
     return ApiError(rule.status, message, headers=headers)

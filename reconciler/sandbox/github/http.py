@@ -59,6 +59,7 @@ class Reply:
     body: Any = None  # JSON-serialisable, or None for an empty body
     headers: dict[str, str] = field(default_factory=dict)
     metered: bool = True  # counts against the primary rate limit
+    raw: bytes | None = None  # sent as is instead of `body` (a fault's hostile answer)
 
 
 @dataclass

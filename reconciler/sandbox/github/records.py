@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-FaultKind = Literal["status", "secondary_limit", "too_many_requests", "drop", "lose_response"]
+FaultKind = Literal[
+    "status", "secondary_limit", "too_many_requests", "drop", "lose_response", "body"
+]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,13 @@ class FaultRule:
     """Injected failure for requests whose method and path match.
 
     `path` is a regular expression searched in the decoded request path;
-    `method` "*" matches any method. The rule fires `times` times, then retires.
+    `method` "*" matches any method. The rule lets the first `skip` matching
+    requests through, fires `times` times, then retires.
+
+    Kind "body" plays a broken proxy or a hostile server: the request is
+    performed as usual, then answered with `status` and the raw bytes of `body`.
+    In the `message` of a "status" rule, `{credential}` stands for the token or
+    JWT the request carried, as a proxy or a GitHub bug echoing it would say it.
     """
 
     method: str
@@ -52,6 +60,10 @@ class FaultRule:
     # GitHub's `message` for a "status" fault; None: a generic one.
     message: str | None = None
     fired: int = field(default=0, compare=False)
+    # The raw answer of a "body" rule (sent as is, JSON or not).
+    body: bytes = b""
+    skip: int = 0
+    skipped: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
