@@ -21,6 +21,7 @@ _.protocol_version  # http.server reads it to speak HTTP/1.1 (keep-alive)
 _.daemon_threads  # socketserver reads it: handler threads must not block exit
 _._server_entry  # moto's ThreadedMotoServer runs it in its thread; overridden for a quiet log
 _._content  # requests.Response keeps its body there; a cached answer is revived through it
+_._content_consumed  # requests.Response reads it: the body was read (github/bounds.py reads it itself)
 _.encoding  # requests.Response decodes .text with it
 _.default_flow_style  # ruamel.yaml reads it when dumping
 _.readline  # input() reads a stand-in stdin through it
