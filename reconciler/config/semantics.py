@@ -154,6 +154,16 @@ class _Checker:
                 "so 'reviewers' must be empty",
             )
             return
+        if count == 0 and self_review is not None and self_review[0] is True:
+            # GitHub refuses the PUT (422); point at the key when this layer wrote it.
+            inherited = self_review[1][: len(layers[-1])] != layers[-1]
+            self.fail_value(
+                count_path if inherited else self_review[1],
+                f"{label} has required_approvals 0, so no reviewers, and GitHub refuses "
+                "prevent_self_review true without one (422: 'Required reviewers must have "
+                "at least one reviewer to set prevent_self_review'); remove it or set it false",
+            )
+            return
         if count > 0 and not (reviewers and reviewers[0]):
             self.fail_value(
                 count_path,

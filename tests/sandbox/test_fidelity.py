@@ -118,3 +118,23 @@ def test_the_contract_validator_lets_only_a_boolean_can_admins_bypass_through() 
     assert validator.request_errors("PUT", url, headers, b'{"can_admins_bypass": "no"}')
     both = b'{"can_admins_bypass": true, "admins": 1}'
     assert validator.request_errors("PUT", url, headers, both)
+
+
+@pytest.mark.parametrize("reviewers", [None, []])
+def test_prevent_self_review_without_reviewers_is_refused_in_githubs_words(
+    emu: GitHubEmulator, api: Api, reviewers: list[object] | None
+) -> None:
+    body: dict[str, object] = {"prevent_self_review": True}
+    if reviewers is not None:
+        body["reviewers"] = reviewers
+    refused = api("PUT", f"{R}/environments/prod", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == (
+        "Failed to create or update the environment protection rule. Required reviewers "
+        "must have at least one reviewer to set prevent_self_review."
+    )
+    assert emu.environment_names(OWNER, REPO) == []
+    # With a reviewer it is accepted, and false without one is fine.
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 200
+    off = {"prevent_self_review": False, "reviewers": []}
+    assert api("PUT", f"{R}/environments/dev", json=off).status_code == 200
