@@ -24,6 +24,7 @@ from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
 from .support import (
+    PROD_POLICIES,
     Write,
     WriteRecorder,
     assert_fixture_config_state,
@@ -162,6 +163,43 @@ def test_a_409_from_another_run_is_compared_not_overwritten(
     assert all(r["status"] == "ok" and r["http_status"] == 409 for r in noted)
     assert all(r["note"].startswith("already existed with this value") for r in noted)
     assert result.out.count("note:    ") == 12
+    final_plan(cli)
+    assert_recovered(recorder, planned)
+    assert_fixture_config_state(sandbox)
+
+
+def test_a_303_from_another_run_is_noted_like_a_409(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Another apply (another machine: the lock is per machine) creates the branch
+    policies once our environment write made prod custom: each of our POSTs meets 303,
+    which the audit log and the report note as "already existed", not as a plain ok."""
+    planned = fresh_planned_keys(cli)
+    recorder = WriteRecorder(sandbox.github)
+
+    def other_run_adds_policies(write: Write) -> None:
+        repo, env, kind, _ = write.resource
+        if (write.method, env, kind) == ("PUT", "prod", "environment"):
+            for policy_type, pattern in PROD_POLICIES:
+                sandbox.github.add_branch_policy(OWNER, repo, "prod", pattern, policy_type)
+
+    recorder.after_write = other_run_adds_policies
+    audit = tmp_path / "audit.jsonl"
+
+    result = cli("apply", "--yes", "--audit-log", audit)
+
+    assert result.code == 0, result.out + result.err
+    see_other = [w for w in recorder.writes if w.status == 303]
+    assert len(see_other) == 4
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    policies = [r for r in records if r["resource"] == "branch_policy"]
+    assert len(policies) == 4
+    assert all(r["status"] == "ok" and r["http_status"] == 303 for r in policies)
+    assert all(
+        r["note"] == "already existed with this name and type (303 on create); not written again"
+        for r in policies
+    )
+    assert result.out.count("note:    ") == 4
     final_plan(cli)
     assert_recovered(recorder, planned)
     assert_fixture_config_state(sandbox)
