@@ -161,7 +161,7 @@ class ReconcileRetry(GithubRetry):
             "retrying a GitHub request",
             method=retry.attempt_method,
             path=urlsplit(url or "").path,
-            after=after,
+            after=response.status if response is not None else type(error).__name__,
             attempt=len(retry.history) + 1,
             wait_seconds=round(retry.planned_wait, 1),
         )
