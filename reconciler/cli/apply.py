@@ -132,7 +132,14 @@ def _run(
         report = _write(result, conn, audit, guard, concurrency=args.concurrency, track=track)
         if report.stopped is None:
             try:
-                verify(report, result, conn, scope=scope, concurrency=args.concurrency)
+                verify(
+                    report,
+                    result,
+                    conn,
+                    scope=scope,
+                    concurrency=args.concurrency,
+                    wait=args.verify_wait,
+                )
             except Interrupted as exc:
                 report.verify_error, report.signum = str(exc), exc.signum
     # From here a signal only changes the exit code: the report must come out whole.

@@ -41,6 +41,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def wait_seconds(text: str) -> float:
+    """An argparse type: seconds from 0 to 60."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 60:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 60 seconds")
+    return value
+
+
 def _common(*, outputs: bool = False, network: bool = True, config: bool = True) -> Parser:
     p = Parser(add_help=False)
     if config:
@@ -184,6 +195,14 @@ def build_parser() -> Parser:
         type=Path,
         metavar="FILE",
         help="append one JSON line per write, synced before the next write (checked first)",
+    )
+    apply.add_argument(
+        "--verify-wait",
+        type=wait_seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long verification keeps re-reading a write GitHub does not show yet "
+        "(its reads can lag its writes), 0 to 60 (default 2)",
     )
 
     export = sub.add_parser(

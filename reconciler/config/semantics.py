@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from reconciler.config import capacity, rules
+from reconciler.config.approvals import approval_problems
 from reconciler.config.errors import ConfigError
 from reconciler.config.model import (
     Config,
@@ -122,8 +123,6 @@ class _Checker:
     def _approvals(self, env: str, layers: list[Path_]) -> None:
         """docs/configuration.md, "Approvals", on the merged environment; later `layers` win."""
         approvals = self._merged(layers, "required_approvals")
-        reviewers = self._merged(layers, "reviewers")
-        self_review = self._merged(layers, "prevent_self_review")
         if approvals is None:
             self.fail_key(
                 layers[-1],
@@ -134,36 +133,15 @@ class _Checker:
         count, count_path = approvals
         if not isinstance(count, int):
             return  # the model has already reported a count that is not a number
-        label = describe(layers[-1])
-        if count == 0 and reviewers is not None and reviewers[0]:
-            # Point at the reviewers when this layer wrote them; else at the 0 that
-            # made inherited reviewers wrong.
-            inherited = reviewers[1][: len(layers[-1])] != layers[-1]
-            self.fail_value(
-                count_path if inherited else reviewers[1],
-                f"{label} has required_approvals 0, which means no review, "
-                "so 'reviewers' must be empty",
-            )
-            return
-        if count > 0 and not (reviewers and reviewers[0]):
-            self.fail_value(
-                count_path,
-                f"{label} has required_approvals {count}, so it needs at least "
-                "one entry in 'reviewers'",
-            )
-        if count == 2 and self_review is not None and self_review[0] is False:
-            self.fail_value(
-                self_review[1],
-                f"{label} has required_approvals 2 (4-eyes), which needs "
-                "prevent_self_review true so that two distinct people are involved",
-            )
-        bypass = self._merged(layers, "admins_bypass")
-        if count == 2 and bypass is not None and bypass[0] is True:
-            self.fail_value(
-                bypass[1],
-                f"{label} has required_approvals 2 (4-eyes), so admins_bypass cannot be true: "
-                "a repository administrator could then deploy with no approval at all",
-            )
+        for path, message in approval_problems(
+            describe(layers[-1]),
+            layers[-1],
+            (count, count_path),
+            reviewers=self._merged(layers, "reviewers"),
+            self_review=self._merged(layers, "prevent_self_review"),
+            bypass=self._merged(layers, "admins_bypass"),
+        ):
+            self.fail_value(path, message)
 
     def _merged(self, layers: list[Path_], field: str) -> tuple[object, Path_] | None:
         found: tuple[object, Path_] | None = None

@@ -22,6 +22,7 @@ from github.Requester import Requester
 from reconciler import __version__
 from reconciler.github.cache import ConditionalCache, app_identity, token_identity
 from reconciler.github.errors import GitHubError, detached, translate
+from reconciler.github.outage import OutageTally
 from reconciler.github.pacer import Pacer
 from reconciler.github.redaction import checked_token, shown_url, split_api_url
 from reconciler.github.settings import RetryPolicy, TransportSettings
@@ -145,6 +146,8 @@ class GitHubConnection:
         self.credentials = credentials
         self.retry_policy = retry or settings.retry
         self.pacer = pacer or Pacer(settings.pacer)
+        # Writes failing in a row, over every client of this connection (github/outage.py).
+        self.outage = OutageTally()
         # What this connection runs with, for connections made on its behalf.
         self.transport = TransportSettings(
             self.pacer.config, self.retry_policy, settings.loopback_only
@@ -234,7 +237,7 @@ class GitHubConnection:
         pool = self.pacer.config.max_concurrent
         cache = self._cache_for(auth) if cached else None
         session, retry = paced_client_session(
-            self.pacer, self.retry_policy, pool_size=pool, cache=cache
+            self.pacer, self.retry_policy, pool_size=pool, cache=cache, outage=self.outage
         )
         # Before the client exists: PyGithub picks its connection class on creation.
         route_pygithub_through_client_sessions()

@@ -25,6 +25,11 @@ class RetryPolicy:
     max_wait: float = 60.0  # no single wait is longer; a longer required wait fails
     # GitHub: with no Retry-After on a secondary limit, wait at least a minute.
     secondary_wait: float = 60.0
+    # A GitHub failing every write: the run gives up after this many write attempts
+    # failed in a row (5xx, no answer), across writes, or before a retry whose wait
+    # would take the waits planned between them past `outage_wait` s (github/outage.py).
+    outage_attempts: int = 10
+    outage_wait: float = 30.0
     # Tests only: sleep at most this long per wait. What GitHub asked for is
     # still judged as above (a wait over `max_wait` still fails the request).
     sleep_cap: float | None = None

@@ -45,6 +45,7 @@ from urllib3.response import BaseHTTPResponse
 from reconciler.github.bounds import read_bounded
 from reconciler.github.cache import RELOAD_HEADER, REVIVED_HEADER, CachedAnswer, ConditionalCache
 from reconciler.github.errors import GitHubError
+from reconciler.github.outage import OutageTally
 from reconciler.github.pacer import Pacer
 from reconciler.github.settings import RetryPolicy
 from reconciler.logs import get_logger
@@ -89,10 +90,13 @@ class ReconcileRetry(GithubRetry):
         policy: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         session: requests.Session | None = None,
+        outage: OutageTally | None = None,
         **kwargs: Any,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.pacer = pacer
+        # The connection's, shared by its clients: failed writes add up across requests.
+        self.outage = outage or OutageTally()
         # The client's session: PyGithub passes this retry object to every
         # connection it makes, which is how those connections find the session.
         self.session = session
@@ -107,7 +111,7 @@ class ReconcileRetry(GithubRetry):
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> ReconcileRetry:
-        kw.update(policy=self.policy, pacer=self.pacer, session=self.session)
+        kw.update(policy=self.policy, pacer=self.pacer, session=self.session, outage=self.outage)
         fresh: ReconcileRetry = super().new(**kw)
         return fresh
 
@@ -127,6 +131,10 @@ class ReconcileRetry(GithubRetry):
     ) -> ReconcileRetry:
         if _unreachable(error):
             raise MaxRetryError(_pool, url or "", error)
+        after = str(response.status) if response is not None else type(error).__name__
+        outage = (response is None or response.status >= 500) and self.outage.failed(
+            method or "GET", url or "", after, self.policy
+        )
         retry = cast(
             ReconcileRetry,
             super().increment(method, url, cast(Any, response), error, _pool, _stacktrace),
@@ -146,6 +154,10 @@ class ReconcileRetry(GithubRetry):
             required *= 1 + random.uniform(0, self.policy.jitter)  # noqa: S311
         retry.planned_wait = min(required, self.policy.max_wait)
         retry.attempt_method = (method or "GET").upper()
+        if outage:
+            self.outage.plan(
+                retry.planned_wait, retry.attempt_method, url or "", after, self.policy
+            )
         _log.info(
             "retrying a GitHub request",
             method=retry.attempt_method,
@@ -202,6 +214,7 @@ class PacedAdapter(HTTPAdapter):
         self.pacer = pacer
         self.pool_maxsize = pool_maxsize
         self.cache = cache
+        self.outage = max_retries.outage
 
     def send(  # noqa: PLR0917 (requests' signature)
         self,
@@ -234,6 +247,8 @@ class PacedAdapter(HTTPAdapter):
         if kept is not None:
             request.headers["If-None-Match"] = kept.etag
         with self.pacer.slot(method) as started:
+            # In the slot: a write queued behind the one that gave up is not sent.
+            self.outage.refuse(method)
             try:
                 response = super().send(
                     request,
@@ -248,6 +263,7 @@ class PacedAdapter(HTTPAdapter):
                 raise
         self.pacer.observe(response.headers)
         self.pacer.counter.record(method, path, response.status_code, at=started)
+        self.outage.answered(method, response.status_code)
         # Before anything decodes it: PyGithub, our calls and the cache alike.
         read_bounded(response, method, path)
         if cache is None:
@@ -265,13 +281,14 @@ def paced_client_session(
     *,
     pool_size: int,
     cache: ConditionalCache | None = None,
+    outage: OutageTally | None = None,
 ) -> tuple[requests.Session, ReconcileRetry]:
     """One PyGithub client's session (paced, counted, retried) and the retry to give
     `Github(retry=...)`, through which PyGithub's connections find that session."""
     session = requests.Session()
     # As PyGithub does: an auth of our own keeps requests from reading ~/.netrc.
     session.auth = Requester.noopAuth
-    retry = ReconcileRetry(policy=policy, pacer=pacer, session=session)
+    retry = ReconcileRetry(policy=policy, pacer=pacer, session=session, outage=outage)
     adapter = PacedAdapter(pacer, max_retries=retry, pool_maxsize=pool_size, cache=cache)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

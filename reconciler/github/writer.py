@@ -5,7 +5,8 @@ first answer was lost meets 409 (variable) or 303 (branch policy), which means
 the item exists. A 409 is not taken on trust: the variable is read back and
 compared, and only a different value is patched, so a second apply running
 at the same time (or our own lost answer) costs one read instead of an
-overwrite; `WriteResult.note` tells the audit log which it was.
+overwrite; `WriteResult.note` tells the audit log which it was. A 303 names an
+existing policy of the same name and type, and is noted the same way.
 
 Secret plaintexts are sealed and dropped at once; they never enter a log
 line, an exception or any stored attribute.
@@ -340,10 +341,15 @@ class GitHubWriter:
             f"creating deployment {pattern.type} policy {pattern.pattern} in {_where(repo, env)}"
         )
         body = {"name": pattern.pattern, "type": pattern.type}
-        # 303: a policy with this name and type already exists.
-        return _result(
-            self._send("POST", path, body, 200, 201, 303, action=action, permission=_ENV_PERMISSION)
+        answer = self._send(
+            "POST", path, body, 200, 201, 303, action=action, permission=_ENV_PERMISSION
         )
+        if answer.status == 303:
+            # A policy is only its name and type, both matched: nothing to compare or patch.
+            return _result(
+                answer, "already existed with this name and type (303 on create); not written again"
+            )
+        return _result(answer)
 
     def delete_branch_policy(self, repo: str, env: str, policy_id: int) -> WriteResult:
         path = (

@@ -253,6 +253,10 @@ class Applier:
             _log.error("audit_failed", error=str(exc))
 
     def _count_failure(self, exc: ReconcileError) -> None:
+        if getattr(exc, "outage", False):
+            # The transport gave up on GitHub (github/outage.py): its retries counted.
+            self._stop.set(str(exc))
+            return
         if getattr(exc, "kind", None) not in _OUTAGE_KINDS:
             return
         with self._failures_lock:

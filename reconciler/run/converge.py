@@ -11,10 +11,17 @@ repository its environment list when an environment was written, and the
 variable, secret and branch-policy lists it wrote to. Everything else, and
 the reviewers, their access, the plan tier, AWS and the subject templates,
 is what the plan read a moment before: apply changed none of it.
+
+GitHub's reads can lag its writes (a variable just created may answer 404 for
+a moment; docs/emulator-fidelity.md). So a change apply made that the
+verification still shows is read again a few times, after pauses that double
+and add up to `wait` seconds (`reconcile apply --verify-wait`, default 2),
+before it is reported as left.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +37,8 @@ from reconciler.github import (
     authenticated_actor,
     reread_repository,
 )
+from reconciler.logs import get_logger
+from reconciler.model.observed import ObservedRepository
 from reconciler.model.plan import Change, Plan, Resource
 from reconciler.model.progress import Tracker, quiet
 from reconciler.run.applier import Applier, ApplyReport
@@ -37,6 +46,17 @@ from reconciler.run.audit import AuditLog
 from reconciler.run.interrupts import StopSwitch
 from reconciler.run.planning import PlanResult
 from reconciler.run.scope import EVERYTHING, Scope
+
+_log = get_logger("reconcile.apply")
+
+VERIFY_WAIT = 2.0  # seconds, the default of `reconcile apply --verify-wait`
+_REREADS = 3
+
+
+def reread_pauses(wait: float) -> list[float]:
+    """The pause before each re-read of what GitHub does not show yet: doubling, `wait` in all."""
+    parts = 2**_REREADS - 1
+    return [wait * 2**i / parts for i in range(_REREADS)]
 
 
 def apply_plan(
@@ -69,12 +89,21 @@ def verify(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
+    wait: float = VERIFY_WAIT,
 ) -> ApplyReport:
     """Read again what apply wrote and re-plan (`replan`); a failed read is kept in
     the report, not raised."""
     written = [*report.applied, *(change for change, _ in report.failed)]
     try:
-        report.remaining = replan(result, written, conn, scope=scope, concurrency=concurrency)
+        report.remaining = replan(
+            result,
+            written,
+            conn,
+            scope=scope,
+            concurrency=concurrency,
+            applied=report.applied,
+            wait=wait,
+        )
     except ReconcileError as exc:
         report.verify_error = str(exc)
     return report
@@ -126,24 +155,56 @@ def replan(
     *,
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
+    applied: Iterable[Change] = (),
+    wait: float = VERIFY_WAIT,
 ) -> Plan:
     """The plan after apply: the diff of the plan's observation with what apply wrote read again.
 
-    The findings the plan added after its diff (plan tier, reviewer access, the
-    dispatch check) are about things apply does not change; they are kept.
+    A change in `applied` that the diff still shows is read again (see the module's
+    docstring). The findings the plan added after its diff (plan tier, reviewer
+    access, the dispatch check) are about things apply does not change; they are kept.
     """
     before = result.observed
-    parts = {repo: p for repo, p in rereads(written).items() if before.repository(repo)}
-    repositories = dict(before.repositories)
-    if parts:
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(parts)))) as pool:
-            fresh = pool.map(
-                lambda item: reread_repository(conn, repositories[item[0]], item[1]),
-                parts.items(),
-            )
-            for repo in fresh:
-                repositories[repo.full_name.lower()] = repo
-    after = replace(before, repositories=repositories)
     diffed = diff(result.desired, before).findings
     added = [f for f in result.plan.findings if f not in diffed]
-    return scope.restrict(diff(result.desired, after).with_findings(added))
+    repositories = dict(before.repositories)
+
+    def after() -> Plan:
+        observed = replace(before, repositories=repositories)
+        return scope.restrict(diff(result.desired, observed).with_findings(added))
+
+    _reread(conn, repositories, written, concurrency)
+    plan = after()
+    done = {change.id for change in applied}
+    for pause in reread_pauses(wait):
+        lagging = [change for change in plan.changes if change.id in done]
+        if not lagging:
+            break
+        _log.info(
+            "GitHub does not show yet what apply wrote; reading it again",
+            changes=len(lagging),
+            after_seconds=round(pause, 2),
+        )
+        time.sleep(conn.retry_policy.sleep_for(pause))
+        _reread(conn, repositories, lagging, concurrency)
+        plan = after()
+    return plan
+
+
+def _reread(
+    conn: GitHubConnection,
+    repositories: dict[str, ObservedRepository],
+    changes: Iterable[Change],
+    concurrency: int,
+) -> None:
+    """Read again, into `repositories`, the parts of them `changes` wrote."""
+    parts = {repo: p for repo, p in rereads(changes).items() if repo in repositories}
+    if not parts:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(parts)))) as pool:
+        fresh = pool.map(
+            lambda item: reread_repository(conn, repositories[item[0]], item[1]),
+            parts.items(),
+        )
+        for repo in fresh:
+            repositories[repo.full_name.lower()] = repo

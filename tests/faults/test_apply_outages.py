@@ -2,9 +2,10 @@
 
 - The verification read after the writes fails: the report still comes out,
   exit 1, with both facts.
-- GitHub fails every write: after a few in a row the run stops starting
-  writes and reports what was not attempted, instead of spending every
-  write's retries one after another.
+- GitHub fails every write: the retries of all writes count toward one
+  limit (issue 17, item 6), so the run gives up after 10 attempts and 30 s
+  of planned waits and reports what was not attempted, instead of spending
+  every write's retries one after another.
 - Another apply creates the same items meanwhile: a 409 is read back and
   compared, nothing is patched over an equal value, and the audit says so.
 
@@ -14,16 +15,19 @@ Faults answer `Retry-After: 0`, so retries cost no waiting.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner
 
-from reconciler.github.settings import RetryPolicy
+from reconciler.cli import main
+from reconciler.github import PacerConfig, RetryPolicy, TransportSettings
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
 from .support import (
+    PROD_POLICIES,
     Write,
     WriteRecorder,
     assert_fixture_config_state,
@@ -89,31 +93,43 @@ def test_a_failed_verification_read_keeps_the_report(
     final_plan(cli)
 
 
-def test_a_dead_github_ends_the_run_after_a_few_failed_writes(
-    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+def test_a_dead_github_ends_the_run_within_30_s_of_retry_waits(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every write answers 503 (no Retry-After: production's backoff decides the waits).
+    With the default concurrency, the writes of both repositories count toward one
+    limit: 10 attempts and 1+2+4+8 s twice of planned waits, then no write is sent."""
     planned = fresh_planned_keys(cli)
     for method in WRITE_METHODS:
-        sandbox.github.add_fault(FaultRule(method, r".", times=10_000, status=503, retry_after=0))
+        sandbox.github.add_fault(FaultRule(method, r".", times=10_000, status=503))
     recorder = WriteRecorder(sandbox.github)
     audit = tmp_path / "audit.jsonl"
-
-    result = cli("apply", "--yes", "--concurrency", "1", "--audit-log", audit)
-
-    assert result.code == 1, result.out + result.err
-    assert "Traceback" not in result.err
-    # Three writes were tried (each with its retries), then none was started.
-    tried = {w.resource for w in recorder.writes}
-    assert len(tried) == 3, tried
-    assert recorder.count() <= 3 * RetryPolicy().tries
-    assert f"Apply: 0 applied, 3 failed, 0 skipped, {FRESH_APPLY_WRITES - 3} not started." in (
-        result.out
+    exact = TransportSettings(
+        PacerConfig.unpaced(), RetryPolicy(jitter=0.0, sleep_cap=0.001), loopback_only=True
     )
-    assert "Stopped: GitHub failed 3 writes in a row" in result.out
-    assert result.out.count("not started: ") == FRESH_APPLY_WRITES - 3
-    assert "error: GitHub failed 3 writes in a row" in result.err
+
+    capsys.readouterr()
+    code = main(["apply", "--yes", "--audit-log", str(audit)], transport=exact)
+    out, err = capsys.readouterr()
+
+    assert code == 1, out + err
+    assert "Traceback" not in err
+    assert recorder.count() == 10
+    given_up = (
+        "GitHub failed 10 write attempts in a row (5xx or no answer) with 30.0 s of retry "
+        "waits between them; gave up on GitHub for this run"
+    )
+    assert f"Stopped: {given_up}" in out
+    assert f"error: {given_up}" in err
+    summary = re.search(r"Apply: 0 applied, (\d+) failed, 0 skipped, (\d+) not started\.", out)
+    assert summary is not None, out
+    failed, not_started = int(summary[1]), int(summary[2])
+    assert failed + not_started == FRESH_APPLY_WRITES
     records = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [r["status"] for r in records] == ["failed"] * 3
+    assert [r["status"] for r in records] == ["failed"] * failed
+    # At most one write queued behind the one that gave up, and it was not sent.
+    assert failed <= 3
+    assert all(r["error"].startswith("not sent: ") for r in records[2:])
 
     sandbox.github.clear_faults()
     rerun = cli("apply", "--yes")
@@ -162,6 +178,43 @@ def test_a_409_from_another_run_is_compared_not_overwritten(
     assert all(r["status"] == "ok" and r["http_status"] == 409 for r in noted)
     assert all(r["note"].startswith("already existed with this value") for r in noted)
     assert result.out.count("note:    ") == 12
+    final_plan(cli)
+    assert_recovered(recorder, planned)
+    assert_fixture_config_state(sandbox)
+
+
+def test_a_303_from_another_run_is_noted_like_a_409(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Another apply (another machine: the lock is per machine) creates the branch
+    policies once our environment write made prod custom: each of our POSTs meets 303,
+    which the audit log and the report note as "already existed", not as a plain ok."""
+    planned = fresh_planned_keys(cli)
+    recorder = WriteRecorder(sandbox.github)
+
+    def other_run_adds_policies(write: Write) -> None:
+        repo, env, kind, _ = write.resource
+        if (write.method, env, kind) == ("PUT", "prod", "environment"):
+            for policy_type, pattern in PROD_POLICIES:
+                sandbox.github.add_branch_policy(OWNER, repo, "prod", pattern, policy_type)
+
+    recorder.after_write = other_run_adds_policies
+    audit = tmp_path / "audit.jsonl"
+
+    result = cli("apply", "--yes", "--audit-log", audit)
+
+    assert result.code == 0, result.out + result.err
+    see_other = [w for w in recorder.writes if w.status == 303]
+    assert len(see_other) == 4
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    policies = [r for r in records if r["resource"] == "branch_policy"]
+    assert len(policies) == 4
+    assert all(r["status"] == "ok" and r["http_status"] == 303 for r in policies)
+    assert all(
+        r["note"] == "already existed with this name and type (303 on create); not written again"
+        for r in policies
+    )
+    assert result.out.count("note:    ") == 4
     final_plan(cli)
     assert_recovered(recorder, planned)
     assert_fixture_config_state(sandbox)

@@ -151,6 +151,7 @@ def test_a_lost_response_to_a_branch_policy_post_is_met_by_303(
     result = GitHubWriter(conn).create_branch_policy(FULL, "prod", BranchPattern("branch", "main"))
 
     assert result.status == 303
+    assert result.note is not None and result.note.startswith("already existed")
     assert emu.branch_policies(OWNER, REPO, "prod") == [("branch", "main")]
 
 

@@ -261,6 +261,9 @@ def test_branch_policies_create_duplicate_and_delete(
     assert writer.create_branch_policy(FULL, "prod", BranchPattern("tag", "v*")).status == 200
     duplicate = writer.create_branch_policy(FULL, "prod", BranchPattern("branch", "main"))
     assert duplicate.status == 303
+    assert duplicate.note == (
+        "already existed with this name and type (303 on create); not written again"
+    )
     assert emu.branch_policies(OWNER, REPO, "prod") == [("branch", "main"), ("tag", "v*")]
 
     observed = observe_repository(conn, OWNER, REPO).environment("prod")

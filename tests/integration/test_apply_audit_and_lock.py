@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.run.lock import apply_lock
+from reconciler.run.lock import apply_lock, canonical_api_url, lock_path
 from reconciler.sandbox.runner import Sandbox
 
 from .helpers import FIXTURE_CONFIG, CliResult, CliRunner, writes
@@ -187,6 +187,95 @@ def test_the_lock_is_per_owner_and_released_on_exit(
             pass
     assert writes(sandbox) == []
     assert cli("apply", "--yes").code == 0
+
+
+def _sandbox_url() -> str:
+    return os.environ["GITHUB_API_URL"].rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "{scheme}://{host}:{port}/",
+        "{SCHEME}://{host}:{port}",
+        "{scheme}://{host}.:{port}//",
+    ],
+    ids=["trailing slash", "upper-case scheme", "host's trailing dot, doubled slash"],
+)
+def test_spellings_of_one_api_take_one_lock(
+    spelling: str, cli: CliRunner, sandbox: Sandbox
+) -> None:
+    scheme, _, rest = _sandbox_url().partition("://")
+    host, _, port = rest.partition(":")
+    other = spelling.format(scheme=scheme, SCHEME=scheme.upper(), host=host, port=port)
+    held = {**os.environ, "GITHUB_API_URL": other}
+    with apply_lock("ALPHA-SWARM-AI", config=FIXTURE_CONFIG, environ=held):
+        line = _one_error(cli("apply", "--yes"))
+    assert line.startswith(
+        f"error: another reconcile apply for Alpha-Swarm-ai on {_sandbox_url()} "
+    )
+    assert writes(sandbox) == []
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://api.github.com", "HTTPS://API.GitHub.com:443/"),
+        ("http://127.0.0.1:80/api/v3", "http://127.0.0.1/api/v3/"),
+        ("https://[::1]:8443", "https://[0:0:0:0:0:0:0:1]:8443/"),
+        ("https://ghe.example.com/api/v3", "https://GHE.example.com.//api//v3//"),
+    ],
+)
+def test_what_needs_no_dns_is_folded_into_one_lock_key(one: str, other: str) -> None:
+    assert canonical_api_url(one) == canonical_api_url(other)
+    assert lock_path(one, "acme") == lock_path(other, "acme")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("http://localhost:8080", "http://127.0.0.1:8080"),  # needs DNS: two locks
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com:8443/api/v3"),
+        ("http://ghe.example.com", "https://ghe.example.com"),
+    ],
+)
+def test_what_needs_dns_or_differs_stays_two_lock_keys(one: str, other: str) -> None:
+    assert lock_path(one, "acme") != lock_path(other, "acme")
+
+
+def test_canonical_url_never_keeps_a_password() -> None:
+    assert canonical_api_url("https://user:hunter2@ghe.example.com/api/v3") == (
+        "https://ghe.example.com/api/v3"
+    )
+
+
+def _sandbox_lock() -> Path:
+    path = lock_path(_sandbox_url(), "Alpha-Swarm-ai")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+PLANTED = {
+    "a symbolic link": (Path.symlink_to, "is a symbolic link;"),
+    "a hard link": (lambda path, victim: os.link(victim, path), "has other hard links;"),
+}
+
+
+@pytest.mark.parametrize(("plant", "said"), list(PLANTED.values()), ids=list(PLANTED))
+def test_a_link_planted_at_the_lock_path_is_refused_and_its_target_kept(
+    plant: Any, said: str, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    victim = tmp_path / "precious.txt"
+    victim.write_text("do not truncate me\n")
+    path = _sandbox_lock()
+    plant(path, victim)
+
+    line = _one_error(cli("apply", "--yes"))
+
+    assert line.startswith(f"error: the apply lock {path} {said}")
+    assert line.endswith("run apply again. Nothing was read or written")
+    assert victim.read_text() == "do not truncate me\n"
+    assert sandbox.github.requests == []
 
 
 DEEP = "[" * 100_000 + "]" * 100_000

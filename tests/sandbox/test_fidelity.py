@@ -118,3 +118,43 @@ def test_the_contract_validator_lets_only_a_boolean_can_admins_bypass_through() 
     assert validator.request_errors("PUT", url, headers, b'{"can_admins_bypass": "no"}')
     both = b'{"can_admins_bypass": true, "admins": 1}'
     assert validator.request_errors("PUT", url, headers, both)
+
+
+@pytest.mark.parametrize("reviewers", [None, []])
+def test_prevent_self_review_without_reviewers_is_refused_in_githubs_words(
+    emu: GitHubEmulator, api: Api, reviewers: list[object] | None
+) -> None:
+    body: dict[str, object] = {"prevent_self_review": True}
+    if reviewers is not None:
+        body["reviewers"] = reviewers
+    refused = api("PUT", f"{R}/environments/prod", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == (
+        "Failed to create or update the environment protection rule. Required reviewers "
+        "must have at least one reviewer to set prevent_self_review."
+    )
+    assert emu.environment_names(OWNER, REPO) == []
+    # With a reviewer it is accepted, and false without one is fine.
+    assert api("PUT", f"{R}/environments/prod", json=_protected(emu)).status_code == 200
+    off = {"prevent_self_review": False, "reviewers": []}
+    assert api("PUT", f"{R}/environments/dev", json=off).status_code == 200
+
+
+def test_a_variable_just_created_is_missing_from_the_next_reads_when_reads_lag(
+    emu: GitHubEmulator, api: Api
+) -> None:
+    emu.set_variable_read_lag(2)
+    variables = f"{R}/actions/variables"
+    assert api("POST", variables, json={"name": "A", "value": "1"}).status_code == 201
+
+    # Two reads miss it (a GET answers 404, as github.com does), the third sees it.
+    assert api("GET", variables).json() == {"total_count": 0, "variables": []}
+    assert api("GET", f"{variables}/A").status_code == 404
+    assert api("GET", f"{variables}/A").json()["value"] == "1"
+    assert [v["name"] for v in api("GET", variables).json()["variables"]] == ["A"]
+    # The write side knows it all along: creating it again is a conflict.
+    assert api("POST", variables, json={"name": "A", "value": "2"}).status_code == 409
+    # Off again: a new variable shows at once; the seeded ones never lag.
+    emu.set_variable_read_lag(0)
+    assert api("POST", variables, json={"name": "B", "value": "1"}).status_code == 201
+    assert api("GET", variables).json()["total_count"] == 2

@@ -41,6 +41,13 @@ class EmulatorControls:
     def set_latency(self, seconds: float) -> None:
         self._app.latency = seconds
 
+    def set_variable_read_lag(self, reads: int) -> None:
+        """Reads lag writes, as on github.com (docs/emulator-fidelity.md): each variable
+        created through the API from now on is missing from the next `reads` reads
+        of its scope (a list, or a GET of it: 404), then shows. 0 turns it off."""
+        with self._app.world.lock:
+            self._app.world.variable_read_lag = reads
+
     def set_primary_limit(
         self, limit: int, remaining: int | None = None, reset_in: int = 3600
     ) -> None:

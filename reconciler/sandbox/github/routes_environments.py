@@ -31,6 +31,10 @@ BILLING_MESSAGE = (
     "Failed to create the environment protection rule. Please ensure the billing plan "
     "supports the required reviewers protection rule."
 )
+SELF_REVIEW_MESSAGE = (
+    "Failed to create or update the environment protection rule. Required reviewers must "
+    "have at least one reviewer to set prevent_self_review."
+)
 MAX_WAIT_TIMER = 43200
 MAX_REVIEWERS = 6
 
@@ -134,9 +138,8 @@ def apply_settings(
     if not isinstance(prevent, bool):
         raise unprocessable("Invalid request.\n\nprevent_self_review must be a boolean.")
     if prevent and not reviewers:
-        raise unprocessable(
-            "Invalid request.\n\nprevent_self_review can only be set with required reviewers."
-        )
+        # GitHub's own words (safe-settings #628; docs/emulator-fidelity.md).
+        raise unprocessable(SELF_REVIEW_MESSAGE)
     if "prevent_self_review" not in body and existing is not None and reviewers:
         prevent = existing.prevent_self_review
     bypass = body.get("can_admins_bypass", True)

@@ -28,8 +28,17 @@ def _json(var: Variable) -> dict[str, Any]:
     }
 
 
+def _seen(var: Variable) -> bool:
+    """Whether this read shows the variable; a read that misses it counts down its lag."""
+    if var.unseen_reads > 0:
+        var.unseen_reads -= 1
+        return False
+    return True
+
+
 def list_variables(ctx: Ctx) -> Reply:
-    variables = sorted(_scope(ctx, "pull").values(), key=lambda v: v.name)
+    listed = sorted(_scope(ctx, "pull").values(), key=lambda v: v.name)
+    variables = [v for v in listed if _seen(v)]
     page, link = paginate(ctx, variables, 10, 30)
     body = {"total_count": len(variables), "variables": [_json(v) for v in page]}
     return Reply(200, body, {"link": link} if link else {})
@@ -45,7 +54,13 @@ def create_variable(ctx: Ctx) -> Reply:
     if name in scope:
         raise ApiError(409, "Already exists - Variable already exists")
     now = ctx.world.now()
-    scope[name] = Variable(name=name, value=value, created_at=now, updated_at=now)
+    scope[name] = Variable(
+        name=name,
+        value=value,
+        created_at=now,
+        updated_at=now,
+        unseen_reads=ctx.world.variable_read_lag,
+    )
     return Reply(201, {})
 
 
@@ -57,7 +72,10 @@ def _find(ctx: Ctx, scope: dict[str, Variable]) -> Variable:
 
 
 def get_variable(ctx: Ctx) -> Reply:
-    return Reply(200, _json(_find(ctx, _scope(ctx, "pull"))))
+    var = _find(ctx, _scope(ctx, "pull"))
+    if not _seen(var):
+        raise not_found()
+    return Reply(200, _json(var))
 
 
 def update_variable(ctx: Ctx) -> Reply:

@@ -69,6 +69,8 @@ class Variable:
     value: str
     created_at: datetime
     updated_at: datetime
+    # Reads of its scope that still miss it after its creation (World.variable_read_lag).
+    unseen_reads: int = 0
 
 
 @dataclass
@@ -179,6 +181,9 @@ class World:
     # Environment keys this server predates, as an older GitHub Enterprise Server:
     # a PUT naming one is refused, and answers leave can_admins_bypass out.
     legacy_environment_keys: set[str] = field(default_factory=set)
+    # GitHub's reads can lag its writes: a variable created through the API is
+    # missing from this many reads of its scope (list or get) that follow.
+    variable_read_lag: int = 0
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
