@@ -111,9 +111,13 @@ def _open_lock(path: Path) -> int:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
-        what = "is not a regular file" if not stat.S_ISREG(info.st_mode) else "has other hard links"
+        what = (
+            f"the apply lock {path} is not a regular file"
+            if not stat.S_ISREG(info.st_mode)
+            else f"the apply lock {path} has other hard links"
+        )
         raise ReconcileError(
-            f"the apply lock {path} {what}; reconcile writes only a file of its own there; "
+            f"{what}; reconcile writes only a file of its own there; "
             "remove it and run apply again. Nothing was read or written"
         )
     return fd
