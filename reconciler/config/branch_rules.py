@@ -1,5 +1,5 @@
 """Whole-file rule of `deployment_branches: protected`, checked by `semantics` on the
-merged environment (docs/configuration.md, "Deployment branches and tags").
+merged environment (docs/configuration.md, "Protected branches only").
 
 GitHub's "protected branches only" policy admits branches, never tags, and a
 custom tag policy cannot sit beside it (`protected_branches` and

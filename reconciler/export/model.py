@@ -122,15 +122,15 @@ def four_eyes_gaps(env: ObservedEnvironment, identities: Identities) -> tuple[st
     return tuple(gaps)
 
 
-def infer_approvals(env: ObservedEnvironment, identities: Identities) -> int:
+def infer_approvals(env: ObservedEnvironment, gaps: tuple[str, ...]) -> int:
     """GitHub has no approval count: docs/configuration.md, "Approvals", read backwards.
 
-    2 only where live is 4-eyes; anything short of it is described as it is (1 with
-    prevent_self_review), never raised to what the file would then enforce.
+    2 only where live is 4-eyes (no `gaps`); anything short of it is described as it
+    is (1 with prevent_self_review), never raised to what the file would then enforce.
     """
     if not env.reviewers:
         return 0
-    return 2 if env.prevent_self_review and not four_eyes_gaps(env, identities) else 1
+    return 2 if env.prevent_self_review and not gaps else 1
 
 
 BYPASS_UNKNOWN_NOTE = (
@@ -185,7 +185,8 @@ def export_environment(
         tags = tuple(tag_patterns) or None
         # Custom with no pattern at all still differs from "any branch": keep `[]`.
         branches = tuple(branch_patterns) if branch_patterns or tags is None else None
-    approvals = infer_approvals(env, identities)
+    gaps = four_eyes_gaps(env, identities)
+    approvals = infer_approvals(env, gaps)
     bypass, note = _admins_bypass(env, approvals)
     return ExportedEnvironment(
         name=env.name,
@@ -200,7 +201,7 @@ def export_environment(
         admins_bypass=bypass,
         admins_bypass_note=note,
         prevent_self_review=approvals == 1 and env.prevent_self_review,
-        four_eyes_gaps=four_eyes_gaps(env, identities),
+        four_eyes_gaps=gaps,
     )
 
 
