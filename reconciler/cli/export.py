@@ -15,7 +15,8 @@ from reconciler.cli.session import transport_settings
 from reconciler.config import rules
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
-from reconciler.model.observed import ObservedRepository
+from reconciler.model.desired import Reviewer
+from reconciler.model.observed import Identities, ObservedRepository
 
 if TYPE_CHECKING:
     from reconciler.github import TransportSettings
@@ -79,25 +80,41 @@ def only_environments(repo: ObservedRepository, envs: Sequence[str]) -> Observed
     return replace(repo, environments=kept, variables={}, secrets={})
 
 
+def to_count(repositories: Sequence[ObservedRepository]) -> set[Reviewer]:
+    """The reviewers of environments that prevent self-review: whether those are
+    4-eyes depends on how many people they are (team members counted)."""
+    return {
+        Reviewer(r.kind, r.name)
+        for repo in repositories
+        for env in repo.environments.values()
+        if env.prevent_self_review
+        for r in env.reviewers
+    }
+
+
 def read_repositories(
     target: ExportTarget,
     environ: Mapping[str, str],
     concurrency: int,
     *,
     transport: TransportSettings | None = None,
-) -> list[ObservedRepository]:
-    from reconciler.github import connection_from_env, observe_repository
+    envs: Sequence[str] = (),
+) -> tuple[list[ObservedRepository], Identities]:
+    """The repositories (only `envs` of them, when given) and the reviewers to count."""
+    from reconciler.github import connection_from_env, observe_repository, resolve_identities
 
     first = target.repositories[0] if target.repositories else None
     with connection_from_env(environ, target.owner, first, transport=transport) as conn:
         workers = max(1, min(concurrency, len(target.repositories)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export-read") as pool:
-            return list(
+            live = list(
                 pool.map(
                     lambda name: observe_repository(conn, target.owner, name),
                     target.repositories,
                 )
             )
+        live = [only_environments(r, envs) for r in live]
+        return live, resolve_identities(conn, target.owner, to_count(live))
 
 
 def _warn_lossy(repositories: Sequence[ObservedRepository]) -> None:
@@ -106,13 +123,6 @@ def _warn_lossy(repositories: Sequence[ObservedRepository]) -> None:
             if not rules.ENVIRONMENT_NAME.match(env.name):
                 _log.warning(
                     "environment not exported: its name is not allowed in version 1",
-                    repository=repo.full_name,
-                    environment=env.name,
-                )
-            elif env.branch_policy == "protected":
-                _log.warning(
-                    "protected-branches policy exported as no branch policy (not expressible "
-                    "in version 1)",
                     repository=repo.full_name,
                     environment=env.name,
                 )
@@ -140,16 +150,17 @@ def run_export(
     target = resolve_target(args)
     if not target.repositories:
         raise ReconcileError("nothing to export: give --repo NAME or a config with repositories")
-    live = read_repositories(
+    live, identities = read_repositories(
         target,
         os.environ if environ is None else environ,
         getattr(args, "concurrency", 8),
         transport=transport,
+        envs=getattr(args, "env", None) or [],
     )
-    envs: Sequence[str] = getattr(args, "env", None) or []
-    live = [only_environments(r, envs) for r in live]
     _warn_lossy(live)
-    text = export_config(target.owner, live, aws_accounts=target.aws_accounts)
+    text = export_config(
+        target.owner, live, aws_accounts=target.aws_accounts, identities=identities
+    )
     output: Path | None = getattr(args, "output", None)
     if output is not None:
         _write(output, text)

@@ -112,8 +112,10 @@ def _environment(  # noqa: PLR0917 - the environment's full context
         bypass = False
     branches = _last(layers, lambda layer: layer.deployment_branches)
     tags = _last(layers, lambda layer: layer.deployment_tags)
+    # Validation let `protected` through with no tag pattern beside it.
+    protected = branches == rules.PROTECTED_BRANCHES
     patterns: tuple[BranchPattern, ...] | None = None
-    if branches is not None or tags is not None:
+    if not protected and (branches is not None or tags is not None):
         patterns = tuple(BranchPattern("branch", p) for p in branches or ()) + tuple(
             BranchPattern("tag", p) for p in tags or ()
         )
@@ -141,6 +143,7 @@ def _environment(  # noqa: PLR0917 - the environment's full context
         secrets=secrets,
         account_id=account,
         admins_bypass=bypass,
+        protected_branches=protected,
     )
 
 

@@ -14,7 +14,10 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -209,6 +212,40 @@ def _check_pattern(pattern: str) -> str:
 Pattern = Annotated[str, AfterValidator(_check_pattern)]
 
 
+def _check_protected(word: str) -> str:
+    if word != rules.PROTECTED_BRANCHES:
+        raise PydanticCustomError(
+            "branches_word",
+            "is '{word}', but the one word it takes is 'protected' (GitHub's protected "
+            "branches only); write branch patterns as a list, such as [{word}]",
+            {"word": word},
+        )
+    return word
+
+
+def _branches_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "<word>"
+    return "<patterns>" if isinstance(value, list) else None
+
+
+# A list of patterns, or the word `protected` where the list would go.
+DeploymentBranches = Annotated[
+    Annotated[list[Pattern], Tag("<patterns>")]
+    | Annotated[
+        str,
+        AfterValidator(_check_protected),
+        WithJsonSchema({"type": "string", "const": rules.PROTECTED_BRANCHES}),
+        Tag("<word>"),
+    ],
+    Discriminator(
+        _branches_kind,
+        custom_error_type="deployment_branches",
+        custom_error_message="must be a list of branch patterns, or the word 'protected'",
+    ),
+]
+
+
 class _EnvironmentFields(_Model):
     reviewers: list[Annotated[str, AfterValidator(_check_reviewer)]] | None = Field(
         default=None,
@@ -228,8 +265,12 @@ class _EnvironmentFields(_Model):
             "default false with reviewers, left as it is without."
         ),
     )
-    deployment_branches: list[Pattern] | None = Field(
-        default=None, description="Branch name patterns allowed to deploy (fnmatch style)."
+    deployment_branches: DeploymentBranches | None = Field(
+        default=None,
+        description=(
+            "Branch name patterns allowed to deploy (fnmatch style), or 'protected': "
+            "only branches with protection rules may deploy (then no deployment_tags)."
+        ),
     )
     deployment_tags: list[Pattern] | None = Field(
         default=None, description="Tag name patterns allowed to deploy (fnmatch style)."
@@ -272,8 +313,8 @@ class _EnvironmentFields(_Model):
 
     @field_validator("deployment_branches", "deployment_tags")
     @classmethod
-    def _patterns(cls, value: list[str] | None) -> list[str] | None:
-        return _check_patterns(value)
+    def _patterns(cls, value: list[str] | str | None) -> list[str] | str | None:
+        return value if isinstance(value, str) else _check_patterns(value)
 
 
 def _check_approvals(value: int | None) -> int | None:

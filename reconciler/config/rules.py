@@ -27,6 +27,9 @@ TRUSTED_CONTEXT = re.compile(
     r"^(?:pull_request|ref:refs/(?:heads|tags)/[^\s*?:]+|environment:[A-Za-z0-9_.-]{1,255})$"
 )
 
+# `deployment_branches: protected`: GitHub's "protected branches only" policy.
+PROTECTED_BRANCHES = "protected"
+
 MAX_REVIEWERS = 6
 MAX_APPROVALS = 2
 MAX_WAIT_TIMER = 43_200  # minutes: GitHub's limit of 30 days

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from reconciler.config import capacity, rules
+from reconciler.config import branch_rules, capacity, rules
 from reconciler.config.approvals import approval_problems
 from reconciler.config.errors import ConfigError
 from reconciler.config.model import (
@@ -214,6 +214,8 @@ class _Checker:
 
     def _environment(self, repo: str, env: str, layers: list[Path_]) -> None:
         self._approvals(env, layers)
+        declared = [(p, self._env_at(p)) for p in layers]
+        self._report(branch_rules.protected_beside_tags(declared), at_value=True)
         account = self.accounts.get(env.lower())
         top: list[tuple[Path_, Mapping[str, object]]] = [(("variables",), self.config.variables)]
         variables = top + [((*p, "variables"), self._env_at(p).variables) for p in layers]

@@ -17,8 +17,8 @@ def branch_policies(
     observed: ObservedEnvironment | None,
 ) -> None:
     if desired.branch_patterns is None:
-        # Live custom policies vanish with the switch to "all" in the
-        # environment update; listing them again would double-count.
+        # Live custom policies vanish with the switch to "all" or "protected"
+        # in the environment update; listing them again would double-count.
         return
     # Patterns match git refs, which are case-sensitive: compare exactly.
     live = (

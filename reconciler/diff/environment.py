@@ -7,6 +7,8 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from reconciler.diff.collector import Collector
+from reconciler.diff.patterns import Admitted, wider
+from reconciler.diff.weakenings import admitted
 from reconciler.model.desired import DesiredEnvironment
 from reconciler.model.findings import Code
 from reconciler.model.observed import BranchPolicyType, ObservedEnvironment
@@ -26,9 +28,8 @@ _BYPASS = "admins_bypass"
 
 def desired_fields(env: DesiredEnvironment) -> dict[str, Any]:
     """Without `admins_bypass` where the config leaves GitHub's value alone."""
-    policy: BranchPolicyType = "all" if env.branch_patterns is None else "custom"
     fields = _fields(
-        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, policy
+        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, env.branch_policy
     )
     if env.admins_bypass is not None:
         fields[_BYPASS] = env.admins_bypass
@@ -129,7 +130,7 @@ def environment_settings(
             reason="; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
         )
     )
-    weakenings = _weakenings(before_all, after)
+    weakenings = _weakenings(before_all, after) + _protected_switch(desired, observed)
     if weakenings:
         out.finding(
             Severity.WARNING,
@@ -167,6 +168,21 @@ def _weakenings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     if had_reviewers and was != "all" and after["deployment_branch_policy"] == "all":
         found.append(f"lets any branch deploy (was {was} branches only)")
     return found
+
+
+def _protected_switch(desired: DesiredEnvironment, observed: ObservedEnvironment) -> list[str]:
+    """A switch to or from protected branches only that lets more refs deploy (judged as
+    `reconcile diff` judges it, diff/patterns.py); to "all" is judged above."""
+    was, now = observed.branch_policy, desired.branch_policy
+    if not observed.reviewers or was == now or "protected" not in (was, now) or now == "all":
+        return []
+    live = Admitted(
+        was,
+        tuple(p.pattern for p in observed.branch_policies if p.type == "branch"),
+        tuple(p.pattern for p in observed.branch_policies if p.type == "tag"),
+    )
+    phrase = wider(live, admitted(desired))
+    return [] if phrase is None else [f"{phrase} (was {live.shown()})"]
 
 
 def environment_deleted_warning(

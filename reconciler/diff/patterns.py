@@ -10,6 +10,20 @@ does?" exactly: each pattern becomes a small automaton and the
 question is language inclusion, decided over one representative character per
 class of characters that every pattern treats alike. A review diff must not
 cry wolf at `v*` → `v[0-9]*` nor miss `release/*` → `release/**/*`.
+
+`wider(old, new)` judges whole policies, GitHub's "protected branches only"
+(`deployment_branches: protected`) among them. Which branches are protected
+is the repository's branch protection, which the file does not hold and an
+administrator may change at any time (and with no protection rule at all,
+GitHub lets every branch deploy). So, judged from the file alone:
+
+- protected → patterns: every listed branch pattern is a weakening (a branch
+  of that name deploys whether or not it is protected), and so is every tag
+  pattern (protected branches only lets no tag deploy); `[]` is not;
+- patterns → protected: a weakening unless the patterns already let every
+  branch deploy (`**/*`), since any branch may be protected, or all may
+  deploy while none is;
+- protected → all: a weakening; all → protected: none.
 """
 
 from __future__ import annotations
@@ -18,6 +32,51 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 SLASH = "/"
+# Matches every branch name: the branch patterns that let any branch deploy.
+_EVERY_BRANCH = "**/*"
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What an environment lets deploy: its policy and, for "custom", its patterns."""
+
+    policy: str  # "all" | "protected" | "custom"
+    branches: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def shown(self) -> str:
+        if self.policy == "protected":
+            return "protected branches only"
+        names = [f"branch:{p}" for p in self.branches] + [f"tag:{p}" for p in self.tags]
+        return ", ".join(names) or "none"
+
+
+def wider(old: Admitted, new: Admitted) -> str | None:
+    """In words, what `new` lets deploy that `old` refused; None when nothing (see above)."""
+    if old.policy == "all":
+        return None  # any ref could deploy already
+    if new.policy == "all":
+        return "deployment_branches and deployment_tags removed: any branch or tag may deploy"
+    if new.policy == "protected":
+        if old.policy == "protected" or not widening([_EVERY_BRANCH], old.branches):
+            return None
+        return (
+            "deployment_branches: protected lets every branch with protection rules deploy "
+            "(and every branch while the repository has none), not only the listed patterns"
+        )
+    if old.policy == "protected":
+        listed = [f"branch:{p}" for p in new.branches] + [f"tag:{p}" for p in new.tags]
+        if not listed:
+            return None
+        return (
+            f"{', '.join(listed)} lets refs deploy that protected branches only refused "
+            "(a listed branch deploys whether or not it is protected, and no tag could)"
+        )
+    widened = [f"branch:{p}" for p in widening(new.branches, old.branches)]
+    widened += [f"tag:{p}" for p in widening(new.tags, old.tags)]
+    if not widened:
+        return None
+    return f"{', '.join(widened)} lets refs deploy that were refused before"
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def _as_observed(state: DesiredState) -> ObservedState:
                 reviewers=reviewers,
                 prevent_self_review=env.prevent_self_review,
                 wait_timer=env.wait_timer,
-                branch_policy="all" if env.branch_patterns is None else "custom",
+                branch_policy=env.branch_policy,
                 branch_policies=policies,
                 variables=_variables(env.variables),
                 secrets=_secrets(env.secrets),

@@ -15,12 +15,10 @@ from reconciler.model.plan import Action, Finding, Plan, Resource, Severity
 def reviewer_findings(
     out: Collector, repository: str, env: DesiredEnvironment, identities: Identities
 ) -> None:
-    people: set[str] = set()
     for reviewer in env.reviewers:
         folded = reviewer.name.lower()
         if reviewer.kind == "team":
-            team = identities.teams.get(folded)
-            if team is None:
+            if folded not in identities.teams:
                 out.finding(
                     Severity.ERROR,
                     Code.UNKNOWN_TEAM,
@@ -29,11 +27,7 @@ def reviewer_findings(
                     repository,
                     env.name,
                 )
-                continue
-            people.update(m.lower() for m in team.members)
-        elif folded in identities.users:
-            people.add(folded)
-        else:
+        elif folded not in identities.users:
             out.finding(
                 Severity.ERROR,
                 Code.UNKNOWN_USER,
@@ -41,6 +35,7 @@ def reviewer_findings(
                 repository,
                 env.name,
             )
+    people = identities.people(env.reviewers)
     if env.required_approvals >= 2 and len(people) < 2:
         out.finding(
             Severity.ERROR,

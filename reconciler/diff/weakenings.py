@@ -11,13 +11,12 @@ repositories, and `prune` switched on, need the whole file and follow the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
-from reconciler.diff.patterns import widening
+from reconciler.diff.patterns import Admitted, wider
 from reconciler.model.desired import (
-    BranchPattern,
     DesiredEnvironment,
     DesiredRepository,
     DesiredState,
@@ -103,33 +102,19 @@ def _wait_timer_shortened(old: DesiredEnvironment, new: DesiredEnvironment) -> s
     return None
 
 
-def _patterns(env: DesiredEnvironment, kind: str) -> list[str]:
-    return [p.pattern for p in env.branch_patterns or () if p.type == kind]
-
-
-def _shown(patterns: Iterable[BranchPattern]) -> str:
-    return ", ".join(p.name for p in patterns) or "none"
+def admitted(env: DesiredEnvironment) -> Admitted:
+    patterns = env.branch_patterns or ()
+    return Admitted(
+        env.branch_policy,
+        tuple(p.pattern for p in patterns if p.type == "branch"),
+        tuple(p.pattern for p in patterns if p.type == "tag"),
+    )
 
 
 def _refs_widened(old: DesiredEnvironment, new: DesiredEnvironment) -> str | None:
-    if old.branch_patterns is None:
-        return None  # any ref could deploy already
-    if new.branch_patterns is None:
-        return (
-            "deployment_branches and deployment_tags removed: any branch or tag may deploy "
-            f"(was {_shown(old.branch_patterns)})"
-        )
-    wider = [
-        f"{kind}:{pattern}"
-        for kind in ("branch", "tag")
-        for pattern in widening(_patterns(new, kind), _patterns(old, kind))
-    ]
-    if not wider:
-        return None
-    return (
-        f"{', '.join(wider)} lets refs deploy that were refused before "
-        f"(was {_shown(old.branch_patterns)})"
-    )
+    before = admitted(old)
+    phrase = wider(before, admitted(new))
+    return None if phrase is None else f"{phrase} (was {before.shown()})"
 
 
 # One row per way an edit can weaken an environment.

@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from reconciler.config.rules import PROTECTED_BRANCHES
 from reconciler.export.model import (
     ExportedEnvironment,
     ExportedRepository,
@@ -25,11 +26,19 @@ SECRET_NOTE = (
     "secret values cannot be read back from GitHub; "
     "point this at the real source (aws_secret / ssm_parameter / env)"
 )
-PROTECTED_NOTE = (
-    "On GitHub only protected branches may deploy here; environments.yaml version 1\n"
-    "cannot express that, so it is exported as no branch policy (any branch).\n"
-    "List the branches in deployment_branches to keep a restriction."
+_FOUR_EYES_NOTE = (
+    "Not 4-eyes on GitHub, although whoever starts a run cannot approve it:\n{gaps}\n"
+    "Exported as it is (required_approvals: 1 with prevent_self_review: true);\n"
+    "4-eyes (required_approvals: 2) needs two distinct people and no administrators' bypass."
 )
+
+
+def four_eyes_note(gaps: Sequence[str]) -> str:
+    """Why an environment that prevents self-review is exported as 1, one gap a line."""
+    return _FOUR_EYES_NOTE.format(gaps="\n".join(f"- {gap}" for gap in gaps))
+
+
+_SELF_REVIEW_NOTE = "inferred: reviewers with prevent_self_review, not 4-eyes (see the note above)"
 _APPROVAL_NOTES = {
     0: "no required reviewers on GitHub",
     1: "inferred: reviewers without prevent_self_review (GitHub releases on one approval)",
@@ -97,15 +106,22 @@ def _secrets(secrets: Sequence[ExportedSecret]) -> CommentedMap:
 def _environment(env: ExportedEnvironment, secrets: Sequence[ExportedSecret]) -> CommentedMap:
     body = CommentedMap()
     body["required_approvals"] = env.required_approvals
-    body.yaml_add_eol_comment(_APPROVAL_NOTES[env.required_approvals], "required_approvals")
+    approval_note = (
+        _SELF_REVIEW_NOTE if env.four_eyes_gaps else _APPROVAL_NOTES[env.required_approvals]
+    )
+    body.yaml_add_eol_comment(approval_note, "required_approvals")
     if env.reviewers:
         body["reviewers"] = _flow_seq(env.reviewers)
+    if env.prevent_self_review:
+        body["prevent_self_review"] = True
     if env.wait_timer > 0:
         body["wait_timer"] = env.wait_timer
     if env.admins_bypass is not None:
         body["admins_bypass"] = env.admins_bypass
     # Patterns are not placeholder-filled by the config: written as GitHub has them.
-    if env.branches is not None:
+    if env.protected_branches:
+        body["deployment_branches"] = PROTECTED_BRANCHES
+    elif env.branches is not None:
         body["deployment_branches"] = _flow_seq(env.branches)
     if env.tags is not None:
         body["deployment_tags"] = _flow_seq(env.tags)
@@ -118,8 +134,8 @@ def _environment(env: ExportedEnvironment, secrets: Sequence[ExportedSecret]) ->
 
 def _notes(env: ExportedEnvironment) -> list[str]:
     notes: list[str] = []
-    if env.protected_branches:
-        notes.append(PROTECTED_NOTE)
+    if env.four_eyes_gaps:
+        notes.append(four_eyes_note(env.four_eyes_gaps))
     if env.admins_bypass_note:
         notes.append(env.admins_bypass_note)
     if env.other_rules:

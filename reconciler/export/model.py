@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from reconciler.config import rules
 from reconciler.model.observed import (
+    Identities,
     ObservedEnvironment,
     ObservedRepository,
     ObservedReviewer,
@@ -53,7 +54,7 @@ class ExportedEnvironment:
     # None: the key is not written. An empty tuple is written as `[]`.
     branches: tuple[str, ...] | None
     tags: tuple[str, ...] | None
-    # The live policy is "protected branches only", which version 1 cannot say.
+    # The live policy is "protected branches only": `deployment_branches: protected`.
     protected_branches: bool
     variables: tuple[ExportedVariable, ...]
     other_rules: tuple[str, ...]
@@ -62,6 +63,11 @@ class ExportedEnvironment:
     admins_bypass: bool | None = None
     # Why the written value is not what GitHub holds, when it is not.
     admins_bypass_note: str | None = None
+    # Written beside required_approvals 1 (with 2 it is implied).
+    prevent_self_review: bool = False
+    # What keeps a reviewed environment that prevents self-review from being
+    # 4-eyes (empty: nothing, or it does not prevent self-review).
+    four_eyes_gaps: tuple[str, ...] = ()
 
     def same_settings(self, other: ExportedEnvironment) -> bool:
         """Equal apart from the spelling of the name (GitHub folds environment case)."""
@@ -98,20 +104,38 @@ def placeholder_name(*parts: str) -> str:
     return "_".join(["RECONCILE", *(p for p in cleaned if p)])
 
 
-def infer_approvals(env: ObservedEnvironment) -> int:
-    """GitHub has no approval count: docs/configuration.md, "Approvals", read backwards."""
+def four_eyes_gaps(env: ObservedEnvironment, identities: Identities) -> tuple[str, ...]:
+    """What keeps a reviewed environment that prevents self-review from being 4-eyes
+    (docs/configuration.md, "Approvals"): an administrators' bypass that is on or
+    unknown, or reviewers who are fewer than two people (team members counted)."""
+    if not env.reviewers or not env.prevent_self_review:
+        return ()
+    gaps: list[str] = []
+    if env.can_admins_bypass is None:
+        gaps.append("whether administrators may bypass its rules is unknown")
+    elif env.can_admins_bypass:
+        gaps.append("administrators may bypass its protection rules")
+    people = identities.people(env.reviewers)
+    if len(people) < 2:
+        known = ", ".join(sorted(people)) or "nobody"
+        gaps.append(f"its reviewers resolve to {len(people)} of the two people needed ({known})")
+    return tuple(gaps)
+
+
+def infer_approvals(env: ObservedEnvironment, gaps: tuple[str, ...]) -> int:
+    """GitHub has no approval count: docs/configuration.md, "Approvals", read backwards.
+
+    2 only where live is 4-eyes (no `gaps`); anything short of it is described as it
+    is (1 with prevent_self_review), never raised to what the file would then enforce.
+    """
     if not env.reviewers:
         return 0
-    return 2 if env.prevent_self_review else 1
+    return 2 if env.prevent_self_review and not gaps else 1
 
 
 BYPASS_UNKNOWN_NOTE = (
     "GitHub did not report can_admins_bypass for this environment (an older GitHub\n"
     "Enterprise Server); with reviewers the file's default is admins_bypass: false."
-)
-BYPASS_FORBIDDEN_NOTE = (
-    "On GitHub administrators may bypass this environment's rules; 4-eyes forbids that,\n"
-    "so it is exported with the default admins_bypass: false (apply will turn it off)."
 )
 
 
@@ -120,8 +144,6 @@ def _admins_bypass(env: ObservedEnvironment, approvals: int) -> tuple[bool | Non
     live = env.can_admins_bypass
     if live is None:
         return None, BYPASS_UNKNOWN_NOTE if approvals else None
-    if approvals == 2 and live:
-        return None, BYPASS_FORBIDDEN_NOTE
     if approvals:
         return live, None
     # Without reviewers the file leaves it alone unless declared: only a deliberate
@@ -152,7 +174,9 @@ def _variables(
     return tuple(found)
 
 
-def export_environment(env: ObservedEnvironment, account_id: str | None) -> ExportedEnvironment:
+def export_environment(
+    env: ObservedEnvironment, account_id: str | None, identities: Identities
+) -> ExportedEnvironment:
     branches: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
     if env.branch_policy == "custom":
@@ -161,7 +185,8 @@ def export_environment(env: ObservedEnvironment, account_id: str | None) -> Expo
         tags = tuple(tag_patterns) or None
         # Custom with no pattern at all still differs from "any branch": keep `[]`.
         branches = tuple(branch_patterns) if branch_patterns or tags is None else None
-    approvals = infer_approvals(env)
+    gaps = four_eyes_gaps(env, identities)
+    approvals = infer_approvals(env, gaps)
     bypass, note = _admins_bypass(env, approvals)
     return ExportedEnvironment(
         name=env.name,
@@ -175,6 +200,8 @@ def export_environment(env: ObservedEnvironment, account_id: str | None) -> Expo
         other_rules=tuple(sorted(set(env.other_rules))),
         admins_bypass=bypass,
         admins_bypass_note=note,
+        prevent_self_review=approvals == 1 and env.prevent_self_review,
+        four_eyes_gaps=gaps,
     )
 
 
@@ -199,7 +226,10 @@ def _account_for(env_name: str, accounts: Mapping[str, str]) -> str | None:
 
 
 def export_repository(
-    repo: ObservedRepository, accounts: Mapping[str, str], names: _PlaceholderNames
+    repo: ObservedRepository,
+    accounts: Mapping[str, str],
+    names: _PlaceholderNames,
+    identities: Identities,
 ) -> ExportedRepository:
     name = repository_name(repo.full_name)
     environments: list[ExportedEnvironment] = []
@@ -209,7 +239,8 @@ def export_repository(
         if not rules.ENVIRONMENT_NAME.match(live.name):
             skipped.append(live.name)
             continue
-        environments.append(export_environment(live, _account_for(live.name, accounts)))
+        account = _account_for(live.name, accounts)
+        environments.append(export_environment(live, account, identities))
         env_secrets[live.name] = tuple(
             ExportedSecret(secret, names.take(name, live.name, secret))
             for secret in sorted(live.secrets, key=str.lower)
@@ -229,12 +260,19 @@ def export_repository(
 
 
 def layout(
-    repositories: Sequence[ObservedRepository], accounts: Mapping[str, str] | None = None
+    repositories: Sequence[ObservedRepository],
+    accounts: Mapping[str, str] | None = None,
+    identities: Identities | None = None,
 ) -> Layout:
-    """Every repository exported, and the environments identical in all of them."""
+    """Every repository exported, and the environments identical in all of them.
+
+    `identities`: the reviewers GitHub knows, to count the people of an environment
+    that prevents self-review (None: nobody known, so none of them is 4-eyes).
+    """
     names = _PlaceholderNames()
+    known = identities or Identities()
     ordered = sorted(repositories, key=lambda r: repository_name(r.full_name).lower())
-    exported = tuple(export_repository(r, accounts or {}, names) for r in ordered)
+    exported = tuple(export_repository(r, accounts or {}, names, known) for r in ordered)
     shared: list[ExportedEnvironment] = []
     if exported:
         first, *others = exported

@@ -48,6 +48,7 @@ from reconciler.github.errors import GitHubError
 from reconciler.github.outage import OutageTally
 from reconciler.github.pacer import Pacer
 from reconciler.github.settings import RetryPolicy
+from reconciler.github.versioning import name_the_api
 from reconciler.logs import get_logger
 
 _log = get_logger("reconcile.github")
@@ -225,6 +226,7 @@ class PacedAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> requests.Response:
+        name_the_api(request.headers)
         method = (request.method or "GET").upper()
         url = request.url or ""
         path = urlsplit(url).path

@@ -81,10 +81,14 @@ def environment_body(
         bypass = False
     if bypass is not None:
         body["can_admins_bypass"] = bypass
+    policy = env.branch_policy
     body["deployment_branch_policy"] = (
-        {"protected_branches": False, "custom_branch_policies": True}
-        if env.branch_patterns is not None
-        else None
+        None
+        if policy == "all"
+        else {
+            "protected_branches": policy == "protected",
+            "custom_branch_policies": policy == "custom",
+        }
     )
     return body
 

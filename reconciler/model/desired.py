@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from reconciler.model.observed import BranchPolicyType
+
 
 @dataclass(frozen=True)
 class IamRoleRef:
@@ -136,7 +138,7 @@ class DesiredEnvironment:
     reviewers: tuple[Reviewer, ...]
     prevent_self_review: bool
     wait_timer: int
-    # None: any branch may deploy (no deployment_branch_policy on GitHub).
+    # None: no custom policy (any branch may deploy, or protected branches only).
     branch_patterns: tuple[BranchPattern, ...] | None
     variables: Mapping[str, VariableValue] = field(default_factory=dict)
     secrets: Mapping[str, DesiredSecret] = field(default_factory=dict)
@@ -144,6 +146,15 @@ class DesiredEnvironment:
     # GitHub's can_admins_bypass; None: not managed (required_approvals 0 and
     # not declared), so whatever GitHub holds is left as it is.
     admins_bypass: bool | None = None
+    # `deployment_branches: protected`: only branches with protection rules may
+    # deploy (`branch_patterns` is then None).
+    protected_branches: bool = False
+
+    @property
+    def branch_policy(self) -> BranchPolicyType:
+        if self.protected_branches:
+            return "protected"
+        return "all" if self.branch_patterns is None else "custom"
 
     @property
     def enterprise_rules(self) -> str | None:

@@ -6,10 +6,10 @@ Produced by the GitHub adapter (`reconciler.github`) and the AWS adapter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from reconciler.model.plan import Finding
 from reconciler.model.subjects import SubjectTemplate
@@ -111,12 +111,35 @@ class Unverified:
 Access = bool | Unverified
 
 
+class NamedReviewer(Protocol):
+    """A reviewer as the file or GitHub names it (`Reviewer`, `ObservedReviewer`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Identities:
     """Reviewer lookups, once per run. A key missing from both maps is unknown."""
 
     teams: Mapping[str, TeamInfo] = field(default_factory=dict)  # folded slug -> team
     users: Mapping[str, UserInfo] = field(default_factory=dict)  # folded login -> user
+
+    def people(self, reviewers: Iterable[NamedReviewer]) -> frozenset[str]:
+        """The distinct people (folded logins) behind `reviewers`, team members
+        counted; a reviewer that is not known adds nobody."""
+        found: set[str] = set()
+        for reviewer in reviewers:
+            folded = reviewer.name.lower()
+            team = self.teams.get(folded) if reviewer.kind == "team" else None
+            if team is not None:
+                found.update(m.lower() for m in team.members)
+            elif reviewer.kind == "user" and folded in self.users:
+                found.add(folded)
+        return frozenset(found)
 
 
 # GitHub plans (by word in their name) that allow every environment rule everywhere.

@@ -179,3 +179,19 @@ def test_admins_bypass_defaults_and_overrides(
         encoding="utf-8",
     )
     assert load_desired(path).repositories[0].environments[0].admins_bypass is expected
+
+
+def test_protected_branches_expand_to_no_patterns_and_the_protected_policy() -> None:
+    state = load_desired(GOOD / "protected.yaml")
+    web, api = _repo(state, "web"), _repo(state, "api")
+    staging = _env(web, "staging")
+    assert (staging.protected_branches, staging.branch_patterns) == (True, None)
+    assert staging.branch_policy == "protected"
+    assert (staging.required_approvals, staging.prevent_self_review) == (1, True)
+    assert staging.admins_bypass is True
+    web_prod, api_prod = _env(web, "prod"), _env(api, "prod")
+    assert web_prod.branch_policy == "custom"
+    assert web_prod.branch_patterns == (BranchPattern("branch", "main"), BranchPattern("tag", "v*"))
+    # The override's `protected` with `deployment_tags: []` drops the shared patterns.
+    assert (api_prod.branch_policy, api_prod.branch_patterns) == ("protected", None)
+    assert _env(_repo(state, "web"), "staging") == _env(api, "staging")

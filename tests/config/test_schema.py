@@ -67,6 +67,7 @@ def test_schema_accepts_good_files(path: Path) -> None:
         {"environments": {"dev": {"reviewers": []}}},
         {"aws": {"accounts": {"dev": "123"}}},
         {"variables": {"X": {"iam_role": "a", "role": "b"}}},
+        {"environments": {"dev": {"required_approvals": 0, "deployment_branches": "main"}}},
     ],
 )
 def test_schema_rejects_bad_shapes(patch: dict[str, Any]) -> None:

@@ -77,7 +77,7 @@ def _environment(env: DesiredEnvironment, spell: Callable[[str], str]) -> Observ
         wait_timer=env.wait_timer,
         # Not managed: GitHub's default for a new environment.
         can_admins_bypass=True if env.admins_bypass is None else env.admins_bypass,
-        branch_policy="all" if env.branch_patterns is None else "custom",
+        branch_policy=env.branch_policy,
         branch_policies=tuple(
             ObservedBranchPolicy(i + 1, p.type, p.pattern)
             for i, p in enumerate(env.branch_patterns or ())

@@ -74,6 +74,8 @@ def environments(draw: st.DrawFn, name: str) -> DesiredEnvironment:
     patterns = draw(
         st.none() | st.lists(_patterns, max_size=3, unique_by=lambda p: p.name.lower()).map(tuple)
     )
+    # `deployment_branches: protected` comes with no pattern at all.
+    protected = patterns is None and draw(st.booleans())
     return DesiredEnvironment(
         name=name,
         required_approvals=approvals,
@@ -84,6 +86,7 @@ def environments(draw: st.DrawFn, name: str) -> DesiredEnvironment:
         variables=draw(variables()),
         secrets=draw(secrets()),
         account_id=ACCOUNT,
+        protected_branches=protected,
     )
 
 

@@ -103,6 +103,20 @@ def branch_policy_protected(d: DesiredState, o: ObservedState) -> States:
     return d, replace_environment(o, REPO, dev.name, branch_policy="protected")
 
 
+def protected_branches_wanted(d: DesiredState, o: ObservedState) -> States:
+    return replace_desired_environment(d, "dev", protected_branches=True), o
+
+
+def custom_live_protected_wanted(d: DesiredState, o: ObservedState) -> States:
+    d = replace_desired_environment(d, "prod", branch_patterns=None, protected_branches=True)
+    return d, o
+
+
+def protected_live_custom_wanted(d: DesiredState, o: ObservedState) -> States:
+    d = replace_desired_environment(d, "dev", branch_patterns=())
+    return d, replace_environment(o, REPO, _env(o, "dev").name, branch_policy="protected")
+
+
 def environment_removed_from_config(d: DesiredState, o: ObservedState) -> States:
     repo = d.repositories[0]
     d = replace_desired_repository(d, environments=repo.environments[1:])
@@ -206,6 +220,19 @@ ROWS = {
     "protected branches live, all wanted": Row(
         branch_policy_protected, Action.UPDATE, Resource.ENVIRONMENT, "dev", "dev",
         {"deployment_branch_policy": "protected"}, {"deployment_branch_policy": "all"},
+    ),
+    "protected branches wanted, any branch live": Row(
+        protected_branches_wanted, Action.UPDATE, Resource.ENVIRONMENT, "dev", "dev",
+        {"deployment_branch_policy": "all"}, {"deployment_branch_policy": "protected"},
+    ),
+    # The live patterns go with the switch: GitHub drops them, no delete of its own.
+    "protected branches wanted, patterns live": Row(
+        custom_live_protected_wanted, Action.UPDATE, Resource.ENVIRONMENT, "prod", "prod",
+        {"deployment_branch_policy": "custom"}, {"deployment_branch_policy": "protected"},
+    ),
+    "an empty pattern list wanted, protected branches live": Row(
+        protected_live_custom_wanted, Action.UPDATE, Resource.ENVIRONMENT, "dev", "dev",
+        {"deployment_branch_policy": "protected"}, {"deployment_branch_policy": "custom"},
     ),
     "branch policy missing on GitHub": Row(
         branch_policy_missing, Action.CREATE, Resource.BRANCH_POLICY, "prod", "tag:v*",

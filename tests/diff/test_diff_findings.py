@@ -161,6 +161,27 @@ def test_protection_weakened_per_field(changes: dict[str, object], phrase: str) 
     assert phrase in plan.findings[0].message
 
 
+def test_a_switch_between_patterns_and_protected_branches_is_judged_as_diff_judges_it() -> None:
+    desired = base_state()
+    observed = observed_from(desired)
+    to_protected = replace_desired_environment(
+        desired, "prod", branch_patterns=None, protected_branches=True
+    )
+    plan = diff(to_protected, observed)
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.PROTECTION_WEAKENED)]
+    assert "deployment_branches: protected lets every branch with protection rules deploy" in (
+        plan.findings[0].message
+    )
+    assert "(was branch:main, tag:v*)" in plan.findings[0].message
+    # Back from protected: the listed patterns admit what protection refused.
+    plan = diff(desired, observed_from(to_protected))
+    assert _codes(plan.findings) == [(Severity.WARNING, Code.PROTECTION_WEAKENED)]
+    assert "lets refs deploy that protected branches only refused" in plan.findings[0].message
+    # Narrowing any branch to protected ones gives nothing up.
+    anywhere = replace_desired_environment(desired, "prod", branch_patterns=None)
+    assert diff(to_protected, observed_from(anywhere)).findings == ()
+
+
 def test_an_unreported_admins_bypass_is_unknown_never_false() -> None:
     desired = base_state()
     observed = observed_from(desired)

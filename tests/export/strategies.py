@@ -1,4 +1,4 @@
-"""Hypothesis strategies for live repositories whose every setting version 1 can express."""
+"""Hypothesis strategies for live repositories: every setting reconcile manages, in any combination."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Literal
 from hypothesis import strategies as st
 
 from reconciler.model.observed import (
+    BranchPolicyType,
     ObservedBranchPolicy,
     ObservedEnvironment,
     ObservedRepository,
@@ -19,6 +20,7 @@ from .builders import OWNER
 
 _KINDS: list[Literal["team", "user"]] = ["team", "user"]
 _POLICY_TYPES: list[Literal["branch", "tag"]] = ["branch", "tag"]
+_BRANCH_POLICIES: list[BranchPolicyType] = ["all", "protected", "custom"]
 # GitHub stores variable and secret names upper case and reserves GITHUB_.
 _names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True).filter(
     lambda n: not n.startswith("GITHUB_")
@@ -62,9 +64,9 @@ def reviewers(draw: st.DrawFn) -> tuple[ObservedReviewer, ...]:
 
 @st.composite
 def environments(draw: st.DrawFn, name: str) -> ObservedEnvironment:
-    custom = draw(st.booleans())
+    policy = draw(st.sampled_from(_BRANCH_POLICIES))
     policies: tuple[ObservedBranchPolicy, ...] = ()
-    if custom:
+    if policy == "custom":
         pairs = draw(
             st.lists(
                 st.tuples(
@@ -77,16 +79,15 @@ def environments(draw: st.DrawFn, name: str) -> ObservedEnvironment:
         )
         policies = tuple(ObservedBranchPolicy(i, t, p) for i, (t, p) in enumerate(pairs, 1))
     chosen = draw(reviewers())
-    prevent = draw(st.booleans())
-    # 4-eyes with the admins' bypass on is not expressible in the file.
-    bypass_values = [None, False] if chosen and prevent else [None, True, False]
+    # GitHub keeps prevent_self_review only beside reviewers.
+    prevent = bool(chosen) and draw(st.booleans())
     return ObservedEnvironment(
         name=name,
         reviewers=chosen,
         prevent_self_review=prevent,
-        can_admins_bypass=draw(st.sampled_from(bypass_values)),
+        can_admins_bypass=draw(st.sampled_from([None, True, False])),
         wait_timer=draw(st.sampled_from([0, 0, 1, 30, 43_200])),
-        branch_policy="custom" if custom else "all",
+        branch_policy=policy,
         branch_policies=policies,
         variables=draw(variable_maps()),
         secrets=draw(secret_maps()),

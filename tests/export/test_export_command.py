@@ -78,6 +78,7 @@ def _seed(emu: GitHubEmulator) -> None:
             prevent_self_review=True,
             reviewers=[("Team", team)],
             deployment_branch_policy=(False, True),
+            can_admins_bypass=False,
         )
         emu.add_branch_policy(OWNER, name, "prod", "main")
         emu.set_variable(
@@ -162,7 +163,7 @@ def test_exports_live_state_that_loads_back(emu: GitHubEmulator, tmp_path: Path)
     assert prod.secrets["DB_PASSWORD"].source == EnvSecretSource("RECONCILE_WEB_PROD_DB_PASSWORD")
     staging = web.environment("staging")
     assert staging is not None
-    assert staging.branch_patterns is None  # protected-only: not expressible, commented
+    assert (staging.branch_policy, staging.branch_patterns) == ("protected", None)
     assert api.environment("staging") is None
     assert api.variables == {"REGION": "eu-west-1"}
     assert api.secrets["PLATFORM_DISPATCH_TOKEN"].source == EnvSecretSource(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.export import PROTECTED_NOTE, SECRET_NOTE, export_config, placeholder_name
+import pytest
+
+from reconciler.export import SECRET_NOTE, export_config, four_eyes_note, placeholder_name
+from reconciler.model.observed import Identities, ObservedReviewer, TeamInfo, UserInfo
 
 from .builders import OWNER, comment_lines, env, parse, repo, team, user, variables
 
@@ -82,15 +85,21 @@ def test_reviewers_are_typed_and_sorted_teams_first() -> None:
     ]
 
 
+# ops: two people; octocat: one.
+KNOWN = Identities(
+    teams={"ops": TeamInfo("ops", 10, ("alice", "bob"))}, users={"octocat": UserInfo("octocat", 20)}
+)
+
+
 def test_approvals_are_inferred_from_reviewers_and_self_review() -> None:
     live = repo(
         "r",
         env("none"),
         env("none_self", prevent_self_review=True),
         env("one", reviewers=[team("ops")]),
-        env("four_eyes", reviewers=[team("ops")], prevent_self_review=True),
+        env("four_eyes", reviewers=[team("ops")], prevent_self_review=True, admins_bypass=False),
     )
-    text = export_config(OWNER, [live])
+    text = export_config(OWNER, [live], identities=KNOWN)
     shared = parse(text)["environments"]
     assert {name: e["required_approvals"] for name, e in shared.items()} == {
         "four_eyes": 2,
@@ -98,12 +107,64 @@ def test_approvals_are_inferred_from_reviewers_and_self_review() -> None:
         "none_self": 0,
         "one": 1,
     }
-    # 2 already implies prevent_self_review; with 1 it was false; so it is never written.
+    # 2 already implies prevent_self_review; with 1 it was false; so it is not written.
     assert all("prevent_self_review" not in e for e in shared.values())
     assert "reviewers" not in shared["none_self"]
     assert len(comment_lines(text, "inferred: reviewers with prevent_self_review")) == 1
     assert len(comment_lines(text, "inferred: reviewers without prevent_self_review")) == 1
     assert len(comment_lines(text, "no required reviewers on GitHub")) == 2
+
+
+@pytest.mark.parametrize(
+    ("reviewers", "bypass", "identities", "gaps"),
+    [
+        ([team("ops")], True, KNOWN, ["administrators may bypass its protection rules"]),
+        (
+            [user("octocat")],
+            False,
+            KNOWN,
+            ["its reviewers resolve to 1 of the two people needed (octocat)"],
+        ),
+        (
+            [user("octocat")],
+            True,
+            KNOWN,
+            [
+                "administrators may bypass its protection rules",
+                "its reviewers resolve to 1 of the two people needed (octocat)",
+            ],
+        ),
+        ([team("ops")], None, KNOWN, ["whether administrators may bypass its rules is unknown"]),
+        # Nobody looked up: the people cannot be counted, so it is not taken for 4-eyes.
+        (
+            [team("ops")],
+            False,
+            None,
+            ["its reviewers resolve to 0 of the two people needed (nobody)"],
+        ),
+    ],
+)
+def test_self_review_prevented_short_of_four_eyes_is_described_as_it_is(
+    reviewers: list[ObservedReviewer],
+    bypass: bool | None,
+    identities: Identities | None,
+    gaps: list[str],
+) -> None:
+    live = repo(
+        "r", env("prod", reviewers=reviewers, prevent_self_review=True, admins_bypass=bypass)
+    )
+    text = export_config(OWNER, [live], identities=identities)
+    prod = parse(text)["environments"]["prod"]
+    assert prod["required_approvals"] == 1
+    assert prod["prevent_self_review"] is True
+    if bypass is None:
+        assert "admins_bypass" not in prod
+    else:
+        assert prod["admins_bypass"] is bypass
+    note = four_eyes_note(gaps)
+    commented = "\n".join(line.strip().removeprefix("# ") for line in text.splitlines())
+    assert note in commented
+    assert len(comment_lines(text, "not 4-eyes (see the note above)")) == 1
 
 
 def test_wait_timer_only_when_positive() -> None:
@@ -133,12 +194,18 @@ def test_custom_policy_without_patterns_stays_a_restriction() -> None:
     assert shared["environments"]["locked"]["deployment_branches"] == []
 
 
-def test_protected_branches_policy_is_commented_and_exported_as_none() -> None:
+def test_protected_branches_policy_is_exported_as_the_word() -> None:
     text = export_config(OWNER, [repo("r", env("prod", policy="protected"), env("dev"))])
     prod = parse(text)["environments"]["prod"]
-    assert "deployment_branches" not in prod
+    assert prod["deployment_branches"] == "protected"
     assert "deployment_tags" not in prod
-    first_line = PROTECTED_NOTE.splitlines()[0]
+    assert "  deployment_branches: protected\n" in text.replace("    ", "  ")
+
+
+def test_the_four_eyes_note_sits_above_its_environment() -> None:
+    live = env("prod", reviewers=[team("ops")], prevent_self_review=True, admins_bypass=True)
+    text = export_config(OWNER, [repo("r", live, env("dev"))], identities=KNOWN)
+    first_line = four_eyes_note([]).splitlines()[0]
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if first_line in line)
     # The note sits right above the environment it is about, at its indentation.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 
 from reconciler.config import load_desired
@@ -15,20 +16,19 @@ from reconciler.model.observed import (
     Identities,
     ObservedEnvironment,
     ObservedRepository,
+    ObservedReviewer,
     ObservedState,
     ObservedVariable,
     TeamInfo,
     UserInfo,
 )
-from reconciler.model.payloads import EnvironmentSettings
-from reconciler.model.plan import Action, Resource
 
 from .builders import OWNER, env, repo, team, user, variables, write
 from .strategies import live_states
 
 
-def _observed(repositories: list[ObservedRepository]) -> ObservedState:
-    """The live state as plan sees it; every reviewer known, each team two people."""
+def _identities(repositories: list[ObservedRepository]) -> Identities:
+    """Every reviewer known, each team two people, each user one."""
     teams: dict[str, TeamInfo] = {}
     users: dict[str, UserInfo] = {}
     for r in repositories:
@@ -39,9 +39,27 @@ def _observed(repositories: list[ObservedRepository]) -> ObservedState:
                     teams[reviewer.name.lower()] = TeamInfo(reviewer.name, reviewer.id, members)
                 else:
                     users[reviewer.name.lower()] = UserInfo(reviewer.name, reviewer.id)
+    return Identities(teams=teams, users=users)
+
+
+def _observed(repositories: list[ObservedRepository]) -> ObservedState:
+    """The live state as plan sees it, with the identities export counted people by."""
     return ObservedState(
         repositories={r.full_name.lower(): r for r in repositories},
-        identities=Identities(teams=teams, users=users),
+        identities=_identities(repositories),
+    )
+
+
+def _export(live: list[ObservedRepository], aws_accounts: dict[str, str] | None = None) -> str:
+    return export_config(OWNER, live, aws_accounts=aws_accounts, identities=_identities(live))
+
+
+def _four_eyes(env: ObservedEnvironment, identities: Identities) -> bool:
+    return (
+        bool(env.reviewers)
+        and env.prevent_self_review
+        and env.can_admins_bypass is False
+        and len(identities.people(env.reviewers)) >= 2
     )
 
 
@@ -50,6 +68,7 @@ def _load(text: str, directory: Path) -> DesiredState:
 
 
 def _assert_matches(desired: DesiredState, live: list[ObservedRepository]) -> None:
+    identities = _identities(live)
     assert desired.owner == OWNER
     assert {r.name for r in desired.repositories} == {r.full_name.rsplit("/", 1)[1] for r in live}
     for observed in live:
@@ -65,7 +84,7 @@ def _assert_matches(desired: DesiredState, live: list[ObservedRepository]) -> No
             assert live_env is not None
             assert {str(r) for r in got.reviewers} == {str(r) for r in live_env.reviewers}
             assert got.required_approvals == (
-                0 if not live_env.reviewers else 2 if live_env.prevent_self_review else 1
+                0 if not live_env.reviewers else 2 if _four_eyes(live_env, identities) else 1
             )
             if live_env.reviewers:
                 assert got.prevent_self_review == live_env.prevent_self_review
@@ -73,6 +92,7 @@ def _assert_matches(desired: DesiredState, live: list[ObservedRepository]) -> No
             assert dict(got.variables) == {n: v.value for n, v in live_env.variables.items()}
             assert set(got.secrets) == set(live_env.secrets)
             assert all(isinstance(s.source, EnvSecretSource) for s in got.secrets.values())
+            assert got.branch_policy == live_env.branch_policy
             if live_env.branch_policy == "custom":
                 assert got.branch_patterns is not None
                 assert {p.name for p in got.branch_patterns} == {
@@ -114,7 +134,7 @@ def test_the_runbook_state_round_trips(tmp_path: Path) -> None:
         repo("alphaswarm_admin", *envs(), secret_names=["PLATFORM_DISPATCH_TOKEN"]),
     ]
     accounts = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
-    desired = _load(export_config(OWNER, live, aws_accounts=accounts), tmp_path)
+    desired = _load(_export(live, aws_accounts=accounts), tmp_path)
 
     _assert_matches(desired, live)
     assert desired.aws is not None
@@ -125,28 +145,40 @@ def test_the_runbook_state_round_trips(tmp_path: Path) -> None:
     assert plan.findings == ()
 
 
-def test_protected_branches_is_the_one_change_plan_shows(tmp_path: Path) -> None:
+def test_protected_branches_round_trip(tmp_path: Path) -> None:
     live = [repo("r", env("prod", reviewers=[team("ops")], policy="protected"))]
-    plan = diff(_load(export_config(OWNER, live), tmp_path), _observed(live))
-    assert [(c.action, c.resource, c.after) for c in plan.changes] == [
-        (Action.UPDATE, Resource.ENVIRONMENT, EnvironmentSettings(deployment_branch_policy="all"))
-    ]
+    desired = _load(_export(live), tmp_path)
+    _assert_matches(desired, live)
+    plan = diff(desired, _observed(live))
+    assert (plan.changes, plan.findings) == ((), ())
 
 
-def test_four_eyes_with_the_admins_bypass_on_exports_as_off_with_a_note(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("reviewers", "bypass"),
+    [
+        ([user("octocat")], True),
+        ([team("ops")], True),
+        ([team("ops"), user("octocat")], True),
+        # One person cannot be 4-eyes, bypass or not.
+        ([user("octocat")], False),
+    ],
+    ids=["one person", "a team", "a team and a user", "one person, no bypass"],
+)
+def test_self_review_prevented_short_of_four_eyes_is_exported_as_it_is(
+    tmp_path: Path, reviewers: list[ObservedReviewer], bypass: bool
 ) -> None:
-    live = [repo("r", env("prod", reviewers=[team("ops")], prevent_self_review=True))]
-    text = export_config(OWNER, live)
-    assert "4-eyes forbids that" in text and "  admins_bypass:" not in text
-    plan = diff(_load(text, tmp_path), _observed(live))
-    assert [(c.action, c.before, c.after) for c in plan.changes] == [
-        (
-            Action.UPDATE,
-            EnvironmentSettings(admins_bypass=True),
-            EnvironmentSettings(admins_bypass=False),
-        )
+    live = [
+        repo("r", env("prod", reviewers=reviewers, prevent_self_review=True, admins_bypass=bypass))
     ]
+    text = _export(live)
+    assert f"  admins_bypass: {str(bypass).lower()}" in text
+    assert "  prevent_self_review: true" in text
+    desired = _load(text, tmp_path)
+    (prod,) = desired.repositories[0].environments
+    got = (prod.required_approvals, prod.prevent_self_review, prod.admins_bypass)
+    assert got == (1, True, bypass)
+    plan = diff(desired, _observed(live))
+    assert (plan.changes, plan.findings) == ((), ())
 
 
 def test_the_admins_bypass_is_written_where_the_file_needs_it(tmp_path: Path) -> None:
@@ -158,7 +190,7 @@ def test_the_admins_bypass_is_written_where_the_file_needs_it(tmp_path: Path) ->
             env("reviewed", reviewers=[team("ops")], admins_bypass=True),
         )
     ]
-    desired = _load(export_config(OWNER, live), tmp_path)
+    desired = _load(_export(live), tmp_path)
     (repository,) = desired.repositories
     assert {e.name: e.admins_bypass for e in repository.environments} == {
         "closed": False,
@@ -174,7 +206,7 @@ def test_any_expressible_live_state_round_trips_to_no_change(
     live: list[ObservedRepository],
 ) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        desired = _load(export_config(OWNER, live), Path(directory))
+        desired = _load(_export(live), Path(directory))
     _assert_matches(desired, live)
     plan = diff(desired, _observed(live))
     assert plan.changes == ()

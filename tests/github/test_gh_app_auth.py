@@ -54,6 +54,10 @@ def test_app_finds_its_installation_and_reads(emu: GitHubEmulator, app_env: dict
     reads = [r for r in emu.requests if r.path.startswith(f"/repos/{OWNER}/{REPO}/")]
     assert all(r.identity == "reconcile-bot[bot]" for r in reads[1:])
     assert authenticated_actor(conn) == "reconcile-bot"
+    # The JWT's and the token request name the API version and media type too.
+    assert {(r.api_version, r.accept) for r in emu.requests} == {
+        ("2022-11-28", "application/vnd.github+json")
+    }
     conn.close()
 
 

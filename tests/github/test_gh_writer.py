@@ -58,6 +58,31 @@ def test_put_environment_writes_reviewers_timer_and_custom_policy(
     assert observed.branch_policy == "custom"
 
 
+def test_put_environment_switches_to_protected_branches_only_and_back(
+    emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
+) -> None:
+    writer = GitHubWriter(conn)
+    writer.put_environment(FULL, _prod(), identities)
+    emu.add_branch_policy(OWNER, REPO, "prod", "main")
+    protected = _prod(branch_patterns=None, protected_branches=True)
+
+    writer.put_environment(FULL, protected, identities)
+
+    body = emu.environment_json(OWNER, REPO, "prod")
+    assert body is not None
+    assert body["deployment_branch_policy"] == {
+        "protected_branches": True,
+        "custom_branch_policies": False,
+    }
+    observed = observe_repository(conn, OWNER, REPO).environment("prod")
+    assert observed is not None
+    # GitHub drops the custom patterns with the switch.
+    assert (observed.branch_policy, observed.branch_policies) == ("protected", ())
+    writer.put_environment(FULL, _prod(), identities)
+    observed = observe_repository(conn, OWNER, REPO).environment("prod")
+    assert observed is not None and observed.branch_policy == "custom"
+
+
 def test_put_environment_without_reviewers_clears_them_and_the_policy(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:

@@ -54,6 +54,12 @@ def with_wait_timer(text: str, minutes: int) -> str:
     )
 
 
+_PROD_REFS = '    deployment_branches: [main]\n    deployment_tags: ["v*"]\n'
+_PROTECTED = "    deployment_branches: protected\n"
+_BYPASS_OFF = "    admins_bypass: false\n"
+_EVERY_BRANCH = '    deployment_branches: ["**/*"]\n'
+
+
 @dataclass(frozen=True)
 class Case:
     new: Callable[[str], str]
@@ -171,6 +177,58 @@ CASES: dict[str, Case] = {
                 f"deployment_branches and deployment_tags removed: any branch or tag may deploy (was branch:main, tag:v*) {BOTH}",
             )
         ],
+    ),
+    "protected branches replaced by patterns": Case(
+        lambda t: edit(t, _PROTECTED, _PROD_REFS),
+        [
+            (
+                None,
+                "prod",
+                "branch:main, tag:v* lets refs deploy that protected branches only refused (a "
+                "listed branch deploys whether or not it is protected, and no tag could) (was "
+                f"protected branches only) {BOTH}",
+            )
+        ],
+        old=lambda t: edit(t, _PROD_REFS, _PROTECTED),
+    ),
+    "patterns replaced by protected branches": Case(
+        lambda t: edit(t, _PROD_REFS, _PROTECTED),
+        [
+            (
+                None,
+                "prod",
+                "deployment_branches: protected lets every branch with protection rules deploy "
+                "(and every branch while the repository has none), not only the listed patterns "
+                f"(was branch:main, tag:v*) {BOTH}",
+            )
+        ],
+    ),
+    "protected branches removed": Case(
+        lambda t: edit(t, _PROTECTED, ""),
+        [
+            (
+                None,
+                "prod",
+                "deployment_branches and deployment_tags removed: any branch or tag may deploy "
+                f"(was protected branches only) {BOTH}",
+            )
+        ],
+        old=lambda t: edit(t, _PROD_REFS, _PROTECTED),
+    ),
+    "any branch narrowed to protected branches is no finding": Case(
+        lambda t: edit(t, _BYPASS_OFF, _BYPASS_OFF + _PROTECTED),
+        [],
+        old=lambda t: edit(t, _PROD_REFS, ""),
+    ),
+    "every branch narrowed to protected branches is no finding": Case(
+        lambda t: edit(t, _EVERY_BRANCH, _PROTECTED),
+        [],
+        old=lambda t: edit(t, _PROD_REFS, _EVERY_BRANCH),
+    ),
+    "protected branches narrowed to none is no finding": Case(
+        lambda t: edit(t, _PROTECTED, "    deployment_branches: []\n"),
+        [],
+        old=lambda t: edit(t, _PROD_REFS, _PROTECTED),
     ),
     "wait timer shortened in one repository": Case(
         lambda t: edit(

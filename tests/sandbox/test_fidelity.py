@@ -158,3 +158,32 @@ def test_a_variable_just_created_is_missing_from_the_next_reads_when_reads_lag(
     emu.set_variable_read_lag(0)
     assert api("POST", variables, json={"name": "B", "value": "1"}).status_code == 201
     assert api("GET", variables).json()["total_count"] == 2
+
+
+def test_an_api_version_github_does_not_serve_is_refused_with_its_400(
+    emu: GitHubEmulator, api: Api
+) -> None:
+    refused = api("GET", R, headers={"X-GitHub-Api-Version": "1999-01-01"})
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "message": "Bad Request",
+        "errors": (
+            'The version you specified in the "X-GitHub-API-Version" request header, '
+            '"1999-01-01", is not a supported version. The following versions are '
+            'currently supported: "2022-11-28" (most recent).'
+        ),
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "400",
+    }
+    assert "x-github-api-version-selected" not in refused.headers
+    # Refused before the credential is looked at.
+    assert api.as_token("nope")("GET", R, headers={"X-GitHub-Api-Version": "v3"}).status_code == 400
+    named = api("GET", R, headers={"X-GitHub-Api-Version": "2022-11-28"})
+    assert named.status_code == 200
+    assert named.headers["x-github-api-version-selected"] == "2022-11-28"
+    # Without the header GitHub answers with its default version.
+    unnamed = api("GET", R)
+    assert unnamed.status_code == 200
+    assert unnamed.headers["x-github-api-version-selected"] == "2022-11-28"
+    logged = [(r.status, r.api_version) for r in emu.requests]
+    assert logged == [(400, "1999-01-01"), (400, "v3"), (200, "2022-11-28"), (200, None)]

@@ -25,7 +25,14 @@ from reconciler.sandbox.github import (
 )
 from reconciler.sandbox.github.auth import Credential, resolve
 from reconciler.sandbox.github.faults import FaultBook, fault_error
-from reconciler.sandbox.github.http import ApiError, Ctx, Reply, Route
+from reconciler.sandbox.github.http import (
+    API_VERSIONS,
+    ApiError,
+    Ctx,
+    Reply,
+    Route,
+    unsupported_version,
+)
 from reconciler.sandbox.github.ratelimit import PrimaryLimit, SecondaryLimit
 from reconciler.sandbox.github.records import LoggedRequest, RequestRecord
 from reconciler.sandbox.github.state import World
@@ -117,6 +124,7 @@ class EmulatorApp:
                 status=0,
                 conditional=conditional,
                 identity=None,
+                headers=headers,
             )
             self._drop(environ)
 
@@ -151,6 +159,7 @@ class EmulatorApp:
             status=status,
             conditional=conditional,
             identity=identity,
+            headers=headers,
         )
         hook = self.on_request
         if hook is not None:
@@ -180,6 +189,10 @@ class EmulatorApp:
         body: bytes,
         request_id: str,
     ) -> tuple[Reply, Credential | None]:
+        requested = headers.get("x-github-api-version")
+        # Refused before the route and the credential are looked at, as GitHub does.
+        if requested is not None and requested not in API_VERSIONS:
+            raise unsupported_version(requested)
         segments = self._canonical(raw_path.rstrip("/").split("/") if raw_path != "/" else [""])
         route, params = self._route(method, segments)
         credential = resolve(
@@ -320,7 +333,9 @@ class EmulatorApp:
             self.primary.spend(identity)
         headers.update(self.primary.headers(identity))
         headers["x-github-request-id"] = request_id
-        headers["x-github-api-version-selected"] = "2022-11-28"
+        requested = request_headers.get("x-github-api-version", API_VERSIONS[-1])
+        if requested in API_VERSIONS:
+            headers["x-github-api-version-selected"] = requested
         headers.update(self._credential_headers(credential))
         headers.update(reply.headers)
         headers["content-length"] = str(len(payload))
@@ -337,6 +352,7 @@ class EmulatorApp:
         status: int,
         conditional: bool,
         identity: str | None,
+        headers: dict[str, str],
     ) -> None:
         entry = LoggedRequest(
             method=method,
@@ -348,6 +364,8 @@ class EmulatorApp:
             is_write=method not in {"GET", "HEAD"},
             identity=identity,
             time=datetime.now(UTC),
+            api_version=headers.get("x-github-api-version"),
+            accept=headers.get("accept"),
         )
         with self._log_lock:
             self.requests.append(entry)

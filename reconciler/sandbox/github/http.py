@@ -9,6 +9,9 @@ from typing import Any
 from reconciler.sandbox.github.state import Repo, Token, World, at_least
 
 DOCS = "https://docs.github.com/rest"
+# The REST API versions the emulator serves, newest first; a request naming no
+# version gets the oldest, as on GitHub (docs/emulator-fidelity.md, "The REST API version").
+API_VERSIONS: tuple[str, ...] = ("2022-11-28",)
 
 
 class ApiError(Exception):
@@ -20,7 +23,7 @@ class ApiError(Exception):
         message: str,
         *,
         documentation_url: str = DOCS,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[dict[str, Any]] | str | None = None,
         headers: dict[str, str] | None = None,
         body: bool = True,
     ) -> None:
@@ -43,6 +46,21 @@ class ApiError(Exception):
         if self.errors is not None:
             out["errors"] = self.errors
         return out
+
+
+def unsupported_version(requested: str) -> ApiError:
+    """GitHub's 400 for an X-GitHub-Api-Version it does not serve; `errors` is a string here."""
+    newest, older = API_VERSIONS[0], API_VERSIONS[1:]
+    supported = " and ".join([f'"{newest}" (most recent)', *(f'"{v}"' for v in older)])
+    return ApiError(
+        400,
+        "Bad Request",
+        errors=(
+            f'The version you specified in the "X-GitHub-API-Version" request header, '
+            f'"{requested}", is not a supported version. The following versions are '
+            f"currently supported: {supported}."
+        ),
+    )
 
 
 def not_found() -> ApiError:

@@ -22,6 +22,9 @@ class LoggedRequest:
     is_write: bool
     identity: str | None  # login behind the credential, never the credential itself
     time: datetime
+    # The client's X-GitHub-Api-Version and Accept headers (None: not sent).
+    api_version: str | None = None
+    accept: str | None = None
 
 
 @dataclass(frozen=True)
