@@ -55,6 +55,8 @@ class Code(StrEnum):
     TOKEN_EXPIRING = "dispatch.token_expiring"
     TOKEN_EXPIRED = "dispatch.token_expired"
     SOURCE_UNREADABLE = "dispatch.source_unreadable"
+    # `reconcile approvals` (reconciler.github.deployments).
+    RUN_SEARCH_CAPPED = "github.run_search_capped"
 
 
 # What `reconcile diff` can raise: the weakening of the file's own protection.

@@ -45,6 +45,10 @@ def _sha(*parts: object) -> str:
 class JobControls:
     _world: World
 
+    def now(self) -> datetime:
+        """The emulator's clock (with `advance_clock`), which stamps what it records."""
+        return self._world.now()
+
     def _person(self, login: str) -> None:
         if self._world.account(login) is None:
             kind = "Bot" if login.endswith("[bot]") else "User"
