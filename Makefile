@@ -39,11 +39,13 @@ test: lint typecheck unit
 
 # About 5 minutes: the scale benchmark at N = 1, 10, 100 (N = 1000 takes another
 # 5: `$(BIN)/python benchmarks/plan_scale.py --sizes 1000`), the everyday cases
-# under the real pacer, and the pacing share (docs/performance.md).
+# under the real pacer, the pacing share and `reconcile approvals`' request budget
+# (docs/performance.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_scale.py --json benchmarks/results/plan_scale.json
 	$(BIN)/python benchmarks/everyday.py --json benchmarks/results/everyday.json
 	$(BIN)/python benchmarks/pacing.py
+	$(BIN)/python benchmarks/approvals.py --json benchmarks/results/approvals.json
 
 # requirements.lock.txt: every runtime and build dependency pinned by hash, for
 # the workflows that hold credentials (docs/ci.md, "Pinned dependencies"); for

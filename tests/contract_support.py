@@ -27,7 +27,14 @@ Documented departures from the description, where real GitHub differs
   still fails;
 - `ContractValidator(rate_limit_headers=False)` checks exchanges with a GitHub
   Enterprise Server whose rate limiting is off, which sends no x-ratelimit-*
-  headers at all.
+  headers at all;
+- the answers of `reconcile approvals`' reads (emulator-fidelity.md,
+  "Deployments, runs and their reviews"): a deployment status may have the
+  state `waiting` (a job waiting for a reviewer), a run's review entry the
+  state `skipped` (an administrator's bypass), and the `created` query of the
+  runs list GitHub's search syntax for dates (`<=2026-01-31T04:00:00Z`,
+  `2026-01-01..2026-01-31`, a bare date). Only those values, only there: each
+  is validated as a documented one in its place.
 """
 
 from __future__ import annotations
@@ -158,15 +165,61 @@ def _documented_body(method: str, path: str, body: bytes) -> bytes:
     return json.dumps(parsed).encode("utf-8")
 
 
+_RUNS_PATH = re.compile(r"^/repos/[^/]+/[^/]+/actions/runs$")
+_STATUSES_PATH = re.compile(r"^/repos/[^/]+/[^/]+/deployments/[^/]+/statuses$")
+_REVIEWS_PATH = re.compile(r"^/repos/[^/]+/[^/]+/actions/runs/[^/]+/approvals$")
+_SEARCH_DATE = re.compile(
+    r"^(?:[<>]=?)?(\d{4}-\d{2}-\d{2}(?:T[0-9:]+(?:Z|[+-]\d{2}:\d{2}))?)"
+    r"(?:\.\.(?:\*|\d{4}-\d{2}-\d{2}(?:T[0-9:]+(?:Z|[+-]\d{2}:\d{2}))?))?$"
+)
+# (path, the undocumented state real GitHub sends there, a documented one to check it as)
+_UNDOCUMENTED_STATES = (
+    (_STATUSES_PATH, "waiting", "pending"),
+    (_REVIEWS_PATH, "skipped", "approved"),
+)
+
+
+def _documented_query(method: str, path: str, query: str) -> list[tuple[str, str]]:
+    """The query with a runs search's `created` (GitHub's date syntax) as a plain date-time."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if method.upper() != "GET" or not _RUNS_PATH.match(path):
+        return pairs
+    out = []
+    for key, value in pairs:
+        match = _SEARCH_DATE.match(value) if key == "created" else None
+        day = match.group(1) if match else None
+        if day is None:
+            out.append((key, value))
+        else:
+            out.append((key, day if "T" in day else f"{day}T00:00:00Z"))
+    return out
+
+
+def _documented_answer(method: str, path: str, body: bytes) -> bytes:
+    """A list answer with the one undocumented state real GitHub sends there swapped."""
+    if method.upper() != "GET" or not body:
+        return body
+    for pattern, state, documented in _UNDOCUMENTED_STATES:
+        if pattern.match(path):
+            parsed = json.loads(body)
+            if isinstance(parsed, list):
+                for item in parsed:
+                    if isinstance(item, dict) and item.get("state") == state:
+                        item["state"] = documented
+                return json.dumps(parsed).encode("utf-8")
+    return body
+
+
 def _request(method: str, url: str, headers: dict[str, str], body: bytes) -> _Request:
     parts = urlsplit(url)
     body = _documented_body(method, canonical_path(parts.path), body)
     lower = {k.lower(): v for k, v in headers.items()}
+    query = _documented_query(method, canonical_path(parts.path), parts.query)
     return _Request(
         method=method.lower(),
         path=canonical_path(parts.path),
         parameters=RequestParameters(
-            query=ImmutableMultiDict(parse_qsl(parts.query, keep_blank_values=True)),
+            query=ImmutableMultiDict(query),
             header=Headers(list(lower.items())),
         ),
         body=body or None,
@@ -235,6 +288,8 @@ class ContractValidator:
             return out
         request = _request(method, url, request_headers, request_body)
         lower = {k.lower(): v for k, v in headers.items()}
+        if status == 200:
+            body = _documented_answer(method, canonical_path(urlsplit(url).path), body)
         response = _Response(
             status_code=status,
             headers=Headers(list(lower.items())),

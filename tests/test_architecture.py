@@ -2,10 +2,10 @@
 
 - Only reconciler/github imports PyGithub; only reconciler/aws (and the
   sandbox, which seeds moto) imports boto3/botocore.
-- The diff and the renderers are pure: no I/O libraries at all.
+- The diff, the renderers and the approvals verdict are pure: no I/O libraries at all.
 - Plan and apply never import the sandbox.
 - The packages are layered as the data flows: values (model) <- the pure
-  diff and the renderers <- the edges (config, github, aws, export) <- one
+  diff, the renderers and the approvals verdict <- the edges (config, github, aws, export) <- one
   run (run, and the sandbox that tests and the demo drive) <- the commands
   (cli). A module imports only from its own layer or the ones before it.
 """
@@ -52,7 +52,11 @@ def test_third_party_io_stays_at_the_edges(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in _modules() if _rel(p).startswith(("reconciler/diff/", "reconciler/render/"))],
+    [
+        p
+        for p in _modules()
+        if _rel(p).startswith(("reconciler/diff/", "reconciler/render/", "reconciler/approvals/"))
+    ],
     ids=_rel,
 )
 def test_diff_and_render_are_pure(path: Path) -> None:
@@ -89,6 +93,7 @@ LAYERS = {
     "model": 1,
     "diff": 2,
     "render": 2,
+    "approvals": 2,
     "config": 3,
     "github": 3,
     "aws": 3,

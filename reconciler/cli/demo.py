@@ -2,7 +2,9 @@
 
 A newcomer should understand it from the output alone: plan against a fresh
 GitHub, apply, plan again (clean), three hand edits in the "GitHub UI",
-the plan that shows exactly them, the apply that fixes them, a clean plan.
+the plan that shows exactly them, the apply that fixes them, a clean plan;
+then two prod deployments, and `reconcile approvals` flagging the one whose
+gate an administrator skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +21,18 @@ from reconciler.cli.session import color, config_file, transport_settings
 from reconciler.config import load_desired
 from reconciler.errors import ReconcileError
 from reconciler.github import GitHubConnection, TransportSettings, connection_from_env
+from reconciler.model.approvals import Verdict
 from reconciler.model.desired import DesiredState
 from reconciler.model.plan import Plan
 from reconciler.render import Wording, render
+from reconciler.render.approvals import render_approvals
 from reconciler.render.summary import summary_line
 from reconciler.run.applier import ApplyReport
+from reconciler.run.approvals import audit_approvals
 from reconciler.run.converge import apply_and_verify
 from reconciler.run.planning import PlanResult, make_plan
 from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.history import record_demo_deployments
 from reconciler.sandbox.runner import Sandbox
 
 _BOLD, _RESET = "\033[1m", "\033[0m"
@@ -170,11 +177,25 @@ def run_demo(config: Path, *, color: bool, transport: TransportSettings | None =
         _apply(drift, conn)
         n.title("plan: clean again")
         final = _plan(conn, desired, color)
+
+        n.title("two prod deployments run: one approved, one with its gate skipped")
+        for line in record_demo_deployments(sandbox.github, desired):
+            n.say(f"  * {line}")
+        n.title("approvals: the skipped gate is flagged")
+        flagged = _approvals(conn, desired, color)
     n.say(
         "\nThat is the loop: `reconcile plan --detailed-exitcode` finds drift nightly, "
-        "`reconcile apply` fixes it."
+        "`reconcile apply` fixes it, `reconcile approvals` shows the gate held."
     )
-    return 0 if not final.plan.changes else 1
+    return 0 if not final.plan.changes and flagged == [Verdict.BYPASSED] else 1
+
+
+def _approvals(conn: GitHubConnection, desired: DesiredState, color: bool) -> list[Verdict]:
+    """The audit of the last hour, printed; the verdicts it flags."""
+    since = datetime.now(UTC) - timedelta(hours=1)
+    report = audit_approvals(desired, conn, since=since)
+    print(render_approvals(report, "text", color=color), end="")
+    return [d.verdict for d in report.violations]
 
 
 def run(args: argparse.Namespace) -> int:

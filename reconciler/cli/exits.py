@@ -26,7 +26,11 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
         "error: a mistyped command line, an invalid config, GitHub or AWS "
         "unreachable or refusing, a refused or partial apply",
     ),
-    (ExitCode.DRIFT, "drift, for plan --detailed-exitcode only: a change or an error finding"),
+    (
+        ExitCode.DRIFT,
+        "drift, for plan --detailed-exitcode only: a change or an error finding; for approvals "
+        "--detailed-exitcode: a self_approved, bypassed, unapproved or unknown deployment",
+    ),
     (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
     (ExitCode.TERMINATED, "terminated by SIGTERM"),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from reconciler import __version__
+from reconciler.approvals.window import DEFAULT_SINCE
 from reconciler.cli.exits import EXIT_CODES_TABLE, ExitCode
 
 _EPILOG = f"{EXIT_CODES_TABLE}\n\nDocs: README.md and docs/ in the repository."
@@ -257,5 +258,29 @@ def build_parser() -> Parser:
         help="the whole story against the sandbox, in one process",
         description="Plan, apply, simulate hand edits in the GitHub UI, plan the drift and "
         "fix it, all against the in-process sandbox.",
+    )
+
+    approvals = sub.add_parser(
+        "approvals",
+        parents=[_common(outputs=True)],
+        help="check that each deployment had the approval the config declares; never writes",
+        description="List the deployments to the declared environments since --since, link "
+        "each to the workflow run that made it, read that run's reviews and give a verdict: "
+        "approved, self_approved, bypassed, unapproved, not_required, pending, rejected or "
+        "unknown. Never writes anywhere.",
+        epilog=_EPILOG,
+        formatter_class=_Formatter,
+    )
+    approvals.add_argument(
+        "--since",
+        default=DEFAULT_SINCE,
+        metavar="WHEN",
+        help="how far back: a duration (36h, 7d) or an ISO 8601 date or time "
+        "(default 36h: a nightly run's 24 hours plus 12 of overlap)",
+    )
+    approvals.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when a deployment is self_approved, bypassed, unapproved or unknown",
     )
     return parser

@@ -55,14 +55,19 @@ def transport_settings(args: argparse.Namespace) -> TransportSettings:
 
 
 def connect(
-    args: argparse.Namespace, desired: DesiredState, *, actor_first: bool = False
+    args: argparse.Namespace,
+    desired: DesiredState,
+    *,
+    actor_first: bool = False,
+    requests: int | None = None,
 ) -> GitHubConnection:
     """The GitHub connection, with the cache and budget options (docs/getting-started.md,
     "GitHub credentials").
 
     `actor_first`: read who we are (apply's audit log needs it) before the
     budget check, whose answer's headers then tell the budget without a
-    `GET /rate_limit`.
+    `GET /rate_limit`. `requests`: what the run needs of the budget (default:
+    a converged plan's reads).
     """
     from reconciler.github import (
         authenticated_actor,
@@ -78,5 +83,6 @@ def connect(
     )
     if actor_first:
         authenticated_actor(conn)
-    ensure_budget(conn, estimate_requests(desired), wait=args.wait_for_rate_limit)
+    needed = requests if requests is not None else estimate_requests(desired)
+    ensure_budget(conn, needed, wait=args.wait_for_rate_limit)
     return conn

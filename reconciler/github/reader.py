@@ -40,7 +40,8 @@ PER_PAGE = 100
 _MANAGED_RULES = frozenset({"required_reviewers", "wait_timer", "branch_policy"})
 
 
-def _when(value: Any) -> datetime | None:
+def timestamp(value: Any) -> datetime | None:
+    """A GitHub time (`2026-01-31T04:00:00Z`); None when absent or unreadable."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -60,7 +61,9 @@ def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, Obser
         fields=("name",),
     )
     return {
-        v["name"]: ObservedVariable(v["name"], str(v.get("value", "")), _when(v.get("updated_at")))
+        v["name"]: ObservedVariable(
+            v["name"], str(v.get("value", "")), timestamp(v.get("updated_at"))
+        )
         for v in items
     }
 
@@ -75,7 +78,7 @@ def _secrets(conn: GitHubConnection, path: str, where: str) -> dict[str, Observe
         permission="Secrets: read",
         fields=("name",),
     )
-    return {s["name"]: ObservedSecret(s["name"], _when(s.get("updated_at"))) for s in items}
+    return {s["name"]: ObservedSecret(s["name"], timestamp(s.get("updated_at"))) for s in items}
 
 
 def _reviewers(rule: Mapping[str, Any]) -> tuple[ObservedReviewer, ...]:

@@ -55,3 +55,5 @@ class Code(StrEnum):
     TOKEN_EXPIRING = "dispatch.token_expiring"
     TOKEN_EXPIRED = "dispatch.token_expired"
     SOURCE_UNREADABLE = "dispatch.source_unreadable"
+    # `reconcile approvals` (reconciler.github.deployments).
+    RUN_SEARCH_CAPPED = "github.run_search_capped"

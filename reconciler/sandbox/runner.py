@@ -17,6 +17,7 @@ from reconciler.errors import ReconcileError
 from reconciler.model.desired import AwsSecretSource, DesiredState
 from reconciler.sandbox.aws import AwsSandbox
 from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.history import seed_job_history
 from reconciler.sandbox.seed import GitHubSeed, seed_github
 
 
@@ -109,6 +110,7 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
             "choose another --port, or leave --port out for any free port"
         ) from None
     try:
+        history = seed_job_history(sandbox.github, desired)
         print(f"# reconcile sandbox for {desired.owner} is running. Paste these lines:")
         for key, value in sandbox.env().items():
             print(f"export {key}={value}")
@@ -116,6 +118,11 @@ def run_sandbox(config: Path, *, port: int = 0) -> int:
             "# A read-only token, as the nightly drift check should have: "
             f"export GITHUB_TOKEN={sandbox.read_token}"
         )
+        if history:
+            print(
+                f"# {len(history)} deployments ran in the last day (one of each case "
+                "docs/approvals.md describes): reconcile approvals"
+            )
         print("# Then: reconcile plan   (Ctrl-C stops the sandbox)", flush=True)
         while not stop.wait(0.5):
             pass

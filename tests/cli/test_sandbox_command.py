@@ -185,7 +185,25 @@ def test_sandbox_serves_github_and_aws_then_stops_on_ctrl_c(
     assert doc["changes"] and {c["action"] for c in doc["changes"]} == {"create"}
     assert doc["summary"]["errors"] == 0, doc["findings"]
 
+    # The seeded job history: one deployment of each case docs/approvals.md describes.
+    audited = run_reconcile(
+        "approvals", "-c", str(FIXTURE_CONFIG), "--format", "json", env=env, cwd=tmp_path
+    )
+    assert audited.returncode == 0, audited.stderr
+    verdicts = sorted(d["verdict"] for d in json.loads(audited.stdout)["deployments"])
+    assert verdicts == [
+        "approved",
+        "approved",
+        "bypassed",
+        "not_required",
+        "pending",
+        "rejected",
+        "self_approved",
+        "unapproved",
+    ]
+
     _assert_stopped_cleanly(running, running.stop(signal.SIGINT))
+    assert any("reconcile approvals" in line for line in running.out)
 
 
 def test_sandbox_stops_on_sigterm(running: SandboxProcess) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -124,7 +125,7 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     assert api("GET", f"/orgs/{OWNER}/{oidc}").status_code == 200
     assert api("GET", f"/orgs/nope/{oidc}").status_code == 404
     assert api("GET", f"{R}/teams").status_code == 200
-    assert api("GET", f"{R}/actions/runs/1/approvals").status_code == 200
+    drive_deployments_and_runs(emu, api)
     # accounts
     assert api("GET", f"/orgs/{OWNER}").status_code == 200
     assert api("GET", "/orgs/nope").status_code == 404
@@ -164,16 +165,35 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     assert api("DELETE", E).status_code == 404
 
 
-# The deployment and run reads of `reconcile approvals` (issue 18), vendored
-# ahead of the emulator serving them; this list only shrinks.
-NOT_YET_SERVED = {
-    ("GET", "/repos/{owner}/{repo}/actions/runs"),
-    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}"),
-    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"),
-    ("GET", "/repos/{owner}/{repo}/deployments"),
-    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}"),
-    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
-}
+def drive_deployments_and_runs(emu: GitHubEmulator, api: Api) -> None:
+    """What `reconcile approvals` reads, with the states real GitHub adds to the
+    description: a status `waiting`, a review `skipped`, the `created` search syntax."""
+    env = "prod/us"
+    done = emu.record_job(OWNER, REPO, env, actor="carol", reviews=[("approved", "alice")])
+    bypassed = emu.record_job(OWNER, REPO, env, actor="carol", reviews=[("skipped", "admin")])
+    waiting = emu.record_job(OWNER, REPO, env, actor="dave", outcome="waiting")
+    listed = api("GET", f"{R}/deployments", params={"environment": env, "per_page": 1})
+    assert listed.status_code == 200 and 'rel="next"' in listed.headers["link"]
+    assert api("GET", f"{R}/deployments", params={"environment": "nope"}).json() == []
+    assert api("GET", f"{R}/deployments/{done.deployment_id}").status_code == 200
+    assert api("GET", f"{R}/deployments/999999").status_code == 404
+    statuses = api("GET", f"{R}/deployments/{waiting.deployment_id}/statuses")
+    assert [s["state"] for s in statuses.json()] == ["waiting"]
+    assert api("GET", f"{R}/deployments/999999/statuses").status_code == 404
+    run = api("GET", f"{R}/actions/runs/{done.run_id}").json()
+    search = {"head_sha": run["head_sha"], "created": f"<={run['updated_at']}"}
+    found = api("GET", f"{R}/actions/runs", params=search).json()
+    assert [r["id"] for r in found["workflow_runs"]] == [done.run_id]
+    assert api("GET", f"{R}/actions/runs", params={"created": "2020-01-01..*"}).status_code == 200
+    assert api("GET", f"{R}/actions/runs/999999").status_code == 404
+    pending = api("GET", f"{R}/actions/runs/{waiting.run_id}/pending_deployments").json()
+    assert [p["environment"]["name"] for p in pending] == [env]
+    assert api("GET", f"{R}/actions/runs/{done.run_id}/pending_deployments").json() == []
+    reviews = api("GET", f"{R}/actions/runs/{done.run_id}/approvals").json()
+    assert [(r["state"], r["user"]["login"]) for r in reviews] == [("approved", "alice")]
+    skipped = api("GET", f"{R}/actions/runs/{bypassed.run_id}/approvals").json()
+    assert [r["state"] for r in skipped] == ["skipped"]
+    assert api("GET", f"{R}/actions/runs/999999/approvals").status_code == 404
 
 
 def test_every_operation_is_served_and_matches_the_spec(
@@ -189,7 +209,7 @@ def test_every_operation_is_served_and_matches_the_spec(
     drive_everything(emu, api, rsa_key)
     validator.assert_clean()
     succeeded = {(rec.method, _template_of(rec)) for rec in seen if 200 <= rec.status < 300}
-    missing = [op for op in operations() if op not in succeeded and op not in NOT_YET_SERVED]
+    missing = [op for op in operations() if op not in succeeded]
     assert not missing, f"operations never answered with success: {missing}"
 
 
@@ -239,3 +259,40 @@ def test_validator_reports_a_response_that_breaks_the_schema() -> None:
         b'{"nope": 1}',
     )
     assert bad_request
+
+
+def test_the_undocumented_states_are_let_through_only_where_github_sends_them(
+    emu: GitHubEmulator, api: Api
+) -> None:
+    """`waiting` on a deployment status and `skipped` on a review pass; any other
+    unknown state, or the same word elsewhere, still fails."""
+    job = emu.record_job(OWNER, REPO, "prod", actor="carol", reviews=[("skipped", "admin")])
+    validator = ContractValidator()
+    base = emu.url + R
+    cases = {
+        f"{base}/deployments/{job.deployment_id}/statuses": api(
+            "GET", f"{R}/deployments/{job.deployment_id}/statuses"
+        ),
+        f"{base}/actions/runs/{job.run_id}/approvals": api(
+            "GET", f"{R}/actions/runs/{job.run_id}/approvals"
+        ),
+    }
+
+    def errors(url: str, body: bytes) -> list[str]:
+        answer = cases[url]
+        return validator.response_errors("GET", url, {}, b"", 200, dict(answer.headers), body)
+
+    statuses_url, reviews_url = cases
+    statuses = cases[statuses_url].json()
+    statuses[0]["state"] = "waiting"
+    assert errors(statuses_url, json.dumps(statuses).encode()) == []
+    statuses[0]["state"] = "skipped"
+    assert errors(statuses_url, json.dumps(statuses).encode())
+    reviews = cases[reviews_url].json()
+    assert errors(reviews_url, json.dumps(reviews).encode()) == []
+    reviews[0]["state"] = "waiting"
+    assert errors(reviews_url, json.dumps(reviews).encode())
+    search = "?created=%3C%3D2026-01-31T04:00:00Z&per_page=100"
+    assert validator.request_errors("GET", f"{base}/actions/runs{search}", {}, b"") == []
+    bad = "?created=yesterday"
+    assert validator.request_errors("GET", f"{base}/actions/runs{bad}", {}, b"")

@@ -17,9 +17,11 @@ from urllib.parse import parse_qsl, unquote
 from reconciler.sandbox.github import (
     routes_accounts,
     routes_apps,
+    routes_deployments,
     routes_environments,
     routes_oidc,
     routes_repos,
+    routes_runs,
     routes_secrets,
     routes_variables,
 )
@@ -45,6 +47,8 @@ ROUTES: list[Route] = [
     *routes_accounts.ROUTES,
     *routes_apps.ROUTES,
     *routes_oidc.ROUTES,
+    *routes_deployments.ROUTES,
+    *routes_runs.ROUTES,
 ]
 UNMETERED = {"/rate_limit"}  # GitHub: reading the rate limit does not count against it
 

@@ -279,6 +279,22 @@ def repository(base: str, world: World, repo: Repo, permission: str | None) -> J
     return body
 
 
+def reviewer_entries(base: str, world: World, repo: Repo, env: Environment) -> list[JSON]:
+    """An environment's required reviewers as GitHub lists them: {type, reviewer}."""
+    entries: list[JSON] = []
+    for reviewer in env.reviewers:
+        if reviewer.type == "User":
+            account = world.account_by_id(reviewer.id)
+            if account is not None:
+                entries.append({"type": "User", "reviewer": simple_user(base, account)})
+        else:
+            t = world.team_by_id(reviewer.id)
+            if t is not None:
+                perm = t.repos.get(repo.full_name.lower(), "pull")
+                entries.append({"type": "Team", "reviewer": team(base, world, t, perm)})
+    return entries
+
+
 def environment(base: str, world: World, repo: Repo, env: Environment) -> JSON:
     rules: list[JSON] = []
     if env.wait_timer > 0:
@@ -293,24 +309,13 @@ def environment(base: str, world: World, repo: Repo, env: Environment) -> JSON:
         )
     if env.reviewers:
         rid = env.rule_ids["required_reviewers"]
-        reviewers: list[JSON] = []
-        for reviewer in env.reviewers:
-            if reviewer.type == "User":
-                account = world.account_by_id(reviewer.id)
-                if account is not None:
-                    reviewers.append({"type": "User", "reviewer": simple_user(base, account)})
-            else:
-                t = world.team_by_id(reviewer.id)
-                if t is not None:
-                    perm = t.repos.get(repo.full_name.lower(), "pull")
-                    reviewers.append({"type": "Team", "reviewer": team(base, world, t, perm)})
         rules.append(
             {
                 "id": rid,
                 "node_id": node_id("Gate", rid),
                 "prevent_self_review": env.prevent_self_review,
                 "type": "required_reviewers",
-                "reviewers": reviewers,
+                "reviewers": reviewer_entries(base, world, repo, env),
             }
         )
     if env.branch_policy is not None:

@@ -85,11 +85,6 @@ def dispatch(ctx: Ctx) -> Reply:
     return Reply(204)
 
 
-def run_approvals(ctx: Ctx) -> Reply:
-    ctx.repo()
-    return Reply(200, [])
-
-
 ROUTES = [
     Route("GET", "/repos/{owner}/{repo}", get_repo),
     Route(
@@ -97,5 +92,4 @@ ROUTES = [
     ),
     Route("GET", "/repos/{owner}/{repo}/teams", repo_teams),
     Route("POST", "/repos/{owner}/{repo}/dispatches", dispatch),
-    Route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/approvals", run_approvals),
 ]

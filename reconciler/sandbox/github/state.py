@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from reconciler.sandbox.github.actions_state import Deployment, WorkflowRun
 from reconciler.sandbox.github.crypto import KeyPair
 from reconciler.sandbox.github.records import Dispatch
 
@@ -142,6 +143,8 @@ class Repo:
     variables: dict[str, Variable] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
     oidc: OidcSubject = field(default_factory=OidcSubject)
+    deployments: dict[int, Deployment] = field(default_factory=dict)
+    runs: dict[int, WorkflowRun] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
