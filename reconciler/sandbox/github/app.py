@@ -18,6 +18,7 @@ from reconciler.sandbox.github import (
     routes_accounts,
     routes_apps,
     routes_environments,
+    routes_issues,
     routes_oidc,
     routes_repos,
     routes_secrets,
@@ -38,6 +39,7 @@ ROUTES: list[Route] = [
     *routes_accounts.ROUTES,
     *routes_apps.ROUTES,
     *routes_oidc.ROUTES,
+    *routes_issues.ROUTES,
 ]
 UNMETERED = {"/rate_limit"}  # GitHub: reading the rate limit does not count against it
 

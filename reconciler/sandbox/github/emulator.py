@@ -11,6 +11,7 @@ from reconciler.sandbox.github import payloads
 from reconciler.sandbox.github.app import EmulatorApp
 from reconciler.sandbox.github.controls import EmulatorControls
 from reconciler.sandbox.github.crypto import KeyPair
+from reconciler.sandbox.github.issue_controls import IssueControls
 from reconciler.sandbox.github.records import Dispatch
 from reconciler.sandbox.github.routes_environments import apply_settings
 from reconciler.sandbox.github.server import Server
@@ -29,7 +30,7 @@ from reconciler.sandbox.github.state import (
 )
 
 
-class GitHubEmulator(EmulatorControls):
+class GitHubEmulator(EmulatorControls, IssueControls):
     """A GitHub REST API (the subset reconcile uses) on http://127.0.0.1:<ephemeral port>."""
 
     def __init__(self, *, latency: float = 0.0, port: int = 0) -> None:
@@ -394,6 +395,7 @@ class GitHubEmulator(EmulatorControls):
                 "apps",
                 "dispatches",
                 "legacy_environment_keys",
+                "issue_books",
             ):
                 setattr(self._world, name, getattr(fresh, name))
         self._app.faults.clear()

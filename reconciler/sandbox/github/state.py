@@ -9,9 +9,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from reconciler.sandbox.github.crypto import KeyPair
 from reconciler.sandbox.github.records import Dispatch
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.github.issue_state import IssueBook
 
 PERMISSION_ORDER = ("pull", "triage", "push", "maintain", "admin")
 _PERMISSION_ALIASES = {"read": "pull", "write": "push"}
@@ -179,6 +183,9 @@ class World:
     # Environment keys this server predates, as an older GitHub Enterprise Server:
     # a PUT naming one is refused, and answers leave can_admins_bypass out.
     legacy_environment_keys: set[str] = field(default_factory=set)
+    # Issues, pull requests, comments and labels, by lower-case "owner/repo"
+    # (sandbox/github/issue_state.py).
+    issue_books: dict[str, IssueBook] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
