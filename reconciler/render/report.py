@@ -112,6 +112,18 @@ def shortened(text: str, limit: int, note: str) -> str:
     return fit(text, limit, note)
 
 
+def nested(markdown: str, levels: int) -> str:
+    """`markdown` with its headings `levels` deeper, to sit under a heading of the
+    report; lines in code fences (a diff's `# environment` lines) stay as they are."""
+    out = []
+    fence: str | None = None
+    for line in markdown.splitlines(keepends=True):
+        fence, _ = _track(line, fence, 0)
+        heading = fence is None and re.match(r"#{1,6} ", line) is not None
+        out.append("#" * levels + line if heading else line)
+    return "".join(out)
+
+
 def _track(line: str, fence: str | None, details: int) -> tuple[str | None, int]:
     stripped = line.strip()
     match = _FENCE.match(stripped)

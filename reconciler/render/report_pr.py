@@ -23,6 +23,7 @@ from reconciler.render.report import (
     Report,
     fit,
     missing_plan_text,
+    nested,
     plan_markdown,
     shortened,
     truncation_note,
@@ -100,18 +101,17 @@ def _texts(inputs: PullRequestInputs, budget: int | None) -> tuple[str, str]:
     if plan is None:
         plan_text = missing_plan_text(inputs.plan, inputs.run_url, pull_request=True)
     else:
-        plan_text = plan_markdown(plan, plan_wording, None)
+        plan_text = nested(plan_markdown(plan, plan_wording, None), 2)
     prefix = f"{NEW_FILE}\n\n" if diff.new_file else ""
     if diff.plan is None:
         diff_text = prefix + diff.reason
     else:
         share = None if budget is None else max(budget // 2, budget - len(plan_text))
         wording = Wording.review(inputs.base_name, inputs.config_name)
-        diff_text = prefix + plan_markdown(
-            diff.plan, wording, None if share is None else share - len(prefix)
-        )
+        room = None if share is None else share - len(prefix)
+        diff_text = prefix + nested(plan_markdown(diff.plan, wording, room), 2)
     if plan is not None and budget is not None:
-        plan_text = plan_markdown(plan, plan_wording, budget - len(diff_text))
+        plan_text = nested(plan_markdown(plan, plan_wording, budget - len(diff_text)), 2)
     return diff_text, plan_text
 
 

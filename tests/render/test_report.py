@@ -17,6 +17,7 @@ from reconciler.render.report import (
     Missing,
     PlanPart,
     fit,
+    nested,
     utf8_bytes,
 )
 from reconciler.render.report_approvals import ApprovalAudit
@@ -350,3 +351,15 @@ def test_the_contract_is_read_field_by_field() -> None:
 def test_a_file_that_breaks_the_contract_is_refused_in_one_sentence(doc: object, says: str) -> None:
     with pytest.raises(ValueError, match=says):
         ApprovalAudit.from_json(doc)
+
+
+def test_the_plans_headings_sit_under_the_comments_and_the_diff_lines_stay() -> None:
+    body = pull_request_report(pr(PlanPart(plan=CHANGES_ONLY))).body
+    assert "\n#### reconcile plan\n" in body and "\n##### Changes\n" in body
+    assert "\n#### reconcile diff: what environments.yaml changes\n" in body
+    assert "\n# environment prod\n" in body  # inside the diff fence
+
+
+def test_nested_leaves_fenced_lines_alone() -> None:
+    text = "## A\n```diff\n# environment prod\n```\n### B\n"
+    assert nested(text, 2) == "#### A\n```diff\n# environment prod\n```\n##### B\n"
