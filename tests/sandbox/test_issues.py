@@ -101,3 +101,14 @@ def test_closing_an_issue_records_who_and_why(emu: GitHubEmulator, api: Api) -> 
     )
     reopened = api("PATCH", f"{R}/issues/{number}", json={"state": "open"}).json()
     assert (reopened["state_reason"], reopened["closed_at"]) == ("reopened", None)
+
+
+def test_the_next_page_keeps_the_filters(emu: GitHubEmulator, api: Api) -> None:
+    # As GitHub's own links do (PyGithub's recorded `issues?page=10&state=closed`).
+    for n in range(3):
+        emu.add_issue(OWNER, REPO, f"drift {n}", author="carol", labels=["drift"])
+    emu.add_issue(OWNER, REPO, "other", author="carol")
+    first = api("GET", f"{R}/issues", params={"labels": "drift", "per_page": 2})
+    assert "labels=drift&per_page=2&page=2" in first.headers["link"]
+    second = api.session.get(first.links["next"]["url"], timeout=10).json()
+    assert [i["title"] for i in second] == ["drift 0"]
