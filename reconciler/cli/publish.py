@@ -60,7 +60,7 @@ def _pull_request(args: argparse.Namespace, facts: RunFacts) -> Report:
         config_name=args.config.name,
     )
     report = pull_request_report(inputs)
-    if _dry_run(args, report.body):
+    if _dry_run(args, report.body, f"the plan comment on pull request #{pull.number}"):
         return report
     _write_summary(facts.summary, report.summary)
     if pull.fork:
@@ -122,13 +122,12 @@ def _drift(args: argparse.Namespace, facts: RunFacts) -> Report:
     return report
 
 
-def _dry_run(args: argparse.Namespace, body: str, what: str = "") -> bool:
+def _dry_run(args: argparse.Namespace, body: str, what: str) -> bool:
     """With --dry-run: print the body and what would be done, and publish nothing."""
     if not args.dry_run:
         return False
     sys.stdout.write(body)
-    if what:
-        print(f"\n(dry run: {what}; nothing was published)")
+    print(f"\n(dry run: {what}; nothing was published)")
     return True
 
 
