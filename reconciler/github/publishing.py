@@ -100,7 +100,7 @@ def upsert_sticky_comment(
                 item_key=None,
                 action=listing,
                 permission=_COMMENT_PERMISSION,
-                fields=("id", "user"),
+                fields=("id",),
             )
             if _author(c).lower() == me and marker in str(c.get("body") or "")
         ),
@@ -137,9 +137,12 @@ def our_open_issues(conn: GitHubConnection, repo: str, label: str) -> Iterator[d
         item_key=None,
         action=f"listing the open issues labelled {label} in {repo}",
         permission=_ISSUE_PERMISSION,
-        fields=("number", "user"),
+        fields=("id",),
     ):
-        if "pull_request" not in issue and _author(issue).lower() == me:
+        number = issue.get("number")
+        if not isinstance(number, int) or "pull_request" in issue:
+            continue
+        if _author(issue).lower() == me:
             yield issue
 
 
