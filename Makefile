@@ -23,10 +23,14 @@ $(STAMP): pyproject.toml | $(BIN)/uv
 demo: $(STAMP)
 	$(BIN)/reconcile demo
 
+# The workflows too, offline: zizmor at its default persona, actionlint with
+# shellcheck for the shell that remains (docs/ci.md, "Workflow lint").
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks
 	$(BIN)/ruff format --check reconciler tests benchmarks
 	$(BIN)/vulture
+	$(BIN)/zizmor --offline --no-progress .github/workflows
+	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy reconciler

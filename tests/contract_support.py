@@ -35,6 +35,15 @@ Documented departures from the description, where real GitHub differs
   runs list GitHub's search syntax for dates (`<=2026-01-31T04:00:00Z`,
   `2026-01-01..2026-01-31`, a bare date). Only those values, only there: each
   is validated as a documented one in its place.
+- a property the description declares `nullable` with an `enum` may be null,
+  though the enum does not list null (OpenAPI 3.0.3 wants it listed; GitHub
+  sends `"state_reason": null` for every open issue, as PyGithub's recorded
+  answers show): null is added to such enums;
+- `POST /graphql` is GitHub's GraphQL endpoint, which the REST description does
+  not cover; `reconcile publish` asks it one query (`viewer { login }`: who the
+  token is, which `GET /user` refuses to an installation token). Its request must
+  be a JSON object with a `query` string and its 200 answer an object with
+  `data` or `errors`, as GraphQL's own specification says.
 """
 
 from __future__ import annotations
@@ -57,7 +66,12 @@ from reconciler.sandbox.github import RequestRecord
 # GitHub's description, vendored (tests/data/github-openapi/README.md says from
 # where and how to refresh it): the tests need nothing outside the repository.
 SPEC_DIR = Path(__file__).resolve().parent / "data" / "github-openapi"
-SUBSETS = ("api.github.com.subset.json", "deployments-and-runs.subset.json")
+SUBSETS = (
+    "api.github.com.subset.json",
+    "deployments-and-runs.subset.json",
+    "issues-and-comments.subset.json",
+)
+GRAPHQL_PATH = "/graphql"
 SPEC_HOST = "https://api.github.com"
 COMMON_HEADERS = (
     "x-ratelimit-limit",
@@ -87,7 +101,21 @@ def load_spec() -> dict[str, Any]:
             spec["components"].setdefault(kind, {})
             for key, value in entries.items():
                 spec["components"][kind].setdefault(key, value)
+    _null_in_nullable_enums(spec)
     return spec
+
+
+def _null_in_nullable_enums(node: Any) -> None:
+    """Lists null in every enum of a schema declared `nullable` (the description means it)."""
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if node.get("nullable") is True and isinstance(enum, list) and None not in enum:
+            enum.append(None)
+        for value in node.values():
+            _null_in_nullable_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _null_in_nullable_enums(value)
 
 
 @cache
@@ -258,6 +286,8 @@ class ContractValidator:
     def request_errors(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> list[str]:
+        if urlsplit(url).path == GRAPHQL_PATH:
+            return _graphql_errors(method, body, "query")
         errors = _openapi().iter_request_errors(_request(method, url, headers, body))
         return [_describe(e) for e in errors]
 
@@ -272,6 +302,8 @@ class ContractValidator:
         body: bytes,
     ) -> list[str]:
         out = self._header_errors(method, status, headers)
+        if urlsplit(url).path == GRAPHQL_PATH and status == 200:
+            return out + _graphql_errors(method, body, "data", "errors")
         op = _documented(method, url)
         if op is None:
             # An unknown path answered 404 is GitHub's own behaviour; anything else is not.
@@ -340,6 +372,21 @@ class ContractValidator:
         with self._lock:
             failures = list(self.failures)
         assert not failures, "contract failures:\n" + "\n".join(str(f) for f in failures)
+
+
+def _graphql_errors(method: str, body: bytes, *keys: str) -> list[str]:
+    """A GraphQL request (keys: "query") or answer (keys: "data", "errors")."""
+    if method.upper() != "POST":
+        return [f"GraphQL takes POST, not {method}"]
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return ["GraphQL body is not JSON"]
+    if not isinstance(parsed, dict) or not any(k in parsed for k in keys):
+        return [f"GraphQL body lacks {' or '.join(keys)}"]
+    if "query" in keys and not isinstance(parsed["query"], str):
+        return ["GraphQL query is not a string"]
+    return []
 
 
 def _error_body_errors(status: int, body: bytes) -> list[str]:

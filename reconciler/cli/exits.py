@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     DRIFT = 2
     INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
     TERMINATED = 143  # SIGTERM: 128 + 15
+    CHECK_FAILED = 3  # publish: the report is out and the check fails
 
 
 EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
@@ -33,6 +34,11 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
     ),
     (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
     (ExitCode.TERMINATED, "terminated by SIGTERM"),
+    (
+        ExitCode.CHECK_FAILED,
+        "for publish only: the report is published and the check fails "
+        "(an invalid file, a failed plan or audit, error findings)",
+    ),
 )
 
 

@@ -283,4 +283,114 @@ def build_parser() -> Parser:
         action="store_true",
         help="exit 2 when a deployment is self_approved, bypassed, unapproved or unknown",
     )
+    _add_publish(sub)
     return parser
+
+
+def _add_publish(sub: argparse._SubParsersAction[Parser]) -> None:
+    """`reconcile publish pr|drift`: what the workflows post (docs/ci.md)."""
+    publish = sub.add_parser(
+        "publish",
+        help="post the pull-request comment or the drift issue from the workflow's files",
+        description="Compose the report from what the workflow's steps wrote (plan.json, "
+        "approvals.json) and post it: the one plan comment of a pull request, or the one "
+        "drift issue. Writes $GITHUB_STEP_SUMMARY when set. Exit 0: the check passes; "
+        "3: it fails; 1: publishing failed.",
+        epilog=_EPILOG,
+        formatter_class=_Formatter,
+    )
+    targets = publish.add_subparsers(dest="target", metavar="TARGET", required=True)
+    shared = Parser(add_help=False, parents=[_common(network=False, config=False)])
+    shared.add_argument(
+        "--plan",
+        type=Path,
+        default=Path("plan.json"),
+        metavar="FILE",
+        help="the saved plan of `reconcile plan --out` (default plan.json); missing: the "
+        "plan failed or did not run",
+    )
+    shared.add_argument(
+        "--repository",
+        metavar="OWNER/NAME",
+        help="where to publish (default $GITHUB_REPOSITORY)",
+    )
+    shared.add_argument(
+        "--run-url",
+        metavar="URL",
+        help="the run the report links to (default: this GitHub Actions run)",
+    )
+    shared.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="append the whole report here (default $GITHUB_STEP_SUMMARY, when set)",
+    )
+    shared.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the body and what would be done; publish nothing",
+    )
+    pr = targets.add_parser(
+        "pr",
+        parents=[shared],
+        help="keep the one plan comment on a pull request",
+        description="Validate the file, diff it against the base branch's, add the live "
+        "plan, and create or update this token's own plan comment on the pull request. "
+        "A fork's pull request gets the job summary only.",
+    )
+    pr.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=Path("environments.yaml"),
+        metavar="PATH",
+        help="the pull request's environments file (default: ./environments.yaml)",
+    )
+    pr.add_argument(
+        "--base",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the base branch's environments file; a missing file means it is new here",
+    )
+    pr.add_argument(
+        "--plan-outcome",
+        choices=("success", "failure", "cancelled", "skipped"),
+        help="how the plan step or job ended (GitHub's outcome); skipped: no credentials",
+    )
+    pr.add_argument(
+        "--number",
+        type=positive_int,
+        metavar="N",
+        help="the pull request (default: from $GITHUB_EVENT_PATH)",
+    )
+    pr.add_argument("--sha", help="the head commit (default: from $GITHUB_EVENT_PATH)")
+    pr.add_argument(
+        "--fork",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether it comes from a fork (default: from $GITHUB_EVENT_PATH)",
+    )
+    drift = targets.add_parser(
+        "drift",
+        parents=[shared],
+        help="keep the one drift issue open, updated or closed",
+        description="Open the drift issue on drift or an approval violation, update it "
+        "while either lasts, close it with a comment once a run shows neither. A failed "
+        "step leaves a clean-looking issue alone.",
+    )
+    drift.add_argument(
+        "--approvals",
+        type=Path,
+        metavar="FILE",
+        help="the audit of `reconcile approvals --format json`; omitted: no audit",
+    )
+    drift.add_argument(
+        "--label",
+        default="environment-drift",
+        help="the drift issue's label, created when missing (default environment-drift)",
+    )
+    drift.add_argument(
+        "--title", default="Environment drift",
+        help="the title of a new drift issue (default: Environment drift)",
+    )  # fmt: skip

@@ -1,11 +1,11 @@
 """The drift issue body and the PR comment, built from a REAL large plan (issue 6).
 
 300 repositories x 3 environments against a fresh sandbox: every change is a
-create, so `reconcile plan --format markdown` and `reconcile diff --format
-markdown` are as long as they get. The workflows' own `run:` scripts then build
-the issue body and the comment (with a fake `gh`), and both must fit GitHub's
-65,536-character limit, say that they were shortened, and still show what a
-reader needs.
+create, so the plan and the diff are as long as they get. `reconcile publish`
+(as the workflows call it, with --dry-run to print the body) then composes the
+issue body and the comment, and both must fit GitHub's 65,536-character limit,
+say that they were shortened and where the whole report is, and still show
+what a reader needs.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 from integration.helpers import CliRunner, SandboxFactory
-from workflows.test_workflow_scripts import RUN_URL
-from workflows.test_workflow_scripts import Sandbox as WorkflowBox
 
 # A 300-repository plan against the sandbox.
 pytestmark = pytest.mark.slow
@@ -23,9 +21,10 @@ pytestmark = pytest.mark.slow
 GITHUB_LIMIT = 65_536
 REPOSITORIES = 300
 OWNER = "Big-Org"
-# The renderer's own note, and the workflow scripts' note when they cut bytes.
+RUN_URL = "https://github.com/acme/config/actions/runs/42"
+# The plan renderer's note, and the report's when it cut the body.
 RENDERER_NOTE = "This summary is shortened to fit"
-WORKFLOW_NOTE = "**Truncated:**"
+REPORT_NOTE = "**Truncated:**"
 
 
 def _config(repositories: int, *, flag: str) -> str:
@@ -57,108 +56,85 @@ repositories:
 {repos}"""
 
 
-# Both tests read the same outputs; a worker renders them once.
-_RENDERED: dict[str, tuple[str, str]] = {}
+# Both tests read the same files; a worker makes them once.
+_MADE: dict[str, tuple[Path, Path, Path]] = {}
 
 
 @pytest.fixture
 def big_plan(
     make_sandbox: SandboxFactory,
     cli: CliRunner,
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
-) -> tuple[str, str]:
-    """(plan markdown against a fresh sandbox, diff markdown of a PR that grows the file)."""
-    if "big" not in _RENDERED:
-        _RENDERED["big"] = _render_big_plan(make_sandbox, cli, tmp_path, monkeypatch)
-    return _RENDERED["big"]
+) -> tuple[Path, Path, Path]:
+    """(the saved plan against a fresh sandbox, the pull request's file, the base's)."""
+    if "big" not in _MADE:
+        _MADE["big"] = _make_big_plan(make_sandbox, cli, tmp_path_factory.mktemp("big"),
+                                      monkeypatch)  # fmt: skip
+    return _MADE["big"]
 
 
-def _render_big_plan(
+def _make_big_plan(
     make_sandbox: SandboxFactory,
     cli: CliRunner,
-    tmp_path: Path,
+    folder: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> tuple[str, str]:
+) -> tuple[Path, Path, Path]:
     monkeypatch.setenv("BIG_DEPLOY_TOKEN", "not-read-by-plan")
-    new = tmp_path / "environments.yaml"
+    new = folder / "environments.yaml"
     new.write_text(_config(REPOSITORIES, flag="on"), encoding="utf-8")
-    old = tmp_path / "base-environments.yaml"
+    old = folder / "base-environments.yaml"
     old.write_text(_config(20, flag="off"), encoding="utf-8")
     sandbox = make_sandbox(new)
     # 300 repositories need more requests than one hour of the default primary budget.
     sandbox.github.set_primary_limit(50_000)
     # The `cli` fixture runs unpaced: GitHub's 900 points a minute would make this
     # one plan take minutes, and the emulator enforces no such limit here.
-    planned = cli("plan", "-c", new, "--format", "markdown", "--detailed-exitcode")
-    assert planned.code == 2, planned.err
-    diffed = cli("diff", old, new, "--format", "markdown")
-    assert diffed.code == 0, diffed.err
+    plan = folder / "plan.json"
+    planned = cli("plan", "-c", new, "--out", plan)
+    assert planned.code == 0, planned.err
     # 12 creates a repository: 3 environments, 2 variables in each, 2 policies, 1 secret.
-    assert f"**Plan: {REPOSITORIES * 12} to create, 0 to update" in planned.out
-    assert f"**{old} → {new}: {(REPOSITORIES - 20) * 12} to create, 60 to update" in diffed.out
-    # Together far over one comment: the workflow must cut, not just the renderer.
-    assert len(planned.out) + len(diffed.out) > 1.5 * GITHUB_LIMIT
-    return planned.out, diffed.out
+    assert f"Plan: {REPOSITORIES * 12} to create, 0 to update" in planned.out
+    return plan, new, old
 
 
-def _fits(text: str) -> None:
-    assert len(text) <= GITHUB_LIMIT, len(text)
-    assert len(text.encode("utf-8")) <= GITHUB_LIMIT
+def _body(out: str, marker: str) -> str:
+    """The body a dry run printed, without its closing line."""
+    return out[out.index(marker) : out.rindex("\n(dry run: ")]
 
 
-def test_drift_issue_body_from_a_real_plan_fits(big_plan: tuple[str, str], tmp_path: Path) -> None:
-    plan_md, _ = big_plan
-    (tmp_path / "drift").mkdir()
-    box = WorkflowBox(tmp_path / "drift")
-    (box.cwd / "plan.md").write_text(plan_md, encoding="utf-8")
-    box.fake_env["FAKE_GH_JSON"] = "[]"
-    result = box.run(
-        "drift.yml",
-        "Sync the drift issue",
-        GH_TOKEN="ghs_fake",
-        GH_REPO="acme/config",
-        PLAN_EXIT="2",
-        RUN_URL=RUN_URL,
-    )
-    assert result.returncode == 0, result.stderr
-    body = box.body(0)
-    _fits(body)
-    assert body.startswith("The nightly `reconcile plan` found drift")
-    assert RENDERER_NOTE in body or WORKFLOW_NOTE in body
-    # The top of the plan (title, totals, the shortening note) survives whatever is cut.
-    head = plan_md[: plan_md.index(RENDERER_NOTE)] if RENDERER_NOTE in plan_md else plan_md[:300]
-    assert head in body
+def test_drift_issue_body_from_a_real_plan_fits(
+    big_plan: tuple[Path, Path, Path], cli: CliRunner
+) -> None:
+    plan, _, _ = big_plan
+    result = cli("publish", "drift", "--plan", plan, "--repository", "acme/config",
+                 "--run-url", RUN_URL, "--dry-run")  # fmt: skip
+    assert result.code == 0, result.err
+    body = _body(result.out, "<!-- reconcile-drift -->")
+    assert len(body) <= GITHUB_LIMIT, len(body)
+    assert "found drift between `environments.yaml`" in body
+    assert REPORT_NOTE in body and body.rstrip().endswith(f"{RUN_URL}.")
+    # The top of the plan (title and totals) survives whatever is cut.
+    assert f"**Plan: {REPOSITORIES * 12} to create, 0 to update" in body
+    assert RENDERER_NOTE in body
 
 
 def test_pr_comment_from_a_real_plan_and_diff_fits(
-    big_plan: tuple[str, str], tmp_path: Path
+    big_plan: tuple[Path, Path, Path], cli: CliRunner
 ) -> None:
-    plan_md, diff_md = big_plan
-    (tmp_path / "pr").mkdir()
-    box = WorkflowBox(tmp_path / "pr")
-    (box.cwd / "validate.txt").write_text("environments.yaml: valid\n", encoding="utf-8")
-    (box.cwd / "diff.md").write_text(diff_md, encoding="utf-8")
-    (box.cwd / "plan.md").write_text(plan_md, encoding="utf-8")
-    result = box.run(
-        "plan-pr.yml",
-        "Write the plan comment",
-        VALIDATE_EXIT="0",
-        PLAN_RAN="true",
-        PLAN_EXIT="2",
-        SAME_REPO="true",
-        RUN_URL=RUN_URL,
-        HEAD_SHA="abc123",
-    )
-    assert result.returncode == 0, result.stderr
-    comment = (box.cwd / "comment.md").read_bytes().decode("utf-8")
-    _fits(comment)
+    plan, new, old = big_plan
+    result = cli("publish", "pr", "-c", new, "--base", old, "--plan", plan, "--repository",
+                 "acme/config", "--number", "1", "--run-url", RUN_URL, "--dry-run")  # fmt: skip
+    assert result.code == 0, result.err
+    comment = _body(result.out, "<!-- reconcile-plan -->")
+    assert len(comment) <= GITHUB_LIMIT, len(comment)
     assert comment.startswith("<!-- reconcile-plan -->\n")
-    assert WORKFLOW_NOTE in comment and comment.rstrip().endswith(RUN_URL)
+    assert REPORT_NOTE in comment and comment.rstrip().endswith(f"{RUN_URL}.")
     # Both parts of the sticky comment (issue 6), each with at least its totals line:
     # a diff that fills the comment must not push "what apply would do now" out of it.
     changes = comment.index("### What this pull request changes")
-    assert diff_md.splitlines()[2] in comment[changes:]
+    diff_totals = f"**the base branch's environments.yaml → environments.yaml: {(REPOSITORIES - 20) * 12} to create, 60 to update"
+    assert diff_totals in comment[changes:]
     assert "### What apply would do now" in comment, "the live plan part was cut off"
     apply_now = comment.index("### What apply would do now")
-    assert plan_md.splitlines()[2] in comment[apply_now:]
+    assert f"**Plan: {REPOSITORIES * 12} to create, 0 to update" in comment[apply_now:]

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from reconciler.sandbox.github import GitHubEmulator, RequestRecord, seal
 
 from .conftest import OWNER, REPO, Api, team_id, user_id
+from .issues_contract import drive_issues
 
 R = f"/repos/{OWNER}/{REPO}"
 E = f"{R}/environments/prod%2Fus"
@@ -160,6 +161,7 @@ def drive_everything(emu: GitHubEmulator, api: Api, key: rsa.RSAPrivateKey) -> N
     bad = api.as_token(None)
     bad.session.headers["Authorization"] = f"Bearer {app_jwt(key, lifetime=3600)}"
     assert bad("POST", f"/app/installations/{INSTALLATION}/access_tokens").status_code == 401
+    drive_issues(emu, api)
     # teardown
     assert api("DELETE", E).status_code == 204
     assert api("DELETE", E).status_code == 404

@@ -17,8 +17,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from .workflow_files import all_steps, step, workflow, workflow_paths
 from .workflow_files import load as load_path
+from .workflow_files import step, workflow, workflow_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock.txt"
@@ -116,8 +116,10 @@ def test_the_parser_refuses_what_pip_would_resolve_freely() -> None:
 
 
 def _holds_credentials(data: dict[str, Any]) -> bool:
-    text = str(data)
-    return "secrets." in text or data.get("permissions", {}).get("id-token") == "write"
+    """A secret, an OIDC token, or a token that writes, in any of its jobs."""
+    scopes = [data.get("permissions") or {}]
+    scopes += [job.get("permissions") or {} for job in data["jobs"].values()]
+    return "secrets." in str(data) or any("write" in perms.values() for perms in scopes)
 
 
 CREDENTIALED = [p.name for p in workflow_paths() if _holds_credentials(load_path(p))]
@@ -130,14 +132,16 @@ def test_the_workflows_with_credentials_are_the_three_of_reconcile() -> None:
 @pytest.mark.parametrize("name", CREDENTIALED)
 def test_a_workflow_with_credentials_installs_only_from_the_lock(name: str) -> None:
     data = workflow(name)
-    install = step(data, "Install reconcile")
-    lines = [line.strip() for line in install["run"].splitlines() if line.strip()]
-    assert lines == ["set -euo pipefail", *INSTALL]
-    # No other step installs anything.
-    others = [s for s in all_steps(data) if s is not install]
-    for other in others:
-        assert "pip install" not in other.get("run", ""), other.get("name")
-        assert "pipx" not in other.get("run", "") and "uv " not in other.get("run", "")
-    setup = step(data, "Set up Python")
-    assert setup["with"]["python-version"] == "3.11"
-    assert setup["with"]["cache-dependency-path"] == "requirements.lock.txt"
+    for job_name, job in data["jobs"].items():
+        install = step(data, "Install reconcile", job=job_name)
+        lines = [line.strip() for line in install["run"].splitlines() if line.strip()]
+        assert lines == ["set -euo pipefail", *INSTALL], job_name
+        # No other step installs anything.
+        for other in job["steps"]:
+            if other is install:
+                continue
+            assert "pip install" not in other.get("run", ""), other.get("name")
+            assert "pipx" not in other.get("run", "") and "uv " not in other.get("run", "")
+        setup = step(data, "Set up Python", job=job_name)
+        assert setup["with"]["python-version"] == "3.11"
+        assert setup["with"]["cache-dependency-path"] == "requirements.lock.txt"

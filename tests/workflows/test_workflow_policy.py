@@ -11,6 +11,7 @@ import pytest
 from .workflow_files import (
     WORKFLOW_DIR,
     all_steps,
+    jobs,
     only_job,
     placeholder_expressions,
     step,
@@ -27,11 +28,15 @@ EXPECTED_PINS = {
     "actions/checkout": ("11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
     "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
     "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
     "aws-actions/configure-aws-credentials": (
         "ececac1a45f3b08a01d2dd070d28d111c5fe6722",
         "v4.1.0",
     ),
 }
+SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
+# About ten lines: what a step decides belongs in a tested `reconcile` command.
+MAX_RUN_LINES = 10
 
 
 def uses_lines() -> list[tuple[str, str, str]]:
@@ -91,17 +96,50 @@ def test_pins_are_the_known_release_commits() -> None:
 # --- every workflow ---------------------------------------------------------
 
 
+def holds_credentials(job: dict[str, Any]) -> bool:
+    """The job reads a secret or assumes an AWS role."""
+    return "secrets." in str(job) or "configure-aws-credentials" in str(job)
+
+
+def writes(job: dict[str, Any]) -> set[str]:
+    """What the job's token may write, beyond the OIDC token it may request."""
+    perms = job.get("permissions") or {}
+    return {scope for scope, level in perms.items() if level == "write" and scope != "id-token"}
+
+
 @pytest.mark.parametrize("path", workflow_paths(), ids=lambda p: p.name)
 def test_least_privilege_permissions_and_timeouts(path: Path) -> None:
     data = load_path(path)
     perms = data.get("permissions")
-    assert isinstance(perms, dict), f"{path.name}: top-level permissions must be explicit"
-    assert perms.get("contents") == "read"
-    for job_name, job in data["jobs"].items():
+    # Explicit at the top, and nothing writable there: a job asks for what it needs.
+    assert perms in ({}, {"contents": "read"}), f"{path.name}: top-level permissions {perms}"
+    for job_name, job in jobs(data).items():
         assert isinstance(job.get("timeout-minutes"), int), f"{job_name}: no timeout-minutes"
         assert job["timeout-minutes"] <= 60
-        # A job may only narrow the workflow's permissions, never widen them.
-        assert job.get("permissions") is None, f"{job_name}: job-level permissions"
+        job_perms = job.get("permissions", perms)
+        assert isinstance(job_perms, dict), f"{job_name}: permissions must be a mapping"
+        assert set(job_perms.values()) <= {"read", "write", "none"}, job_name
+
+
+@pytest.mark.parametrize("path", workflow_paths(), ids=lambda p: p.name)
+def test_no_job_holds_credentials_and_a_writing_token(path: Path) -> None:
+    for job_name, job in jobs(load_path(path)).items():
+        if holds_credentials(job):
+            assert writes(job) == set(), f"{path.name}/{job_name} holds credentials"
+
+
+@pytest.mark.parametrize("path", workflow_paths(), ids=lambda p: p.name)
+def test_run_blocks_are_short(path: Path) -> None:
+    for s in all_steps(load_path(path)):
+        lines = [line for line in s.get("run", "").splitlines() if line.strip()]
+        assert len(lines) <= MAX_RUN_LINES, f"{path.name}/{s.get('name')}: {len(lines)} lines"
+
+
+@pytest.mark.parametrize("path", workflow_paths(), ids=lambda p: p.name)
+def test_no_step_calls_gh(path: Path) -> None:
+    # Issues and comments go through `reconcile publish`, which is tested.
+    for s in all_steps(load_path(path)):
+        assert not re.search(r"(^|[\s;|&(])gh\s", s.get("run", "")), s.get("name")
 
 
 @pytest.mark.parametrize("path", workflow_paths(), ids=lambda p: p.name)
@@ -158,20 +196,32 @@ def test_drift_runs_nightly_and_on_demand() -> None:
 
 def test_drift_permissions() -> None:
     data = workflow("drift.yml")
-    assert data["permissions"] == {"id-token": "write", "contents": "read", "issues": "write"}
+    assert data["permissions"] == {}
+    check, publish = jobs(data)["check"], jobs(data)["publish"]
+    assert check["permissions"] == {"contents": "read", "id-token": "write"}
+    assert publish["permissions"] == {"contents": "read", "issues": "write"}
+    assert publish["needs"] == "check"
+    assert publish["if"] == "${{ !cancelled() }}"
 
 
-def test_drift_plans_with_app_and_aws_read_role() -> None:
+def test_drift_plans_and_audits_with_the_app_and_publishes_with_the_runs_token() -> None:
     data = workflow("drift.yml")
     aws = step(data, "AWS credentials (read role, OIDC)")
     assert aws["with"]["role-to-assume"] == "${{ vars.RECONCILE_AWS_READ_ROLE_ARN }}"
     plan = step(data, "Plan")
     assert set(plan["env"]) == {"GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY"}
-    assert "reconcile plan --detailed-exitcode --format markdown" in plan["run"]
-    assert "$GITHUB_STEP_SUMMARY" in plan["run"]
-    sync = step(data, "Sync the drift issue")
-    assert sync["env"]["GH_TOKEN"] == "${{ github.token }}"
-    assert only_job(data)["env"]["DRIFT_LABEL"] == "environment-drift"
+    assert "reconcile plan --out plan.json" in plan["run"]
+    audit = step(data, "Audit approvals")
+    assert set(audit["env"]) == {"GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY"}
+    assert audit["if"] == "${{ !cancelled() }}"
+    assert "reconcile approvals --since 36h --format json > approvals.json" in audit["run"]
+    keep = step(data, "Keep the reports for the publish job")
+    assert keep["with"]["path"].split() == ["plan.json", "approvals.json"]
+    fetch = step(data, "Fetch the reports")
+    assert fetch["with"] == {"pattern": keep["with"]["name"], "merge-multiple": True}
+    publish = step(data, "Publish")
+    assert publish["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert "reconcile publish drift --plan plan.json --approvals approvals.json" in publish["run"]
 
 
 # --- plan-pr.yml ------------------------------------------------------------
@@ -191,33 +241,34 @@ def test_plan_pr_explains_why_not_pull_request_target() -> None:
 
 def test_plan_pr_permissions_and_steps() -> None:
     data = workflow("plan-pr.yml")
-    assert data["permissions"] == {
-        "contents": "read",
-        "id-token": "write",
-        "pull-requests": "write",
+    assert data["permissions"] == {}
+    plan, comment = jobs(data)["plan"], jobs(data)["comment"]
+    assert plan["permissions"] == {"contents": "read", "id-token": "write"}
+    assert comment["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "reconcile plan --out plan.json" in step(data, "Plan")["run"]
+    base = step(data, "Check out the base branch's environments.yaml")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert base["with"]["path"] == "base"
+    assert base["with"]["sparse-checkout"] == "environments.yaml"
+    publish = step(data, "Publish")
+    assert publish["env"] == {
+        "GH_TOKEN": "${{ github.token }}",
+        "PLAN_RESULT": "${{ needs.plan.result }}",
     }
-    runs = run_text(data)
-    assert "reconcile validate" in runs
-    assert 'git show "origin/${BASE_REF}:environments.yaml"' in runs
-    assert "reconcile diff base-environments.yaml environments.yaml --format markdown" in runs
-    assert "reconcile plan --detailed-exitcode --format markdown --out plan.json" in runs
-    assert "jq -r '.summary.errors' plan.json" in runs
-    assert 'gh api -X PATCH "repos/${REPO}/issues/comments/${comment_id}"' in runs
-    assert only_job(data)["env"]["COMMENT_MARKER"] == "<!-- reconcile-plan -->"
-    checkout = all_steps(data)[0]
-    assert checkout["with"]["fetch-depth"] == 0
+    assert (
+        'reconcile publish pr --base base/environments.yaml --plan plan.json --plan-outcome "$PLAN_RESULT"'
+        in publish["run"]
+    )
+    assert comment["needs"] == "plan" and comment["if"] == "${{ !cancelled() }}"
 
 
 def test_plan_pr_keeps_credentials_from_forks() -> None:
     data = workflow("plan-pr.yml")
-    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
-    for s in all_steps(data):
-        touches_credentials = "secrets." in str(
-            s.get("env", {})
-        ) or "configure-aws-credentials" in s.get("uses", "")
-        posts = "GH_TOKEN" in s.get("env", {})
-        if touches_credentials or posts:
-            assert same_repo in str(s.get("if", "")), s.get("name")
+    for job_name, job in jobs(data).items():
+        if holds_credentials(job):
+            assert job["if"] == SAME_REPO, job_name
+    # The job a fork's pull request runs holds no secret and no AWS role.
+    assert not holds_credentials(jobs(data)["comment"])
 
 
 # --- apply.yml --------------------------------------------------------------
@@ -239,7 +290,8 @@ def test_apply_runs_in_protected_environment_without_overlap() -> None:
     assert isinstance(concurrency, dict)
     assert concurrency["group"] == "reconcile-apply"
     assert concurrency["cancel-in-progress"] is False
-    assert data["permissions"] == {"contents": "read", "id-token": "write"}
+    assert data["permissions"] == {}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
 
 
 def test_apply_uploads_the_audit_log_always() -> None:

@@ -37,10 +37,22 @@ def all_steps(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [step for job in data["jobs"].values() for step in job.get("steps", [])]
 
 
-def step(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    matches = [s for s in all_steps(data) if s.get("name") == name]
+def jobs(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = data["jobs"]
+    return found
+
+
+def step(data: Mapping[str, Any], name: str, *, job: str | None = None) -> dict[str, Any]:
+    """The one step called `name` (in `job`, when several jobs have one)."""
+    steps = all_steps(data) if job is None else jobs(data)[job].get("steps", [])
+    matches = [s for s in steps if s.get("name") == name]
     assert len(matches) == 1, f"expected one step named {name!r}, found {len(matches)}"
     return matches[0]
+
+
+def job_of(data: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
+    """The job a step belongs to."""
+    return next(j for j in jobs(data).values() if any(s is target for s in j.get("steps", [])))
 
 
 def only_job(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,6 +81,8 @@ def run_step(
     cwd: Path,
     fake_bin: Path,
     values: Mapping[str, str],
+    *,
+    job: str | None = None,
 ) -> StepRun:
     """Run one step's script the way a runner would (`bash -e`).
 
@@ -76,9 +90,9 @@ def run_step(
     that reads a variable the workflow never provides fails under `set -u`.
     A declared value written as an expression must be supplied in `values`.
     """
-    target = step(data, name)
+    target = step(data, name, job=job)
     declared: dict[str, str] = {}
-    declared.update(only_job(data).get("env", {}))
+    declared.update(job_of(data, target).get("env", {}))
     declared.update(target.get("env", {}))
     env: dict[str, str] = {}
     for key, raw in declared.items():

@@ -19,6 +19,7 @@ from reconciler.sandbox.github import (
     routes_apps,
     routes_deployments,
     routes_environments,
+    routes_issues,
     routes_oidc,
     routes_repos,
     routes_runs,
@@ -49,6 +50,7 @@ ROUTES: list[Route] = [
     *routes_oidc.ROUTES,
     *routes_deployments.ROUTES,
     *routes_runs.ROUTES,
+    *routes_issues.ROUTES,
 ]
 UNMETERED = {"/rate_limit"}  # GitHub: reading the rate limit does not count against it
 

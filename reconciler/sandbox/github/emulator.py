@@ -11,6 +11,7 @@ from reconciler.sandbox.github import payloads
 from reconciler.sandbox.github.app import EmulatorApp
 from reconciler.sandbox.github.controls import EmulatorControls
 from reconciler.sandbox.github.crypto import KeyPair
+from reconciler.sandbox.github.issue_controls import IssueControls
 from reconciler.sandbox.github.jobs import JobControls
 from reconciler.sandbox.github.records import Dispatch
 from reconciler.sandbox.github.routes_environments import apply_settings
@@ -30,7 +31,7 @@ from reconciler.sandbox.github.state import (
 )
 
 
-class GitHubEmulator(EmulatorControls, JobControls):
+class GitHubEmulator(EmulatorControls, JobControls, IssueControls):
     """A GitHub REST API (the subset reconcile uses) on http://127.0.0.1:<ephemeral port>."""
 
     def __init__(self, *, latency: float = 0.0, port: int = 0) -> None:
@@ -395,6 +396,7 @@ class GitHubEmulator(EmulatorControls, JobControls):
                 "apps",
                 "dispatches",
                 "legacy_environment_keys",
+                "issue_books",
             ):
                 setattr(self._world, name, getattr(fresh, name))
         self._app.faults.clear()

@@ -26,12 +26,11 @@ def paginate(ctx: Ctx, items: Sequence[T], default: int, maximum: int) -> tuple[
     last = max((len(items) + per_page - 1) // per_page, 1)
     chunk = list(items[(page - 1) * per_page : page * per_page])
     path = ctx.link_path or "/".join(ctx.raw_segments)
-    # GitHub's links keep the request's filters (head_sha, created, ...).
-    kept = urlencode([(k, v) for k, v in ctx.query.items() if k not in {"page", "per_page"}])
-    prefix = f"{kept}&" if kept else ""
+    # GitHub's links keep the request's filters (`issues?page=2&state=closed`).
+    kept = [(k, v) for k, v in ctx.query.items() if k not in {"page", "per_page"}]
 
     def url(number: int) -> str:
-        return f"{ctx.base}{path}?{prefix}per_page={per_page}&page={number}"
+        return f"{ctx.base}{path}?{urlencode([*kept, ('per_page', per_page), ('page', number)])}"
 
     links: list[str] = []
     if page > 1:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from reconciler.sandbox.github.actions_state import Deployment, WorkflowRun
 from reconciler.sandbox.github.crypto import KeyPair
 from reconciler.sandbox.github.records import Dispatch
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.github.issue_state import IssueBook
 
 PERMISSION_ORDER = ("pull", "triage", "push", "maintain", "admin")
 _PERMISSION_ALIASES = {"read": "pull", "write": "push"}
@@ -187,6 +191,9 @@ class World:
     # GitHub's reads can lag its writes: a variable created through the API is
     # missing from this many reads of its scope (list or get) that follow.
     variable_read_lag: int = 0
+    # Issues, pull requests, comments and labels, by lower-case "owner/repo"
+    # (sandbox/github/issue_state.py).
+    issue_books: dict[str, IssueBook] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
