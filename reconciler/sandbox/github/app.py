@@ -24,10 +24,10 @@ from reconciler.sandbox.github import (
     routes_variables,
 )
 from reconciler.sandbox.github.auth import Credential, resolve
-from reconciler.sandbox.github.faults import FaultBook, fault_error
+from reconciler.sandbox.github.faults import FaultBook, HoldBook, fault_error
 from reconciler.sandbox.github.http import ApiError, Ctx, Reply, Route
 from reconciler.sandbox.github.ratelimit import PrimaryLimit, SecondaryLimit
-from reconciler.sandbox.github.records import LoggedRequest, RequestRecord
+from reconciler.sandbox.github.records import Arrival, LoggedRequest, RequestRecord
 from reconciler.sandbox.github.state import World
 
 ROUTES: list[Route] = [
@@ -64,6 +64,8 @@ class EmulatorApp:
         self.primary = PrimaryLimit()
         self.secondary: SecondaryLimit | None = None
         self.requests: list[LoggedRequest] = []
+        self.arrivals: list[Arrival] = []
+        self.holds = HoldBook()
         self.on_request: Callable[[RequestRecord], None] | None = None
         self._log_lock = threading.Lock()
 
@@ -107,6 +109,9 @@ class EmulatorApp:
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         path = unquote(raw_path)
         conditional = "if-none-match" in headers
+        with self._log_lock:
+            self.arrivals.append(Arrival(method, path, time.monotonic()))
+        hold = self.holds.take(method, path)
 
         rule = self.faults.take(method, path)
         if rule is not None and rule.kind == "drop":
@@ -163,6 +168,8 @@ class EmulatorApp:
                     response_body=payload,
                 )
             )
+        if hold is not None:
+            hold.keep()
         if rule is not None and rule.kind == "lose_response":
             self._drop(environ)
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", out_headers)
