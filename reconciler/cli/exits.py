@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     DRIFT = 2
     INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
     TERMINATED = 143  # SIGTERM: 128 + 15
+    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
 
 
 EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
@@ -29,6 +30,7 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
     (ExitCode.DRIFT, "drift, for plan --detailed-exitcode only: a change or an error finding"),
     (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
     (ExitCode.TERMINATED, "terminated by SIGTERM"),
+    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
 )
 
 
