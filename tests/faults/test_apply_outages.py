@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
-from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner
+from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner, audit_records
 
 from reconciler.github.settings import RetryPolicy
 from reconciler.sandbox.github import FaultRule
@@ -112,7 +112,7 @@ def test_a_dead_github_ends_the_run_after_a_few_failed_writes(
     assert "Stopped: GitHub failed 3 writes in a row" in result.out
     assert result.out.count("not started: ") == FRESH_APPLY_WRITES - 3
     assert "error: GitHub failed 3 writes in a row" in result.err
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     assert [r["status"] for r in records] == ["failed"] * 3
 
     sandbox.github.clear_faults()
@@ -156,7 +156,7 @@ def test_a_409_from_another_run_is_compared_not_overwritten(
     assert "PATCH" not in methods, "a value equal to the config was patched over"
     conflicts = [w for w in recorder.writes if w.status == 409]
     assert len(conflicts) == 12
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     noted = [r for r in records if r["note"]]
     assert len(noted) == 12
     assert all(r["status"] == "ok" and r["http_status"] == 409 for r in noted)
