@@ -24,7 +24,7 @@ from reconciler.sandbox.github import (
     routes_variables,
 )
 from reconciler.sandbox.github.auth import Credential, resolve
-from reconciler.sandbox.github.faults import FaultBook, HoldBook, fault_error
+from reconciler.sandbox.github.faults import FaultBook, fault_error
 from reconciler.sandbox.github.http import ApiError, Ctx, Reply, Route
 from reconciler.sandbox.github.ratelimit import PrimaryLimit, SecondaryLimit
 from reconciler.sandbox.github.records import Arrival, LoggedRequest, RequestRecord
@@ -65,7 +65,6 @@ class EmulatorApp:
         self.secondary: SecondaryLimit | None = None
         self.requests: list[LoggedRequest] = []
         self.arrivals: list[Arrival] = []
-        self.holds = HoldBook()
         self.on_request: Callable[[RequestRecord], None] | None = None
         self._log_lock = threading.Lock()
 
@@ -111,7 +110,7 @@ class EmulatorApp:
         conditional = "if-none-match" in headers
         with self._log_lock:
             self.arrivals.append(Arrival(method, path, time.monotonic()))
-        hold = self.holds.take(method, path)
+        hold = self.faults.holds.take(method, path)
 
         rule = self.faults.take(method, path)
         if rule is not None and rule.kind == "drop":

@@ -50,11 +50,11 @@ class EmulatorControls:
         """Hold the answer to the `nth` request matching `method` ("WRITE": any write) and
         `path` (a regular expression): it is carried out, then waits for `Hold.release()`."""
         hold = Hold(method, path, nth, timeout)
-        self._app.holds.add(hold)
+        self._app.faults.holds.add(hold)
         return hold
 
     def release_holds(self) -> None:
-        self._app.holds.release_all()
+        self._app.faults.holds.release_all()
 
     def set_latency(self, seconds: float) -> None:
         self._app.latency = seconds

@@ -16,6 +16,7 @@ class FaultBook:
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
+        self.holds = HoldBook()  # answers kept back: a slow GitHub, one request at a time
 
     def add(self, rule: FaultRule) -> None:
         re.compile(rule.path)  # fail at the call site on a bad pattern, not mid-request
