@@ -15,8 +15,8 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1
     DRIFT = 2
-    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
     INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
     TERMINATED = 143  # SIGTERM: 128 + 15
 
 
@@ -28,8 +28,8 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
         "unreachable or refusing, a refused or partial apply",
     ),
     (ExitCode.DRIFT, "drift, for plan --detailed-exitcode only: a change or an error finding"),
-    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
     (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
+    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
     (ExitCode.TERMINATED, "terminated by SIGTERM"),
 )
 
