@@ -16,6 +16,7 @@ one time of day, no empty fields, none of the fields the message already says
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -77,13 +78,15 @@ class _LiveStderr:
         complete, newline, rest = pending.rpartition("\n")
         self._pending.text = rest
         if newline:
-            with self._lock:
+            with self._lock, contextlib.suppress(OSError):
+                # A terminal that hung up (EIO) must not fail the write being logged;
+                # the audit log, not this line, is apply's record.
                 sys.stderr.write(complete + "\n")
                 sys.stderr.flush()
         return len(text)
 
     def flush(self) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError):
             sys.stderr.flush()
 
     def isatty(self) -> bool:

@@ -6,6 +6,7 @@ subclass) and leaves as one line on stderr with exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -38,7 +39,9 @@ def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | No
             print(line, file=sys.stderr)
         return ExitCode.ERROR
     except Interrupted as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # After SIGHUP the terminal may be gone: the exit code must still be the signal's.
+        with contextlib.suppress(OSError):
+            print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ starts and the report is still printed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -63,7 +64,7 @@ def run_apply(args: argparse.Namespace, *, color: bool) -> int:
     with SignalGuard("interrupted by {signal} before any write; nothing was written") as guard:
         desired = load_desired(args.config)
         saved = load_plan_file(args.plan_file) if args.plan_file else None
-        sink = AuditFile.open(args.audit_log) if args.audit_log else None
+        sink = AuditFile.open(args.audit_log, config=str(args.config)) if args.audit_log else None
         try:
             with apply_lock(desired.owner, config=args.config):
                 return _run(args, desired, saved, sink, guard, color=color)
@@ -144,9 +145,23 @@ def _run(
                 report.verify_error, report.signum = str(exc), exc.signum
     # From here a signal only changes the exit code: the report must come out whole.
     with guard.during_writes(lambda signum: None, lambda signum: None):
-        print_report(plan, report, args.format, desired.source)
-        print_errors(report)
+        _show(plan, report, args.format, desired.source)
     return _exit_code(report, guard)
+
+
+def _show(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None:
+    """The report, where there is still someone to read it."""
+    try:
+        print_report(plan, report, fmt, source)
+        print_errors(report)
+        sys.stdout.flush()
+    except OSError:
+        # The terminal is gone (after SIGHUP a write gives EIO) or the reader left:
+        # the audit log and the exit code still tell, so no traceback into the void.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 def _write(
@@ -169,7 +184,9 @@ def _write(
             audit.event(
                 "interrupted",
                 signal=name,
-                error="no new write starts; the writes in flight finish and are recorded",
+                in_flight=list(stop.in_flight_at_stop),
+                error="no write is sent after this; the writes in flight (sent before it) "
+                "finish and are recorded",
             )
             say(
                 f"reconcile: {name} received: no new write will start; finishing the writes "
@@ -180,8 +197,10 @@ def _write(
         audit.abort(
             "aborted",
             signal=signal_name(signum),
-            error="second signal: exited without waiting for the writes in flight; "
-            "`reconcile plan` shows what is left",
+            # Sent, unanswered or unrecorded: GitHub may or may not have done them.
+            in_flight=stop.in_flight(),
+            error="second signal: exited without waiting for the writes in flight, which "
+            "may or may not have happened; `reconcile plan` shows what is left",
         )
 
     with guard.during_writes(on_stop, on_abort):
@@ -191,6 +210,7 @@ def _write(
         guard.message = "interrupted by {signal} while verifying"
     # A signal just after the last write still means: stop here, do not verify.
     report.stopped, report.signum = stop.reason, stop.signum
+    report.in_flight_at_stop, report.sent_after_stop = stop.in_flight_at_stop, stop.sent_after_stop
     return report
 
 

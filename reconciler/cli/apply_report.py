@@ -27,6 +27,8 @@ def _json(plan: Plan, report: ApplyReport) -> dict[str, Any]:
         "notes": [{"id": c.id, "note": n} for c, n in report.notes],
         "unrecorded": list(report.unrecorded),
         "stopped": report.stopped,
+        "in_flight_at_stop": list(report.in_flight_at_stop),
+        "sent_after_stop": report.sent_after_stop,
         "verified": verified and not report.verify_error,
         "verification_error": report.verify_error,
         "remaining": report.remaining.to_json() if report.remaining is not None else None,
@@ -47,12 +49,14 @@ def print_report(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None
         print(f"note:    {change.id}: {note}")
     for change in report.not_started:
         print(f"not started: {change.id}")
+    for line in report.unrecorded:
+        print(f"unrecorded: {line}")
     print(
         f"Apply: {len(report.applied)} applied, {len(report.failed)} failed, "
         f"{len(report.skipped)} skipped, {len(report.not_started)} not started."
     )
     if report.stopped:
-        print(f"Stopped: {report.stopped}; no write was started after that.")
+        print(f"Stopped: {report.stopped}; {_after_stop(report)}.")
     if report.verify_error:
         print(f"Not verified: reading GitHub again failed: {report.verify_error}")
     elif report.remaining is None:
@@ -63,6 +67,19 @@ def print_report(plan: Plan, report: ApplyReport, fmt: str, source: str) -> None
             print(f"  {change.id}: {change.reason}")
     else:
         print(f"Verified: GitHub now matches {source}.")
+
+
+def _after_stop(report: ApplyReport) -> str:
+    """What the gate saw after the stop: counted, never assumed."""
+    sent = report.sent_after_stop
+    said = (
+        "no write was started after that"
+        if sent == 0
+        else f"{sent} write request(s) were sent after that"
+    )
+    if report.in_flight_at_stop:
+        said += f" (in flight then, let finish: {', '.join(report.in_flight_at_stop)})"
+    return said
 
 
 def print_errors(report: ApplyReport) -> None:

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     ERROR = 1
     DRIFT = 2
     INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
     TERMINATED = 143  # SIGTERM: 128 + 15
     CHECK_FAILED = 3  # publish: the report is out and the check fails
 
@@ -33,6 +34,7 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
         "--detailed-exitcode: a self_approved, bypassed, unapproved or unknown deployment",
     ),
     (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
+    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
     (ExitCode.TERMINATED, "terminated by SIGTERM"),
     (
         ExitCode.CHECK_FAILED,

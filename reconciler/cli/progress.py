@@ -12,6 +12,7 @@ it is at the time of writing (`reconciler.logs`), which is what lets this work.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,5 +87,8 @@ def progress(*, stream: TextIO | None = None) -> Iterator[Tracker]:
     try:
         yield track
     finally:
-        bars.stop()
+        # A terminal that hung up (SIGHUP) fails the last redraw with EIO; the run's
+        # outcome must not be lost to the bars.
+        with contextlib.suppress(OSError):
+            bars.stop()
         sys.stderr = saved

@@ -21,6 +21,11 @@ one clear error rather than hang for an hour.
 
 The pacer also owns the request counter: every HTTP exchange (and every retry
 attempt) is recorded, which is what tests and benchmarks assert on.
+
+During apply's writes a `WriteGate` sits in front of every write request
+(`gated`): asked before the request takes its write slot, and again inside it
+at the moment the request (or a retry of it) is sent, it may refuse it: a
+stop decided while the request waited must still keep it from GitHub.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 from reconciler.github.errors import GitHubError
 
@@ -89,6 +95,17 @@ class PacerConfig:
         if self.writes_per_hour is not None:
             limits.append(WindowLimit(3600.0 + margin, self.writes_per_hour, writes_only=True))
         return tuple(limits)
+
+
+class WriteGate(Protocol):
+    """What a run may put in front of its writes (apply's: `reconciler.run.gate`)."""
+
+    def enter(self) -> None:
+        """Before a write request takes its write slot; may wait."""
+
+    def admit(self) -> None:
+        """The moment a write request (or a retry of one) is about to be sent; raises
+        to keep it from being sent."""
 
 
 @dataclass(frozen=True)
@@ -213,15 +230,29 @@ class Pacer:
         self._windows = tuple(_SlidingWindow(limit) for limit in self.config.windows())
         # A list, so a pacer for another token (`for_another_token`) shares it.
         self._next_start = [float("-inf")]
+        # Likewise shared: apply's gate sees every write of the run, whichever token.
+        self._gate: list[WriteGate | None] = [None]
         self._learns_budget = True
         self._remaining: int | None = None
         self._reset_at: float | None = None
         self._limit: int | None = None
 
     @contextmanager
+    def gated(self, gate: WriteGate) -> Iterator[None]:
+        """Every write request while inside passes `gate` (see `WriteGate`)."""
+        self._gate[0] = gate
+        try:
+            yield
+        finally:
+            self._gate[0] = None
+
+    @contextmanager
     def slot(self, method: str) -> Iterator[float]:
         """Hold a concurrency slot for the request's duration; yields its start time."""
         writes = self._write_slots if is_write(method) else nullcontext()
+        gate = self._gate[0] if is_write(method) else None
+        if gate is not None:
+            gate.enter()
         with writes, self._slots:
             yield self.charge(method)
 
@@ -243,6 +274,10 @@ class Pacer:
                 self._remaining -= 1
         if start > now:
             self._sleep(start - now)
+        gate = self._gate[0]
+        if gate is not None and is_write(method):
+            # After the wait, inside the write slot: nothing is decided later than this.
+            gate.admit()
         return start
 
     def for_another_token(self) -> Pacer:

@@ -10,9 +10,11 @@ A failed change does not stop independent ones; changes inside an environment
 whose creation failed are skipped, as are changes in the scope of an error
 finding (writing them would leave a state the plan already knows is wrong).
 
-Once the run's `StopSwitch` is set, no new write starts; writes in flight
-finish and are recorded, the rest is reported as not started. It is set by a
-stop signal (`reconciler.run.interrupts`), by a record the audit log could not
+Once the run's `StopSwitch` is set, no write is sent: the switch is asked
+again at the moment each write request goes out (`reconciler.run.gate`, which
+the caller puts in front of the writer's requests). Writes already sent finish
+and are recorded, the rest is reported as not started. It is set by a stop
+signal (`reconciler.run.interrupts`), by a record the audit log could not
 keep, and by GitHub failing `FAILURE_LIMIT` writes in a row for reasons that
 are not about the item (network, 5xx, rate limit, credentials): then GitHub
 is down for this run, and every further write would only spend its retries.
@@ -36,6 +38,7 @@ from reconciler.model.payloads import BranchPolicyPayload, Payload, VariablePayl
 from reconciler.model.plan import UNKNOWN, Action, Change, Plan, Resource
 from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.run.audit import AuditLog, AuditWriteError
+from reconciler.run.gate import Ticket, WriteGate
 from reconciler.run.interrupts import StopSwitch, block_stop_signals
 
 _log = get_logger("reconcile.apply")
@@ -110,6 +113,8 @@ class ApplyReport:
     unrecorded: list[str] = field(default_factory=list)  # writes the audit log could not keep
     stopped: str | None = None  # why no further write was started
     signum: int | None = None  # the signal that stopped the run
+    in_flight_at_stop: tuple[str, ...] = ()  # changes with a write sent, unfinished at the stop
+    sent_after_stop: int = 0  # write requests let out after the stop (counted by the gate)
     remaining: Plan | None = None  # what the verification plan still shows
     verify_error: str | None = None  # why the verification read failed
 
@@ -154,6 +159,7 @@ class Applier:
         self._audit = audit
         self._concurrency = max(1, concurrency)
         self._stop = stop or StopSwitch()
+        self.gate = WriteGate(self._stop)  # the writer's requests must pass it
         self._failures = 0  # consecutive outage failures, over all workers
         self._failures_lock = Lock()
         self._track = track
@@ -175,6 +181,8 @@ class Applier:
         for part in results:
             report.merge(part)
         report.stopped, report.signum = self._stop.reason, self._stop.signum
+        report.in_flight_at_stop = self._stop.in_flight_at_stop
+        report.sent_after_stop = self._stop.sent_after_stop
         return report
 
     def _run_repository(
@@ -198,33 +206,49 @@ class Applier:
                 self._record(report, change, status="skipped", error=why)
                 done()
                 continue
-            try:
-                outcome = self._write(change)
-            except ReconcileError as exc:
-                report.failed.append((change, str(exc)))
-                self._record(
-                    report, change, status="failed", http_status=exc.status, error=str(exc)
-                )
-                self._count_failure(exc)
-                if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
-                    failed_envs.add(env_key)
-                done()
-                continue
-            self._count_success()
-            report.applied.append(change)
-            note = getattr(outcome, "note", None)
-            if note:
-                report.notes.append((change, note))
-            self._record(
-                report,
-                change,
-                status="ok",
-                http_status=outcome.status,
-                request_id=outcome.request_id,
-                note=note,
-            )
+            with self.gate.change(change.id) as ticket:
+                self._carry_out(change, ticket, report, failed_envs)
             done()
         return report
+
+    def _carry_out(
+        self, change: Change, ticket: Ticket, report: ApplyReport, failed_envs: set[str]
+    ) -> None:
+        """One change's writes and its record, inside its passage through the gate."""
+        try:
+            outcome = self._write(change)
+        except ReconcileError as exc:
+            if ticket.refused and not ticket.sent:
+                report.not_started.append(change)  # nothing of it reached GitHub
+                return
+            error = str(exc)
+            if ticket.refused:
+                # Sent, then a second request (or a retry) held back: GitHub may hold
+                # part of it, all of it or none; the next plan tells.
+                error = (
+                    f"not finished: the run was stopped ({self._stop.reason}) after part of "
+                    "it was sent; `reconcile plan` shows whether GitHub holds it"
+                )
+            report.failed.append((change, error))
+            self._record(report, change, status="failed", http_status=exc.status, error=error)
+            if not ticket.refused:
+                self._count_failure(exc)
+            if change.resource is Resource.ENVIRONMENT and change.action is Action.CREATE:
+                failed_envs.add((change.environment or "").lower())
+            return
+        self._count_success()
+        report.applied.append(change)
+        note = getattr(outcome, "note", None)
+        if note:
+            report.notes.append((change, note))
+        self._record(
+            report,
+            change,
+            status="ok",
+            http_status=outcome.status,
+            request_id=outcome.request_id,
+            note=note,
+        )
 
     def _record(
         self,
@@ -249,6 +273,7 @@ class Applier:
             )
         except AuditWriteError as exc:
             report.unrecorded.append(str(exc))
+            self._stop.landed()  # this write is over, named as unrecorded, not in flight
             self._stop.set("the audit log could not record a write")
             _log.error("audit_failed", error=str(exc))
 

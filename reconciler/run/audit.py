@@ -4,11 +4,13 @@ Lines carry who wrote what where and GitHub's request id, so a write can be
 traced in GitHub's own audit log. They never carry a secret value: the
 change's before/after are not included, only its identity.
 
-The file comes first: it is opened (and so checked) before apply asks or
-writes anything, and each line is written with one `write` and synced to disk
-before the worker that made the write starts its next one. A line that cannot
-be written raises `AuditWriteError`, and the applier then starts no further
-write: a write without a record is the one thing the trail must not allow.
+The file comes first: it is opened, and a `start` record written to it and
+synced, before apply asks or writes anything, so a file that opens but cannot
+take a line (a full disk, /dev/full, a FIFO nobody reads) refuses the run.
+Each line is written with one `write` and synced to disk before the next
+write is sent (`reconciler.run.gate`). A line that cannot be written raises
+`AuditWriteError`, and the applier then sends no further write: a write
+without a record is the one thing the trail must not allow.
 """
 
 from __future__ import annotations
@@ -82,6 +84,19 @@ def _event(change: Change, status: str) -> str:
     return f"skipped {action} of {what}"
 
 
+def _why(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENXIO and stat.S_ISFIFO(_mode(path)):
+        return "it is a FIFO that no process is reading"
+    return exc.strerror or type(exc).__name__
+
+
+def _mode(path: Path) -> int:
+    try:
+        return os.stat(path).st_mode
+    except OSError:
+        return 0
+
+
 class AuditFile:
     """The `--audit-log` file, opened for appending; `open` is the early check."""
 
@@ -91,15 +106,28 @@ class AuditFile:
         self._regular = stat.S_ISREG(os.fstat(fd).st_mode)
 
     @classmethod
-    def open(cls, path: Path) -> AuditFile:
+    def open(cls, path: Path, **start: Any) -> AuditFile:
+        """Open for appending and write the run's `start` record (with `start`'s fields)."""
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            # Not blocking while opening: a FIFO that no process reads would hang here.
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
+            fd = os.open(path, flags, 0o666)
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
             raise ReconcileError(
-                f"cannot open the audit log {path}: {reason}; nothing was read or written"
+                f"cannot open the audit log {path}: {_why(path, exc)}; nothing was read or written"
             ) from None
-        return cls(path, fd)
+        os.set_blocking(fd, True)
+        sink = cls(path, fd)
+        doc = {"time": _now(), "status": "start", "pid": os.getpid(), **start}
+        try:
+            sink.append((json.dumps(doc, sort_keys=True) + "\n").encode("utf-8"))
+        except OSError as exc:
+            sink.close()
+            raise ReconcileError(
+                f"cannot write to the audit log {path}: {_why(path, exc)}; "
+                "nothing was read or written"
+            ) from None
+        return sink
 
     def append(self, line: bytes) -> None:
         """One whole line, synced; on failure the file is cut back to where it was."""

@@ -79,7 +79,10 @@ def apply_plan(
         stop=stop,
         track=track,
     )
-    return applier.run(result.plan)
+    # Every write request of the run, retries and a refreshed App token included,
+    # asks the stop switch at the moment it is sent.
+    with conn.pacer.gated(applier.gate):
+        return applier.run(result.plan)
 
 
 def verify(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -267,3 +269,59 @@ class AtKthWrite:
 
     def fire(self) -> None:
         raise NotImplementedError
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def audit_lines(path: Path) -> list[dict[str, Any]]:
+    """Every line must be one whole JSON object: a torn line fails here."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert text == "" or text.endswith("\n"), "the audit log ends in a partial line"
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def has_status(path: Path, status: str) -> bool:
+    return any(line.get("status") == status for line in audit_lines(path))
+
+
+def record_id(record: dict[str, Any]) -> str:
+    """The plan's change id of the write an audit record is about."""
+    env = (record["environment"] or "-").lower()
+    name = record["name"] if record["resource"] == "branch_policy" else record["name"].lower()
+    return f"{record['repository'].lower()}/{env}/{record['resource']}/{name}/{record['action']}"
+
+
+def ten_repositories(directory: Path) -> Path:
+    """A config of 10 repositories, each with one environment, a variable and a secret
+    (read from AWS, sealed with the scope's public key: a read, then the write)."""
+    names = [f"svc-{i:02d}" for i in range(TEN)]
+    text = "\n".join(
+        [
+            "version: 1",
+            "github: {owner: Alpha-Swarm-ai}",
+            "aws:",
+            "  region: us-east-1",
+            "  read_role: aqp-reconciler-read",
+            '  accounts: {dev: "111111111111"}',
+            "environments:",
+            "  dev:",
+            "    required_approvals: 0",
+            "    variables: {LOG_LEVEL: info}",
+            '    secrets: {DB_PASSWORD: {aws_secret: "{repo}/db-password"}}',
+            "repositories:",
+            *(f"  {name}: {{}}" for name in names),
+        ]
+    )
+    path = directory / "ten.yaml"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+TEN = 10
+TEN_WRITES = 3 * TEN  # per repository: the environment, the variable, the secret

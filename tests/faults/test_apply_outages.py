@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
-from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner
+from integration.helpers import ADMIN, OWNER, PLATFORM, CliRunner, audit_records
 
 from reconciler.cli import main
 from reconciler.github import PacerConfig, RetryPolicy, TransportSettings
@@ -125,7 +125,7 @@ def test_a_dead_github_ends_the_run_within_30_s_of_retry_waits(
     assert summary is not None, out
     failed, not_started = int(summary[1]), int(summary[2])
     assert failed + not_started == FRESH_APPLY_WRITES
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     assert [r["status"] for r in records] == ["failed"] * failed
     # At most one write queued behind the one that gave up, and it was not sent.
     assert failed <= 3
@@ -172,7 +172,7 @@ def test_a_409_from_another_run_is_compared_not_overwritten(
     assert "PATCH" not in methods, "a value equal to the config was patched over"
     conflicts = [w for w in recorder.writes if w.status == 409]
     assert len(conflicts) == 12
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     noted = [r for r in records if r["note"]]
     assert len(noted) == 12
     assert all(r["status"] == "ok" and r["http_status"] == 409 for r in noted)
@@ -206,7 +206,7 @@ def test_a_303_from_another_run_is_noted_like_a_409(
     assert result.code == 0, result.out + result.err
     see_other = [w for w in recorder.writes if w.status == 303]
     assert len(see_other) == 4
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     policies = [r for r in records if r["resource"] == "branch_policy"]
     assert len(policies) == 4
     assert all(r["status"] == "ok" and r["http_status"] == 303 for r in policies)

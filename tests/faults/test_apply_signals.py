@@ -13,14 +13,11 @@ apply afterwards converges.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,31 +31,17 @@ from .support import (
     WriteRecorder,
     assert_fixture_config_state,
     assert_recovered,
+    audit_lines,
+    change_key,
     final_plan,
+    fresh_plan_changes,
     fresh_planned_keys,
+    has_status,
+    record_id,
+    wait_for,
 )
 
 FRESH_APPLY_WRITES = 23
-REPOSITORIES = 2  # writes in flight at once with the default --concurrency: one per repository
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def audit_lines(path: Path) -> list[dict[str, Any]]:
-    """Every line must be one whole JSON object: a torn line fails here."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    assert text == "" or text.endswith("\n"), "the audit log ends in a partial line"
-    return [json.loads(line) for line in text.splitlines()]
-
-
-def has_status(path: Path, status: str) -> bool:
-    return any(line.get("status") == status for line in audit_lines(path))
 
 
 class _Signaller(AtKthWrite):
@@ -148,9 +131,10 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
 
     assert code == 128 + signum, out + err
     assert "Traceback" not in err
+    # The K-th write holds the turn while its answer is held: every other worker
+    # waits to write, and after the signal none may.
     after = recorder.writes[signaller.writes_at_signal :]
-    in_flight = 0 if concurrency == 1 else REPOSITORIES - 1
-    assert len(after) <= in_flight, f"writes started after the signal: {after}"
+    assert after == [], f"writes started after the signal: {after}"
     performed = recorder.performed()
     assert all(200 <= w.status < 300 for w in recorder.writes)
 
@@ -160,10 +144,9 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
     assert (
         f"Apply: {len(performed)} applied, 0 failed, 0 skipped, {not_started} not started." in out
     )
-    assert f"Stopped: interrupted by {name}" in out
+    assert f"Stopped: interrupted by {name}; no write was started after that (in flight" in out
     assert f"error: interrupted by {name}" in err
-    if concurrency == 1:
-        assert len(performed) == k
+    assert len(performed) == k
 
     # The audit log: every write, then nothing after the in-flight ones but their records.
     lines = audit_lines(tmp_path / "audit.jsonl")
@@ -172,10 +155,10 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
     assert statuses.count("ok") == len(performed)
     interrupted = next(line for line in lines if line["status"] == "interrupted")
     assert interrupted["signal"] == name
-    if concurrency == 1:
-        # Each record was on disk before the next write started.
-        assert signaller.records_at_signal == ["ok"] * (k - 1)
-        assert statuses == ["ok"] * (k - 1) + ["interrupted", "ok"]
+    assert interrupted["in_flight"] == [record_id(lines[-1])]
+    # Each record was on disk before the next write started, whatever the concurrency.
+    assert signaller.records_at_signal == ["start"] + ["ok"] * (k - 1)
+    assert statuses == ["start"] + ["ok"] * (k - 1) + ["interrupted", "ok"]
 
     rerun = cli("apply", "--yes")
     assert rerun.code == 0, rerun.out + rerun.err
@@ -197,9 +180,13 @@ def test_a_second_signal_exits_at_once_with_whole_audit_lines(
     assert "second signal (SIGINT)" in err
     assert recorder.writes[signaller.writes_at_signal :] == []
     lines = audit_lines(tmp_path / "audit.jsonl")
-    # The write in flight never got its answer, so it has no record: the trail says so.
-    assert [line["status"] for line in lines] == ["ok"] * (k - 1) + ["interrupted", "aborted"]
+    # The write in flight never got its answer, so it has no record: the trail names it.
+    statuses = [line["status"] for line in lines]
+    assert statuses == ["start"] + ["ok"] * (k - 1) + ["interrupted", "aborted"]
     assert "without waiting" in lines[-1]["error"]
+    (in_flight,) = lines[-1]["in_flight"]
+    changes = {c["id"]: c for c in fresh_plan_changes(cli)}
+    assert change_key(changes[in_flight]) == recorder.performed()[k - 1].resource
 
     rerun = cli("apply", "--yes")
     assert rerun.code == 0, rerun.out + rerun.err

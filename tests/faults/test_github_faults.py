@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from integration.helpers import CliRunner
+from integration.helpers import CliRunner, audit_records
 
 from reconciler.github.settings import RetryPolicy
 from reconciler.sandbox.github import FaultRule
@@ -135,7 +135,7 @@ def test_a_write_that_keeps_failing_is_named_and_fails_the_run(
         "alpha-swarm-ai/alphaswarm_platform/prod/environment/prod/create"
     ]
     assert "1 failed" in first.out
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    records = audit_records(audit)
     failures = [r for r in records if r["status"] == "failed"]
     assert [(r["repository"], r["resource"], r["name"]) for r in failures] == [
         ("Alpha-Swarm-ai/alphaswarm_platform", "environment", "prod")

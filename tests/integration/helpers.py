@@ -63,3 +63,10 @@ def change_ids(doc: dict[str, Any]) -> list[str]:
 
 def finding_codes(doc: dict[str, Any]) -> list[str]:
     return sorted(f["code"] for f in doc["findings"])
+
+
+def audit_records(path: Path) -> list[dict[str, Any]]:
+    """The records of one apply's audit file after its `start` record (checked to be first)."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert lines and lines[0]["status"] == "start", lines[:1]
+    return lines[1:]

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from reconciler.run.lock import apply_lock, canonical_api_url, lock_path
 from reconciler.sandbox.runner import Sandbox
 
 from .helpers import FIXTURE_CONFIG, CliResult, CliRunner, writes
-from .test_plan_cli import plan
 
 FRESH_CHANGES = 23
 APPLY = [sys.executable, "-m", "reconciler", "apply", "--yes"]
@@ -78,16 +78,7 @@ def test_a_read_only_audit_log_is_one_line_and_no_request(tmp_path: Path) -> Non
         "GITHUB_TOKEN": "unused",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
-    result = subprocess.run(
-        [*APPLY, "-c", str(FIXTURE_CONFIG), "--audit-log", str(audit)],
-        env=env,
-        cwd=tmp_path,
-        preexec_fn=_without_root_override,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _apply_process(audit, tmp_path, env=env, preexec_fn=_without_root_override)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr == (
         f"error: cannot open the audit log {audit}: Permission denied; "
@@ -96,27 +87,78 @@ def test_a_read_only_audit_log_is_one_line_and_no_request(tmp_path: Path) -> Non
     assert audit.read_text() == ""
 
 
-def test_a_record_that_cannot_be_written_stops_further_writes(
+def _apply_process(
+    audit: Path | str,
+    cwd: Path,
+    *,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`reconcile apply --yes --audit-log AUDIT` as a process of its own."""
+    return subprocess.run(
+        [*APPLY, "-c", str(FIXTURE_CONFIG), "--audit-log", str(audit)],
+        env=dict(os.environ) if env is None else env,
+        cwd=cwd,
+        preexec_fn=preexec_fn,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_audit_log_that_cannot_take_a_line_refuses_the_run(
     cli: CliRunner, sandbox: Sandbox
 ) -> None:
-    """/dev/full opens fine and refuses every write (ENOSPC): a disk that is full."""
-    result = cli("apply", "--yes", "--concurrency", "1", "--audit-log", "/dev/full")
+    """/dev/full opens fine and refuses every write (ENOSPC), as a full disk does: the
+    `start` record written at open finds that out before anything is read or asked."""
+    line = _one_error(cli("apply", "--yes", "--audit-log", "/dev/full"))
+    assert line == (
+        "error: cannot write to the audit log /dev/full: No space left on device; "
+        "nothing was read or written"
+    )
+    assert sandbox.github.requests == []
 
-    assert result.code == 1, result.out + result.err
-    assert "Traceback" not in result.err
-    written = writes(sandbox)
-    assert len(written) == 1, written
-    first = "alpha-swarm-ai/alphaswarm_admin/dev/environment/dev/create"
-    assert (
-        f"error: the audit log /dev/full could not record the write {first} (status ok): "
-        "No space left on device; no further write was started"
-    ) in result.err
-    assert f"Apply: 1 applied, 0 failed, 0 skipped, {FRESH_CHANGES - 1} not started." in result.out
-    assert "Stopped: the audit log could not record a write" in result.out
 
-    rerun = cli("apply", "--yes")
-    assert rerun.code == 0, rerun.out + rerun.err
-    assert plan(cli, sandbox)[0] == 0
+def test_a_fifo_that_no_process_reads_refuses_the_run(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Opening a FIFO for writing waits for a reader; reconcile says so instead of hanging
+    (a process of its own: on a build that hangs, the test fails after 60 s)."""
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    result = _apply_process(fifo, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == (
+        f"error: cannot open the audit log {fifo}: it is a FIFO that no process is reading; "
+        "nothing was read or written\n"
+    )
+    assert sandbox.github.requests == []
+
+
+def test_a_fifo_with_a_reader_gets_the_whole_trail(
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    lines: list[str] = []
+    opened = threading.Event()
+
+    def read() -> None:
+        with fifo.open(encoding="utf-8") as reader:
+            opened.set()
+            lines.extend(reader)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    # Until the thread is inside its open, there is no reader yet and apply refuses.
+    for _ in range(100):
+        result = cli("apply", "--yes", "--audit-log", fifo)
+        if "no process is reading" not in result.err:
+            break
+    reader.join(30)
+    assert opened.is_set()
+    assert result.code == 0, result.out + result.err
+    statuses = [json.loads(line)["status"] for line in lines]
+    assert statuses == ["start"] + ["ok"] * FRESH_CHANGES
 
 
 def test_the_audit_log_is_synced_whole_lines(
@@ -127,7 +169,10 @@ def test_the_audit_log_is_synced_whole_lines(
     assert cli("apply", "--yes", "--audit-log", audit).code == 0
     lines = audit.read_text().splitlines()
     assert json.loads(lines[0]) == {"earlier": "run"}  # appended, never truncated
-    records = [json.loads(line) for line in lines[1:]]
+    start = json.loads(lines[1])
+    assert start.keys() == {"time", "status", "pid", "config"}
+    assert (start["status"], start["pid"]) == ("start", os.getpid())
+    records = [json.loads(line) for line in lines[2:]]
     assert len(records) == FRESH_CHANGES
     assert all(r["status"] == "ok" and r["note"] is None for r in records)
 

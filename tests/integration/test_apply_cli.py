@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +10,16 @@ import pytest
 from reconciler.sandbox.github import FaultRule
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import ADMIN, FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, writes
+from .helpers import (
+    ADMIN,
+    FIXTURE_CONFIG,
+    OWNER,
+    PLATFORM,
+    CliRunner,
+    SandboxFactory,
+    audit_records,
+    writes,
+)
 from .test_plan_cli import SINGLE_DRIFTS, converge, plan
 
 SOURCE_ACCOUNT = "333333333333"
@@ -251,7 +259,7 @@ def test_audit_log_has_one_line_per_write_and_no_secret(
     audit = tmp_path / "audit.jsonl"
     result = cli("apply", "--yes", "--audit-log", audit)
     assert result.code == 0, result.err
-    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    lines = audit_records(audit)
     write_count = len([r for r in sandbox.github.requests if r.method != "GET"])
     assert len(lines) == write_count == 23
     assert {line["status"] for line in lines} == {"ok"}

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from reconciler.sandbox.runner import Sandbox
 
-from .helpers import FIXTURE_CONFIG, OWNER, PLATFORM, CliRunner, SandboxFactory, writes
+from .helpers import (
+    FIXTURE_CONFIG,
+    OWNER,
+    PLATFORM,
+    CliRunner,
+    SandboxFactory,
+    audit_records,
+    writes,
+)
 from .test_plan_cli import plan
 
 
@@ -48,7 +55,7 @@ def test_prune_deletes_the_undeclared_pattern_not_its_case_twin(
         ("branch", "main"),
         ("tag", "v*"),
     ]
-    [record] = [json.loads(line) for line in audit.read_text().splitlines()]
+    [record] = audit_records(audit)
     assert (record["name"], record["action"], record["status"]) == ("branch:Main", "delete", "ok")
 
 

@@ -37,7 +37,7 @@ from reconciler.sandbox.github.http import (
     unsupported_version,
 )
 from reconciler.sandbox.github.ratelimit import PrimaryLimit, SecondaryLimit
-from reconciler.sandbox.github.records import LoggedRequest, RequestRecord
+from reconciler.sandbox.github.records import Arrival, LoggedRequest, RequestRecord
 from reconciler.sandbox.github.state import World
 
 ROUTES: list[Route] = [
@@ -77,6 +77,7 @@ class EmulatorApp:
         self.primary = PrimaryLimit()
         self.secondary: SecondaryLimit | None = None
         self.requests: list[LoggedRequest] = []
+        self.arrivals: list[Arrival] = []
         self.on_request: Callable[[RequestRecord], None] | None = None
         self._log_lock = threading.Lock()
 
@@ -120,6 +121,9 @@ class EmulatorApp:
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         path = unquote(raw_path)
         conditional = "if-none-match" in headers
+        with self._log_lock:
+            self.arrivals.append(Arrival(method, path, time.monotonic()))
+        hold = self.faults.holds.take(method, path)
 
         rule = self.faults.take(method, path)
         if rule is not None and rule.kind == "drop":
@@ -180,6 +184,8 @@ class EmulatorApp:
                     response_body=payload,
                 )
             )
+        if hold is not None:
+            hold.keep()
         if rule is not None and rule.kind == "lose_response":
             self._drop(environ)
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", out_headers)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.sandbox.github.app import EmulatorApp
+from reconciler.sandbox.github.faults import Hold
 from reconciler.sandbox.github.ratelimit import SecondaryLimit
-from reconciler.sandbox.github.records import FaultRule, LoggedRequest, RequestRecord
+from reconciler.sandbox.github.records import Arrival, FaultRule, LoggedRequest, RequestRecord
 
 
 class EmulatorControls:
@@ -22,6 +23,13 @@ class EmulatorControls:
 
     def clear_requests(self) -> None:
         self._app.requests.clear()
+        self._app.arrivals.clear()
+
+    @property
+    def arrivals(self) -> list[Arrival]:
+        """Every request in the order it reached the emulator, stamped on arrival: unlike
+        `requests` (logged once answered), this shows what was sent while others waited."""
+        return list(self._app.arrivals)
 
     @property
     def on_request(self) -> Callable[[RequestRecord], None] | None:
@@ -37,6 +45,16 @@ class EmulatorControls:
     def clear_faults(self) -> None:
         """Retire every fault rule: GitHub works again."""
         self._app.faults.clear()
+
+    def hold(self, method: str, path: str = "", *, nth: int = 1, timeout: float = 60.0) -> Hold:
+        """Hold the answer to the `nth` request matching `method` ("WRITE": any write) and
+        `path` (a regular expression): it is carried out, then waits for `Hold.release()`."""
+        hold = Hold(method, path, nth, timeout)
+        self._app.faults.holds.add(hold)
+        return hold
+
+    def release_holds(self) -> None:
+        self._app.faults.holds.release_all()
 
     def set_latency(self, seconds: float) -> None:
         self._app.latency = seconds

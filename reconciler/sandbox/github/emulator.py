@@ -48,6 +48,7 @@ class GitHubEmulator(EmulatorControls, JobControls, IssueControls):
         self._app.base = self.url
 
     def stop(self) -> None:
+        self.release_holds()  # a held answer must not keep a server thread from ending
         self._server.stop()
 
     def __enter__(self) -> GitHubEmulator:

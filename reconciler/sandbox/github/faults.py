@@ -16,6 +16,7 @@ class FaultBook:
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
+        self.holds = HoldBook()  # answers kept back: a slow GitHub, one request at a time
 
     def add(self, rule: FaultRule) -> None:
         re.compile(rule.path)  # fail at the call site on a bad pattern, not mid-request
@@ -69,3 +70,65 @@ def fault_error(rule: FaultRule, request_id: str, authorization: str = "") -> Ap
     # "token X" or "Bearer X": the credential is what follows the scheme.
     message = message.replace("{credential}", authorization.partition(" ")[2])
     return ApiError(rule.status, message, headers=headers)
+
+
+class Hold:
+    """One request whose answer is held: GitHub has done what it asked, the client waits.
+
+    `method` is an HTTP method, "*" for any or "WRITE" for any but GET and HEAD;
+    `path` a regular expression searched in the decoded path; the `nth` matching
+    request (from 1) is the one held. `reached` is set when it is; the answer goes
+    out on `release()` (or after `timeout` seconds, so a test that fails never
+    leaves a server thread behind).
+    """
+
+    def __init__(self, method: str, path: str, nth: int, timeout: float) -> None:
+        re.compile(path)
+        self.method, self.path, self.nth, self.timeout = method.upper(), path, nth, timeout
+        self.seen = 0
+        self.request: tuple[str, str] | None = None  # (method, path) of the held request
+        self.reached = threading.Event()
+        self._released = threading.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method == "WRITE":
+            wanted = method not in {"GET", "HEAD"}
+        else:
+            wanted = self.method in {"*", method}
+        return wanted and re.search(self.path, path) is not None
+
+    def release(self) -> None:
+        self._released.set()
+
+    def keep(self) -> None:
+        """In the server thread that carries the held answer: wait for `release()`."""
+        self.reached.set()
+        self._released.wait(self.timeout)
+
+
+class HoldBook:
+    def __init__(self) -> None:
+        self._holds: list[Hold] = []
+        self._lock = threading.Lock()
+
+    def add(self, hold: Hold) -> None:
+        with self._lock:
+            self._holds.append(hold)
+
+    def take(self, method: str, path: str) -> Hold | None:
+        """The hold this arriving request is the `nth` match of, if any (counted on arrival)."""
+        found = None
+        with self._lock:
+            for hold in self._holds:
+                if hold.matches(method, path):
+                    hold.seen += 1
+                    if hold.seen == hold.nth and found is None:
+                        hold.request = (method, path)
+                        found = hold
+        return found
+
+    def release_all(self) -> None:
+        with self._lock:
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()

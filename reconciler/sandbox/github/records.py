@@ -28,6 +28,19 @@ class LoggedRequest:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """A request as it reached the emulator, before anything was done with it."""
+
+    method: str
+    path: str  # percent-decoded, without the query string
+    at: float  # time.monotonic() on arrival: the clock of the process the emulator runs in
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in {"GET", "HEAD"}
+
+
+@dataclass(frozen=True)
 class RequestRecord:
     """Everything a contract validator needs about one exchange."""
 
