@@ -15,10 +15,10 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1
     DRIFT = 2
-    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
-    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
-    TERMINATED = 143  # SIGTERM: 128 + 15
     CHECK_FAILED = 3  # publish: the report is out and the check fails
+    HUNG_UP = 129  # SIGHUP (a closed terminal, a dropped ssh session): 128 + 1
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
@@ -33,14 +33,14 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
         "drift, for plan --detailed-exitcode only: a change or an error finding; for approvals "
         "--detailed-exitcode: a self_approved, bypassed, unapproved or unknown deployment",
     ),
-    (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
-    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
-    (ExitCode.TERMINATED, "terminated by SIGTERM"),
     (
         ExitCode.CHECK_FAILED,
         "for publish only: the report is published and the check fails "
         "(an invalid file, a failed plan or audit, error findings)",
     ),
+    (ExitCode.HUNG_UP, "hung up (SIGHUP: the terminal closed, the ssh session dropped)"),
+    (ExitCode.INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
+    (ExitCode.TERMINATED, "terminated by SIGTERM"),
 )
 
 
