@@ -73,7 +73,17 @@ def test_names_github_accepts_are_stored_upper_case(name: str, stored: str) -> N
 
 @pytest.mark.parametrize(
     "name",
-    ["", "1ST", "HAS SPACE", "DASH-ED", "CAFÉ", "ＡＢＣ", "github_token", "GITHUB_X", None],
+    [
+        "",
+        "1ST",
+        "HAS SPACE",
+        "DASH-ED",
+        "CAFÉ",
+        "\uff21\uff22\uff23",
+        "github_token",
+        "GITHUB_X",
+        None,
+    ],
 )
 def test_names_github_refuses(name: object) -> None:
     with pytest.raises(ApiError) as refused:
