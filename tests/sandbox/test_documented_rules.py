@@ -33,8 +33,8 @@ R = f"/repos/{OWNER}/{REPO}"
     ],
 )
 def test_points_per_method_are_githubs_sentence(method: str, cost: int, writes: bool) -> None:
-    # "Most REST API GET, HEAD, and OPTIONS requests are 1 point. Most POST,
-    # PATCH, PUT, or DELETE requests are 5 points."
+    # GitHub's table: "Most REST API GET, HEAD, and OPTIONS requests" 1 point,
+    # "Most REST API POST, PATCH, PUT, or DELETE requests" 5.
     assert points(method) == cost
     assert changes_state(method) is writes
 

@@ -2,9 +2,10 @@
 
 GitHub, "Rate limits for the REST API", section "Calculating points for the
 secondary rate limit"
-(https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit):
-"Most REST API GET, HEAD, and OPTIONS requests are 1 point. Most POST, PATCH,
-PUT, or DELETE requests are 5 points." The table below is that sentence; the
+(https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit),
+a table of two REST rows: "Most REST API GET, HEAD, and OPTIONS requests" 1
+point, "Most REST API POST, PATCH, PUT, or DELETE requests" 5. The table below
+is those rows; the
 client's pacer reads the same page on its own (docs/emulator-fidelity.md,
 "Secondary rate limit: points per method").
 """

@@ -130,10 +130,9 @@ class SecondaryLimit:
     `methods.POINTS`. GitHub does not say how its minute is aligned, so the
     emulator takes the strictest reading: every span of `window_seconds` seconds
     ending at an arrival, arrivals stamped when they reach the server. A refusal
-    is GitHub's 403 with `retry-after` in whole seconds ("If the retry-after
-    response header is present, you should not retry your request until after
-    that many seconds has elapsed"), rounded up so that a client that waits
-    exactly that long finds room. docs/emulator-fidelity.md, "Secondary rate
+    is GitHub's 403 with `retry-after`, which the page defines as the seconds
+    to wait before retrying; whole seconds, rounded up so that a client that
+    waits exactly that long finds room. docs/emulator-fidelity.md, "Secondary rate
     limit: points per method".
     """
 
