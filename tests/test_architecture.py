@@ -4,6 +4,8 @@
   sandbox, which seeds moto) imports boto3/botocore.
 - The diff, the renderers and the approvals verdict are pure: no I/O libraries at all.
 - Plan and apply never import the sandbox.
+- The GitHub emulator imports nothing of reconcile but itself, and the sandbox
+  never imports the GitHub client: the emulator is a second opinion.
 - The packages are layered as the data flows: values (model) <- the pure
   diff, the renderers and the approvals verdict <- the edges (config, github, aws, export) <- one
   run (run, and the sandbox that tests and the demo drive) <- the commands
