@@ -4,6 +4,8 @@
   sandbox, which seeds moto) imports boto3/botocore.
 - The diff, the renderers and the approvals verdict are pure: no I/O libraries at all.
 - Plan and apply never import the sandbox.
+- The GitHub emulator imports nothing of reconcile but itself, and the sandbox
+  never imports the GitHub client: the emulator is a second opinion.
 - The packages are layered as the data flows: values (model) <- the pure
   diff, the renderers and the approvals verdict <- the edges (config, github, aws, export) <- one
   run (run, and the sandbox that tests and the demo drive) <- the commands
@@ -212,3 +214,70 @@ def test_cli_modules_import_no_cycle() -> None:
 
     for node in sorted(graph):
         visit(node)
+
+
+# The emulator is a second opinion on GitHub: it shares no logic with the client
+# (docs/architecture.md, "Where the emulator lives"). The rest of the sandbox
+# seeds it and moto from a config, and may use the model and the AWS helpers.
+_EMULATOR = "reconciler/sandbox/github/"
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if _rel(p).startswith(_EMULATOR)], ids=_rel)
+def test_the_emulator_imports_nothing_of_reconcile_but_itself(path: Path) -> None:
+    foreign = sorted(
+        n
+        for n in _internal_imports(path)
+        if n != "reconciler" and not n.startswith("reconciler.sandbox.github")
+    )
+    assert not foreign, f"{_rel(path)} imports {foreign}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _modules() if _rel(p).startswith("reconciler/sandbox/")], ids=_rel
+)
+def test_the_sandbox_never_imports_the_github_client(path: Path) -> None:
+    assert not {n for n in _internal_imports(path) if n.startswith("reconciler.github")}
+
+
+_SANDBOX_COMMANDS = {"reconciler.cli.demo", "reconciler.cli.sandbox"}
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_rel)
+def test_only_the_dispatcher_reaches_the_sandbox_commands(path: Path) -> None:
+    """`reconcile sandbox` and `reconcile demo` are loaded by name
+    (importlib, reconciler/cli/__init__.py); no module imports them, so no
+    other command can pull the sandbox in through them."""
+    assert not _internal_imports(path) & _SANDBOX_COMMANDS, _rel(path)
+
+
+_PRODUCTION_COMMANDS = sorted(
+    f"reconciler.cli.{p.stem}"
+    for p in (PACKAGE / "cli").glob("*.py")
+    if p.stem not in {"__init__", "demo", "sandbox"}
+)
+_LOADS = """
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print("LOADED", *sorted(m for m in sys.modules if m.startswith("reconciler.sandbox")))
+"""
+
+
+def test_production_commands_load_no_sandbox_module() -> None:
+    """plan, apply, export, approvals, publish and every other command module,
+    with all they import, leave the sandbox unloaded."""
+    import subprocess
+    import sys
+
+    assert {"reconciler.cli.plan", "reconciler.cli.apply", "reconciler.cli.publish"} <= set(
+        _PRODUCTION_COMMANDS
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADS, *_PRODUCTION_COMMANDS],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "LOADED"

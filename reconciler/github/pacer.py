@@ -41,6 +41,10 @@ from typing import Protocol
 
 from reconciler.github.errors import GitHubError
 
+# GitHub's points table ("Rate limits for the REST API", "Calculating points for
+# the secondary rate limit"): "Most REST API GET, HEAD, and OPTIONS requests" 1
+# point, "Most REST API POST, PATCH, PUT, or DELETE requests" 5. The emulator
+# reads the same table on its own (reconciler/sandbox/github/methods.py).
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -67,11 +71,12 @@ class PacerConfig:
     primary_reserve: int = 0
     # Wait at most this long for a primary reset; longer fails the run.
     max_primary_wait: float = 60.0
-    # GitHub counts a request when it arrives, the pacer when it lets it start,
-    # and the time between varies (thread wake-ups, the network). A window full
-    # of requests therefore lets the next one start only this long after the
-    # oldest has left it: without it, the emulator's model of GitHub's limit
-    # refused a few requests at each window's edge (docs/performance.md).
+    # GitHub counts a request when it arrives, the pacer when it lets it start.
+    # GitHub's rate-limit page states the limit "per minute" and no finer: every
+    # time it gives back is whole seconds (`retry-after` counts seconds,
+    # `x-ratelimit-reset` is a time in UTC epoch seconds), so one second, the
+    # smallest unit GitHub speaks in, is the least a client can leave for where
+    # GitHub's minute starts and ends (docs/performance.md, "Why the margin").
     window_margin_seconds: float = 1.0
 
     @classmethod

@@ -36,6 +36,7 @@ from reconciler.sandbox.github.http import (
     Route,
     unsupported_version,
 )
+from reconciler.sandbox.github.methods import changes_state
 from reconciler.sandbox.github.ratelimit import PrimaryLimit, SecondaryLimit
 from reconciler.sandbox.github.records import Arrival, LoggedRequest, RequestRecord
 from reconciler.sandbox.github.state import World
@@ -256,7 +257,7 @@ class EmulatorApp:
         secondary = self.secondary
         if secondary is not None:
             try:
-                secondary.acquire(method != "GET", request_id)
+                secondary.acquire(method, request_id)
             except ApiError as error:
                 error.headers.update(self._credential_headers(credential))
                 raise
@@ -373,7 +374,7 @@ class EmulatorApp:
             status=status,
             conditional=conditional,
             was_304=status == 304,
-            is_write=method not in {"GET", "HEAD"},
+            is_write=changes_state(method),
             identity=identity,
             time=datetime.now(UTC),
             api_version=headers.get("x-github-api-version"),

@@ -1,4 +1,18 @@
-"""Curve25519 sealed boxes, as GitHub uses for Actions secrets."""
+"""Curve25519 sealed boxes, as GitHub uses for Actions secrets.
+
+GitHub, "Create or update a repository secret"
+(https://docs.github.com/en/rest/actions/secrets#create-or-update-a-repository-secret):
+`encrypted_value` is the value "encrypted with LibSodium using the public key
+retrieved from the Get a repository public key endpoint", and its example is
+libsodium's `crypto_box_seal`. So the emulator opens what it is sent with the
+private half of the key it handed out, the way GitHub must, and checks the
+sealed-box layout libsodium documents (https://doc.libsodium.org/public-key_cryptography/sealed_boxes:
+an ephemeral 32-byte public key and a 16-byte MAC before the message,
+`crypto_box_SEALBYTES` = 48). The client seals in reconciler/github/writer.py;
+nothing here is shared with it, and tests/github/test_gh_recorded.py checks the
+client's boxes against a key recorded from real GitHub, without the emulator.
+docs/emulator-fidelity.md, "Secrets: sealed boxes".
+"""
 
 from __future__ import annotations
 
@@ -8,6 +22,9 @@ import secrets
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
+
+# libsodium's crypto_box_SEALBYTES: ephemeral public key (32) + MAC (16).
+SEAL_OVERHEAD = 48
 
 
 class KeyPair:
@@ -26,6 +43,8 @@ class KeyPair:
         """The plaintext, or None when the value is not a sealed box for this key."""
         try:
             raw = base64.b64decode(ciphertext_b64, validate=True)
+            if len(raw) < SEAL_OVERHEAD:
+                return None
             return SealedBox(self._private).decrypt(raw).decode("utf-8")
         except (binascii.Error, ValueError, CryptoError, UnicodeDecodeError):
             return None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.sandbox.github.methods import changes_state
 from reconciler.sandbox.github.state import Repo, Token, World, at_least
 
 DOCS = "https://docs.github.com/rest"
@@ -100,7 +101,7 @@ class Ctx:
 
     @property
     def is_write(self) -> bool:
-        return self.method not in {"GET", "HEAD"}
+        return changes_state(self.method)
 
     def json_object(self) -> dict[str, Any]:
         if self.body is None:

@@ -9,6 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reconciler.sandbox.github.http import ApiError
+from reconciler.sandbox.github.methods import points
 
 PRIMARY_DOCS = (
     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"
@@ -120,42 +121,60 @@ class PrimaryLimit:
 
 @dataclass
 class SecondaryLimit:
-    """GitHub's documented point costs: 1 per read, 5 per write, within a rolling window."""
+    """GitHub's secondary limit as its documentation states it, modelled on its own.
+
+    "Rate limits for the REST API", "About secondary rate limits"
+    (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits):
+    "No more than 100 concurrent requests are allowed", "No more than 900
+    points per minute are allowed for REST API endpoints", with the points of
+    `methods.POINTS`. GitHub does not say how its minute is aligned, so the
+    emulator takes the strictest reading: every span of `window_seconds` seconds
+    ending at an arrival, arrivals stamped when they reach the server. A refusal
+    is GitHub's 403 with `retry-after`, which the page defines as the seconds
+    to wait before retrying; whole seconds, rounded up so that a client that
+    waits exactly that long finds room. docs/emulator-fidelity.md, "Secondary rate
+    limit: points per method".
+    """
 
     points_per_window: int
     window_seconds: float
     max_concurrent: int
-    spent: deque[tuple[float, int]] = field(default_factory=deque)
+    # (arrival, points) of the requests admitted, oldest first.
+    ledger: deque[tuple[float, int]] = field(default_factory=deque)
     in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def acquire(self, is_write: bool, request_id: str) -> None:
+    def acquire(self, method: str, request_id: str) -> None:
         """Admit one request or raise the 403 GitHub sends; pair with `release`."""
-        cost = 5 if is_write else 1
-        now = time.monotonic()
+        charge = points(method)
+        arrival = time.monotonic()
         with self.lock:
-            while self.spent and self.spent[0][0] <= now - self.window_seconds:
-                self.spent.popleft()
-            total = sum(points for _, points in self.spent)
-            retry: float | None = None
-            if self.in_flight >= self.max_concurrent:
-                retry = 1.0
-            elif total + cost > self.points_per_window:
-                freed, retry = 0, self.window_seconds
-                for started, points in self.spent:
-                    freed += points
-                    if total - freed + cost <= self.points_per_window:
-                        retry = started + self.window_seconds - now
-                        break
-            if retry is not None:
+            wait = self._refusal(arrival, charge)
+            if wait is not None:
                 raise ApiError(
                     403,
                     SECONDARY_MESSAGE.format(rid=request_id),
                     documentation_url=SECONDARY_DOCS,
-                    headers={"retry-after": str(max(math.ceil(retry), 1))},
+                    headers={"retry-after": str(max(math.ceil(wait), 1))},
                 )
-            self.spent.append((now, cost))
+            self.ledger.append((arrival, charge))
             self.in_flight += 1
+
+    def _refusal(self, arrival: float, charge: int) -> float | None:
+        """Seconds until `charge` more points fit, or None when they fit now."""
+        if self.in_flight >= self.max_concurrent:
+            return 1.0  # one in flight will finish; GitHub names no figure
+        recent = [(at, cost) for at, cost in self.ledger if arrival - at < self.window_seconds]
+        self.ledger = deque(recent)
+        over = sum(cost for _, cost in recent) + charge - self.points_per_window
+        if over <= 0:
+            return None
+        # The oldest arrivals leave first; room comes when enough of them have.
+        for at, cost in recent:
+            over -= cost
+            if over <= 0:
+                return at + self.window_seconds - arrival
+        return self.window_seconds
 
     def release(self) -> None:
         with self.lock:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from reconciler.sandbox.github.methods import changes_state
+
 FaultKind = Literal[
     "status", "secondary_limit", "too_many_requests", "drop", "lose_response", "body"
 ]
@@ -37,7 +39,7 @@ class Arrival:
 
     @property
     def is_write(self) -> bool:
-        return self.method not in {"GET", "HEAD"}
+        return changes_state(self.method)
 
 
 @dataclass(frozen=True)

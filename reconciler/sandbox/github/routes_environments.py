@@ -149,6 +149,10 @@ def apply_settings(
         policy = _parse_branch_policy(body["deployment_branch_policy"])
     else:
         policy = existing.branch_policy if existing else None
+    # GitHub, "Managing environments for deployment", "Creating an environment"
+    # (docs.github.com, Actions > Managing deployments): names are not case
+    # sensitive (hence the folded keys) and may not exceed 255 characters.
+    # docs/emulator-fidelity.md, "Variable and secret names".
     if not name or len(name) > 255:
         raise unprocessable("Invalid request.\n\nEnvironment name is invalid.")
     now = world.now()
