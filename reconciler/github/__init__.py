@@ -2,7 +2,7 @@
 
 from reconciler.github.billing import repository_billing
 from reconciler.github.budget import Budget, ensure_budget, primary_budget
-from reconciler.github.cache import default_cache_dir, not_modified_share, resolve_cache_dir
+from reconciler.github.cache import default_cache_dir, resolve_cache_dir
 from reconciler.github.connection import (
     DEFAULT_API_URL,
     AppCredentials,
@@ -46,7 +46,6 @@ __all__ = [
     "connection_from_env",
     "default_cache_dir",
     "ensure_budget",
-    "not_modified_share",
     "observe_github",
     "observe_repository",
     "primary_budget",
