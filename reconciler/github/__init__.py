@@ -18,7 +18,11 @@ from reconciler.github.identities import (
 )
 from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import Rereads, observe_github, observe_repository, reread_repository
-from reconciler.github.settings import RetryPolicy, TransportSettings, settings_from_env
+from reconciler.github.settings import (
+    RetryPolicy,
+    TransportSettings,
+    transport_settings,
+)
 from reconciler.github.writer import GitHubWriter, WriteResult
 from reconciler.logs import claim_library_loggers
 
@@ -53,5 +57,5 @@ __all__ = [
     "reread_repository",
     "resolve_cache_dir",
     "resolve_identities",
-    "settings_from_env",
+    "transport_settings",
 ]
