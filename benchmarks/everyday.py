@@ -49,7 +49,7 @@ from startup import PLAN_IMPORTS
 
 from reconciler.cli import main as reconcile
 from reconciler.config import load_desired
-from reconciler.github import PacerConfig, TransportSettings
+from reconciler.github import TransportSettings
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.runner import Sandbox
 
@@ -60,7 +60,8 @@ DEFAULT_JSON = HERE / "results" / "everyday.json"
 # otherwise stop the seeding of 150 repositories plus their plan.
 SANDBOX_PRIMARY_LIMIT = 10_000_000
 PRODUCTION = TransportSettings()
-SEEDING = TransportSettings(pacer=PacerConfig.unpaced())
+# Seeding is not measured: unpaced, as a user would run against a server without limits.
+SEEDING = ("--points-per-minute", "off")
 POINTS, WINDOW = PRODUCTION.pacer.points_per_window, PRODUCTION.pacer.window_seconds
 DEFAULT_SIZES = (30, 150)
 
@@ -114,12 +115,12 @@ def tally(case: Case, emulator: GitHubEmulator) -> None:
     case.by_endpoint = dict(sorted(endpoints.items()))
 
 
-def run_cli(argv: Sequence[str], transport: TransportSettings) -> tuple[int, float]:
+def run_cli(argv: Sequence[str]) -> tuple[int, float]:
     """`reconcile ARGV` in this process, output discarded: (exit code, wall seconds)."""
     sink = io.StringIO()
     started = time.perf_counter()
     with redirect_stdout(sink), redirect_stderr(sink):
-        code = reconcile(list(argv), transport=transport)
+        code = reconcile(list(argv))
     return code, time.perf_counter() - started
 
 
@@ -136,7 +137,7 @@ def measured(
     sandbox.github.set_latency(latency)
     try:
         case.exit_code, case.wall_seconds = run_cli(
-            [*argv, "--no-cache", "--concurrency", str(concurrency)], PRODUCTION
+            [*argv, "--no-cache", "--concurrency", str(concurrency)]
         )
     finally:
         sandbox.github.set_latency(0.0)
@@ -177,7 +178,7 @@ def root_cases(latency: float, concurrency: int, work: Path) -> list[Case]:
 def scale_case(repositories: int, latency: float, concurrency: int, work: Path) -> Case:
     config = write_scale_config(work, ScaleShape(repositories))
     with sandbox_for(config, work) as sandbox:
-        code, _ = run_cli(["apply", "--yes", "--no-cache", "-c", str(config)], SEEDING)
+        code, _ = run_cli(["apply", "--yes", "--no-cache", *SEEDING, "-c", str(config)])
         if code != 0:
             raise SystemExit(f"seeding {repositories} repositories failed: exit {code}")
         # A fresh window, as a new process meets on GitHub an hour later.

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.github.cache import not_modified_share
 from reconciler.github.pacer import RequestEvent
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -123,6 +122,14 @@ def endpoint_template(method: str, path: str) -> str:
         # a reviewer team's access to one repository
         parts[6], parts[7] = "{owner}", "{repo}"
     return f"{method} {'/'.join(parts)}"
+
+
+def not_modified_share(events: Sequence[RequestEvent]) -> float:
+    """The share of a run's GETs answered 304 (retry attempts not counted); 0.0 without GETs."""
+    gets = [e for e in events if e.method == "GET" and not e.retry]
+    if not gets:
+        return 0.0
+    return sum(1 for e in gets if e.status == 304) / len(gets)
 
 
 def summarize(events: Sequence[RequestEvent], result: PhaseResult, cached: bool) -> None:

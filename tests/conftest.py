@@ -24,7 +24,6 @@ if str(TESTS) not in sys.path:
 from contract_support import ContractValidator  # noqa: E402
 from isolation import (  # noqa: E402
     FIXTURE_CONFIG,
-    TEST_TRANSPORT,
     NetworkGuard,
     isolate,
     logging_restored,
@@ -115,12 +114,13 @@ def sandbox(make_sandbox: SandboxFactory) -> Sandbox:
 def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
     """Run `reconcile ARGS...` in this process, as a user would, capturing its output.
 
-    Unpaced, with millisecond retry sleeps (TEST_TRANSPORT), given to `main` explicitly.
+    Unpaced, with millisecond retry back-offs: the documented variables that
+    tests/isolation.py sets for every test.
     """
 
     def run(*args: str | Path) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args], transport=TEST_TRANSPORT)
+        code = main([str(a) for a in args])
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

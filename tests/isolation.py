@@ -6,10 +6,12 @@
 - The working directory is a fresh folder whose `environments.yaml` is the
   fixture copy, so `reconcile plan` without `-c` reads that, never the user's
   root file.
-- Connections run with `TEST_TRANSPORT` (no pacing, millisecond retry sleeps):
-  in-process through `reconcile.cli.main(transport=...)`, in subprocesses
-  through the RECONCILE_TEST_* variables. Real pacing and back-off are tested
-  in tests/perf and the pacer's and retries' own tests.
+- CLI runs, in-process or in subprocesses, are unpaced with millisecond
+  retry back-offs through the documented variables a user has
+  (RECONCILE_POINTS_PER_MINUTE=off, RECONCILE_RETRY_BACKOFF; docs/configuration.md).
+  Waits GitHub names (Retry-After) are the emulator's, which tests set to 0 s.
+  Real pacing and back-off are tested in tests/perf and the pacer's and
+  retries' own tests.
 - Any connection to, or name lookup of, an address that is not this machine's
   fails, and the test that tried fails with it.
 - The standard library's root logger is put back after each test: a CLI run
@@ -32,8 +34,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.github import TransportSettings
-from reconciler.github.settings import TEST_PACING_VARIABLE, TEST_RETRY_SLEEP_VARIABLE
+from reconciler.cli.options import BACKOFF_VARIABLE, POINTS_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 # A copy of the shipped environments.yaml as it was when the tests were written.
@@ -41,8 +42,8 @@ TESTS = Path(__file__).resolve().parent
 FIXTURE_CONFIG = TESTS / "data" / "good" / "alphaswarm.yaml"
 SHIPPED_CONFIG = TESTS.parent / "environments.yaml"
 
-RETRY_SLEEP_MS = 10
-TEST_TRANSPORT = TransportSettings.for_tests(retry_sleep_ms=RETRY_SLEEP_MS)
+# The first retry back-off of every CLI run in the tests, in seconds.
+RETRY_BACKOFF = "0.001"
 
 _FOREIGN_PREFIXES = ("AWS_", "GITHUB_", "GH_", "RECONCILE_")
 _FOREIGN_NAMES = frozenset(
@@ -51,8 +52,8 @@ _FOREIGN_NAMES = frozenset(
 
 TEST_ENVIRONMENT = {
     "AWS_EC2_METADATA_DISABLED": "true",
-    TEST_PACING_VARIABLE: "off",
-    TEST_RETRY_SLEEP_VARIABLE: str(RETRY_SLEEP_MS),
+    POINTS_VARIABLE: "off",
+    BACKOFF_VARIABLE: RETRY_BACKOFF,
 }
 
 

@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from reconciler import logs
 from reconciler.cli.exits import ExitCode
@@ -19,17 +18,10 @@ from reconciler.cli.parser import build_parser
 from reconciler.errors import ReconcileError
 from reconciler.run.interrupts import Interrupted
 
-if TYPE_CHECKING:
-    from reconciler.github import TransportSettings
 
-
-def main(argv: Sequence[str] | None = None, *, transport: TransportSettings | None = None) -> int:
-    """`transport`: how GitHub requests are paced and retried (tests pass
-    `TransportSettings.for_tests()`); None reads it from the environment, which is
-    production's settings unless a RECONCILE_TEST_* variable is set."""
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.transport = transport
     logs.configure(verbosity=args.verbose, fmt=args.log_format)
     command = importlib.import_module(f"reconciler.cli.{args.command}")
     try:

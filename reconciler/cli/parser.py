@@ -10,6 +10,7 @@ from typing import NoReturn
 from reconciler import __version__
 from reconciler.approvals.window import DEFAULT_SINCE
 from reconciler.cli.exits import EXIT_CODES_TABLE, ExitCode
+from reconciler.cli.options import argparse_type, parse_backoff, parse_points
 
 _EPILOG = f"{EXIT_CODES_TABLE}\n\nDocs: README.md and docs/ in the repository."
 
@@ -104,12 +105,22 @@ def _common(*, outputs: bool = False, network: bool = True, config: bool = True)
         p.add_argument("--no-cache", action="store_true", help="do not use the request cache")
         p.add_argument(
             "--points-per-minute",
-            type=positive_int,
+            type=argparse_type(parse_points),
             default=None,
             metavar="N",
             help="GitHub's secondary rate limit in points a minute (GET 1, write 5; "
-            "default 900, GitHub's documented limit); set it to what a GitHub Enterprise "
-            "Server's administrators configured",
+            "default $RECONCILE_POINTS_PER_MINUTE, else 900, GitHub's documented limit); "
+            "set it to what a GitHub Enterprise Server's administrators configured, "
+            "or off (or 0) where they switched rate limiting off",
+        )
+        p.add_argument(
+            "--retry-backoff",
+            type=argparse_type(parse_backoff),
+            default=None,
+            metavar="SECONDS",
+            help="the first wait before retrying a failed GitHub request when GitHub "
+            "names no wait; doubles per attempt, 0 to 60 (default $RECONCILE_RETRY_BACKOFF, "
+            "else 1)",
         )
         p.add_argument(
             "--wait-for-rate-limit",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,17 +40,23 @@ def config_file(args: argparse.Namespace) -> Path:
 
 
 def transport_settings(args: argparse.Namespace) -> TransportSettings:
-    """What `main` was given, else from the environment (production's unless a
-    RECONCILE_TEST_* variable is set; see docs/testing.md), with the points a
-    minute of `--points-per-minute` (a GitHub Enterprise Server's own limit)."""
-    from reconciler.github import settings_from_env
+    """`--points-per-minute` and `--retry-backoff`, each unset one from its
+    documented variable (docs/configuration.md, "Pacing and retries")."""
+    from reconciler.cli.options import (
+        BACKOFF_VARIABLE,
+        POINTS_VARIABLE,
+        option_or_variable,
+        parse_backoff,
+        parse_points,
+    )
+    from reconciler.github import transport_settings as settings
 
-    given: TransportSettings | None = getattr(args, "transport", None)
-    settings = given if given is not None else settings_from_env(os.environ)
-    points: int | None = getattr(args, "points_per_minute", None)
-    if points is None:
-        return settings
-    return replace(settings, pacer=replace(settings.pacer, points_per_window=points))
+    points = getattr(args, "points_per_minute", None)
+    backoff = getattr(args, "retry_backoff", None)
+    return settings(
+        option_or_variable(points, POINTS_VARIABLE, os.environ, parse_points),
+        option_or_variable(backoff, BACKOFF_VARIABLE, os.environ, parse_backoff),
+    )
 
 
 def connect(

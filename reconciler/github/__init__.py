@@ -2,7 +2,7 @@
 
 from reconciler.github.billing import repository_billing
 from reconciler.github.budget import Budget, ensure_budget, primary_budget
-from reconciler.github.cache import default_cache_dir, not_modified_share, resolve_cache_dir
+from reconciler.github.cache import default_cache_dir, resolve_cache_dir
 from reconciler.github.connection import (
     DEFAULT_API_URL,
     AppCredentials,
@@ -18,7 +18,11 @@ from reconciler.github.identities import (
 )
 from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
 from reconciler.github.reader import Rereads, observe_github, observe_repository, reread_repository
-from reconciler.github.settings import RetryPolicy, TransportSettings, settings_from_env
+from reconciler.github.settings import (
+    RetryPolicy,
+    TransportSettings,
+    transport_settings,
+)
 from reconciler.github.writer import GitHubWriter, WriteResult
 from reconciler.logs import claim_library_loggers
 
@@ -46,7 +50,6 @@ __all__ = [
     "connection_from_env",
     "default_cache_dir",
     "ensure_budget",
-    "not_modified_share",
     "observe_github",
     "observe_repository",
     "primary_budget",
@@ -54,5 +57,5 @@ __all__ = [
     "reread_repository",
     "resolve_cache_dir",
     "resolve_identities",
-    "settings_from_env",
+    "transport_settings",
 ]

@@ -34,14 +34,13 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.github.bounds import MAX_ANSWER_BYTES, refusal, too_deep
-from reconciler.github.pacer import RequestEvent
 from reconciler.logs import get_logger
 
 _log = get_logger("reconcile.github.cache")
@@ -94,14 +93,6 @@ def resolve_cache_dir(
     if option is not None and str(option) != "":
         return Path(option).expanduser()
     return default_cache_dir(environ)
-
-
-def not_modified_share(events: Iterable[RequestEvent]) -> float:
-    """The share of a run's GETs answered 304 (retry attempts not counted); 0.0 without GETs."""
-    gets = [e for e in events if e.method == "GET" and not e.retry]
-    if not gets:
-        return 0.0
-    return sum(1 for e in gets if e.status == 304) / len(gets)
 
 
 def token_identity(token: str) -> str:

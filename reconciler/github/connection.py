@@ -95,12 +95,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_api_url(api_url: str, *, loopback_only: bool = False) -> str:
+def check_api_url(api_url: str) -> str:
     """The URL without a trailing slash; refuses plain http:// to a remote host,
-    and credentials, a query or a fragment in it (quoting none of them).
-
-    `loopback_only` (test transport settings): refuses any host not on this machine.
-    """
+    and credentials, a query or a fragment in it (quoting none of them)."""
     parts = split_api_url(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GitHubError("config", f"GITHUB_API_URL {shown_url(parts)!r} is not an http(s) URL")
@@ -109,13 +106,6 @@ def check_api_url(api_url: str, *, loopback_only: bool = False) -> str:
             "config",
             f"refusing to send GitHub credentials over plain http:// to {parts.hostname}; "
             "use https:// (plain http is allowed only for a loopback host)",
-        )
-    if loopback_only and not _is_loopback(parts.hostname):
-        raise GitHubError(
-            "config",
-            f"test transport settings (no pacing, short retry sleeps) are for a GitHub API "
-            f"on this machine only, not {parts.hostname}; unset RECONCILE_TEST_PACING and "
-            "RECONCILE_TEST_RETRY_SLEEP_MS",
         )
     return api_url.rstrip("/")
 
@@ -140,7 +130,7 @@ class GitHubConnection:
         cache_dir: Path | None = None,
     ) -> None:
         settings = transport or TransportSettings()
-        self.api_url = check_api_url(api_url, loopback_only=settings.loopback_only)
+        self.api_url = check_api_url(api_url)
         # None: no conditional-request cache (every GET answered in full).
         self.cache_dir = cache_dir
         self.credentials = credentials
@@ -149,9 +139,7 @@ class GitHubConnection:
         # Writes failing in a row, over every client of this connection (github/outage.py).
         self.outage = OutageTally()
         # What this connection runs with, for connections made on its behalf.
-        self.transport = TransportSettings(
-            self.pacer.config, self.retry_policy, settings.loopback_only
-        )
+        self.transport = TransportSettings(self.pacer.config, self.retry_policy)
         self.timeout = timeout
         # Per-run memo for lookups that cannot change during a run (identities,
         # secret public keys); guarded by `memo_lock`.

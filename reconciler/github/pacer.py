@@ -81,9 +81,10 @@ class PacerConfig:
 
     @classmethod
     def unpaced(cls) -> PacerConfig:
-        """No secondary-limit pacing, for runs against the local emulator: no points
-        or content windows. Concurrency (writes one at a time included) and the
-        primary budget are kept as they are."""
+        """No secondary-limit pacing (`--points-per-minute off`, for a GitHub Enterprise
+        Server with rate limiting switched off): no points or content windows.
+        Concurrency (writes one at a time included) and the primary budget are kept
+        as they are."""
         return cls(points_per_window=10**9, writes_per_minute=None, writes_per_hour=None)
 
     def cost(self, method: str) -> int:

@@ -1,20 +1,17 @@
-"""How a run's connections pace and retry: production's settings, or the tests'.
+"""How a run's connections pace and retry: plain values, passed explicitly from
+the command line to `connect()`.
 
-Plain values, passed explicitly from the command line to `connect()`; the
-only way into a `reconcile` process from outside is the RECONCILE_TEST_*
-variables, which are refused for a GitHub API not on this machine.
+What a user may change is a documented setting (docs/configuration.md, "Pacing
+and retries"): `--points-per-minute` and `--retry-backoff`, or the
+RECONCILE_POINTS_PER_MINUTE and RECONCILE_RETRY_BACKOFF variables
+(`reconciler.cli.options` reads them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from reconciler.github.errors import GitHubError
 from reconciler.github.pacer import PacerConfig
-from reconciler.logs import get_logger
-
-_log = get_logger("reconcile.github")
 
 
 @dataclass(frozen=True)
@@ -30,71 +27,27 @@ class RetryPolicy:
     # would take the waits planned between them past `outage_wait` s (github/outage.py).
     outage_attempts: int = 10
     outage_wait: float = 30.0
-    # Tests only: sleep at most this long per wait. What GitHub asked for is
-    # still judged as above (a wait over `max_wait` still fails the request).
-    sleep_cap: float | None = None
-
-    def sleep_for(self, wait: float) -> float:
-        return wait if self.sleep_cap is None else min(wait, self.sleep_cap)
 
 
 @dataclass(frozen=True)
 class TransportSettings:
-    """How the connections of a run pace and retry. The defaults are production's.
-
-    `for_tests()` is what the test suite runs with: no secondary-limit pacing and
-    retry sleeps of a few milliseconds. Such settings are `loopback_only`: a
-    connection refuses them for a GitHub API that is not on this machine.
-    """
+    """How the connections of a run pace and retry. The defaults are production's."""
 
     pacer: PacerConfig = field(default_factory=PacerConfig)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    loopback_only: bool = False
-
-    @classmethod
-    def for_tests(cls, *, paced: bool = False, retry_sleep_ms: int = 10) -> TransportSettings:
-        return cls(
-            pacer=PacerConfig() if paced else PacerConfig.unpaced(),
-            retry=RetryPolicy(sleep_cap=retry_sleep_ms / 1000),
-            loopback_only=True,
-        )
 
 
-# The only way to get test settings into a `reconcile` process (tests that run
-# the CLI as a subprocess cannot hand it Python objects).
-TEST_PACING_VARIABLE = "RECONCILE_TEST_PACING"
-TEST_RETRY_SLEEP_VARIABLE = "RECONCILE_TEST_RETRY_SLEEP_MS"
-
-
-def settings_from_env(environ: Mapping[str, str]) -> TransportSettings:
-    """Production settings, or test settings when a RECONCILE_TEST_* variable is set.
-
-    Test settings say so in a warning, and connections honour them only for a
-    GitHub API on this machine (see `TransportSettings`).
-    """
-    pacing = environ.get(TEST_PACING_VARIABLE, "")
-    sleep_ms = environ.get(TEST_RETRY_SLEEP_VARIABLE, "")
-    if not pacing and not sleep_ms:
-        return TransportSettings()
-    if pacing not in ("", "on", "off"):
-        raise GitHubError("config", f"{TEST_PACING_VARIABLE} is {pacing!r}; use off or on")
-    try:
-        cap = int(sleep_ms) if sleep_ms else None
-    except ValueError:
-        cap = -1
-    if cap is not None and cap < 0:
-        raise GitHubError(
-            "config", f"{TEST_RETRY_SLEEP_VARIABLE} is {sleep_ms!r}; use a number of milliseconds"
-        )
-    settings = TransportSettings(
-        pacer=PacerConfig.unpaced() if pacing == "off" else PacerConfig(),
-        retry=RetryPolicy(sleep_cap=None if cap is None else cap / 1000),
-        loopback_only=True,
-    )
-    _log.warning(
-        "test transport settings from the environment; refused for a GitHub API "
-        "not on this machine",
-        pacing=pacing or "on",
-        retry_sleep_ms=cap,
-    )
+def transport_settings(
+    points: int | None = None, backoff: float | None = None
+) -> TransportSettings:
+    """Production's settings with the options given: `points` a minute (0: no
+    secondary-limit pacing; None: GitHub's 900), `backoff` the first retry back-off
+    in seconds (None: 1 s)."""
+    settings = TransportSettings()
+    if points == 0:
+        settings = replace(settings, pacer=PacerConfig.unpaced())
+    elif points is not None:
+        settings = replace(settings, pacer=replace(settings.pacer, points_per_window=points))
+    if backoff is not None:
+        settings = replace(settings, retry=replace(settings.retry, backoff=backoff))
     return settings

@@ -194,7 +194,7 @@ class ReconcileRetry(GithubRetry):
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         if self.planned_wait > 0:
-            time.sleep(self.policy.sleep_for(self.planned_wait))
+            time.sleep(self.planned_wait)
         if self.pacer is not None:
             self.pacer.charge(self.attempt_method)
 

@@ -188,7 +188,7 @@ def replan(
             changes=len(lagging),
             after_seconds=round(pause, 2),
         )
-        time.sleep(conn.retry_policy.sleep_for(pause))
+        time.sleep(pause)
         _reread(conn, repositories, lagging, concurrency)
         plan = after()
     return plan

@@ -35,27 +35,27 @@ FRESH_CREATES = 23
 PLATFORM_PROD = "/repos/Alpha-Swarm-ai/alphaswarm_platform/environments/prod$"
 
 PLAN_FAULTS = {
-    "502 x3 on a GET": FaultRule("GET", r"/environments$", times=3, status=502, retry_after=1),
+    "502 x3 on a GET": FaultRule("GET", r"/environments$", times=3, status=502, retry_after=0),
     "secondary limit 403 on a GET": FaultRule(
-        "GET", r"/environments$", kind="secondary_limit", retry_after=1
+        "GET", r"/environments$", kind="secondary_limit", retry_after=0
     ),
-    "429 on a GET": FaultRule("GET", r"/environments$", kind="too_many_requests", retry_after=1),
+    "429 on a GET": FaultRule("GET", r"/environments$", kind="too_many_requests", retry_after=0),
     "dropped GET": FaultRule("GET", r"/environments$", kind="drop"),
 }
 
 # Rules of one kind go together: one apply meets each of them.
 APPLY_FAULTS = {
     "5xx bursts on writes": [
-        FaultRule("POST", r"/variables$", times=3, status=502, retry_after=1),
-        FaultRule("PUT", r"/environments/prod$", times=3, status=503, retry_after=1),
+        FaultRule("POST", r"/variables$", times=3, status=502, retry_after=0),
+        FaultRule("PUT", r"/environments/prod$", times=3, status=503, retry_after=0),
     ],
     "secondary limit 403 on writes": [
-        FaultRule("PUT", r"/environments/staging$", kind="secondary_limit", retry_after=1),
-        FaultRule("POST", r"/deployment-branch-policies$", kind="secondary_limit", retry_after=1),
+        FaultRule("PUT", r"/environments/staging$", kind="secondary_limit", retry_after=0),
+        FaultRule("POST", r"/deployment-branch-policies$", kind="secondary_limit", retry_after=0),
     ],
     "429 on writes": [
-        FaultRule("PUT", r"/actions/secrets/", kind="too_many_requests", retry_after=1),
-        FaultRule("POST", r"/variables$", kind="too_many_requests", retry_after=1),
+        FaultRule("PUT", r"/actions/secrets/", kind="too_many_requests", retry_after=0),
+        FaultRule("POST", r"/variables$", kind="too_many_requests", retry_after=0),
     ],
     "dropped connections on PUT and POST": [
         FaultRule("POST", r"/variables$", kind="drop"),
@@ -122,7 +122,7 @@ def test_a_write_that_keeps_failing_is_named_and_fails_the_run(
     planned = fresh_planned_keys(cli)
     recorder = WriteRecorder(sandbox.github)
     tries = RetryPolicy().tries
-    rule = FaultRule("PUT", PLATFORM_PROD, times=tries, status=502, retry_after=1)
+    rule = FaultRule("PUT", PLATFORM_PROD, times=tries, status=502, retry_after=0)
     sandbox.github.add_fault(rule)
     audit = tmp_path / "audit.jsonl"
 
@@ -156,7 +156,7 @@ def test_a_write_that_keeps_failing_is_named_and_fails_the_run(
 
 def test_json_logs_stay_json_while_retrying(cli: CliRunner, sandbox: Sandbox) -> None:
     """With --log-format json every stderr line is a JSON object, retries included."""
-    rule = FaultRule("GET", r"/environments$", kind="secondary_limit", retry_after=1)
+    rule = FaultRule("GET", r"/environments$", kind="secondary_limit", retry_after=0)
     sandbox.github.add_fault(rule)
     result = cli("plan", "--log-format", "json", "-v")
     assert result.code == 0, result.err

@@ -20,7 +20,7 @@ FULL = f"{OWNER}/{REPO}"
 # Tiny waits so retry tests take milliseconds.
 FAST_RETRY = RetryPolicy(tries=5, backoff=0.01, jitter=0.5, max_wait=2.0, secondary_wait=0.01)
 # What the adapter tests connect with: unpaced (the pacer's own tests pass a Pacer).
-FAST_TRANSPORT = TransportSettings(PacerConfig.unpaced(), FAST_RETRY, loopback_only=True)
+FAST_TRANSPORT = TransportSettings(PacerConfig.unpaced(), FAST_RETRY)
 
 ConnFactory = Callable[..., GitHubConnection]
 

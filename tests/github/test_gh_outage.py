@@ -8,6 +8,7 @@ themselves are capped at a millisecond.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from reconciler.github import GitHubError, GitHubWriter, RetryPolicy, observe_re
 from reconciler.github.outage import GitHubDown
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
-# Production's backoff (1, 2, 4, 8 s) and limits, without jitter, sleeping 1 ms.
-EXACT = RetryPolicy(jitter=0.0, sleep_cap=0.001)
+# Production's backoff (1, 2, 4, 8 s) and waits bound (30 s) scaled down 128-fold,
+# without jitter: powers of two, so the sums are exact.
+SCALE = 1 / 128
+EXACT = RetryPolicy(backoff=SCALE, jitter=0.0, outage_wait=30 * SCALE)
 VARIABLES = r"/actions/variables$"
 
 
@@ -36,7 +39,7 @@ def _dead_writes(emu: GitHubEmulator, path: str = VARIABLES) -> None:
     emu.clear_requests()
 
 
-def test_failing_writes_share_one_limit_of_10_attempts_and_30_s(
+def test_failing_writes_share_one_limit_of_10_attempts_and_the_waits_bound(
     emu: GitHubEmulator, make_conn: ConnFactory
 ) -> None:
     writer = GitHubWriter(make_conn(retry=EXACT))
@@ -53,10 +56,10 @@ def test_failing_writes_share_one_limit_of_10_attempts_and_30_s(
     # The first write has its own 5 tries; the second gives up at the 10th attempt.
     assert not isinstance(first.value, GitHubDown) and first.value.status == 503
     assert _posts(emu) == [503] * 10
-    assert _planned_waits(logs) == [1.0, 2.0, 4.0, 8.0] * 2
-    assert (second.value.attempts, second.value.waited) == (10, 30.0)
+    assert len(_planned_waits(logs)) == 8
+    assert (second.value.attempts, second.value.waited) == (10, 30 * SCALE)
     assert str(second.value) == (
-        "GitHub failed 10 write attempts in a row (5xx or no answer) with 30.0 s of retry "
+        "GitHub failed 10 write attempts in a row (5xx or no answer) with 0.2 s of retry "
         f"waits between them; gave up on GitHub for this run at POST /repos/{FULL}/actions/"
         "variables (503)"
     )
@@ -68,7 +71,7 @@ def test_failing_writes_share_one_limit_of_10_attempts_and_30_s(
 def test_the_waits_bound_gives_up_before_a_retry_would_pass_it(
     emu: GitHubEmulator, make_conn: ConnFactory
 ) -> None:
-    writer = GitHubWriter(make_conn(retry=RetryPolicy(jitter=0.0, sleep_cap=0.001, outage_wait=20)))
+    writer = GitHubWriter(make_conn(retry=replace(EXACT, outage_wait=20 * SCALE)))
     _dead_writes(emu)
 
     with structlog.testing.capture_logs() as logs:
@@ -77,10 +80,10 @@ def test_the_waits_bound_gives_up_before_a_retry_would_pass_it(
         with pytest.raises(GitHubDown) as down:
             writer.create_variable(FULL, None, "B", "1")
 
-    # 15 s for the first write, then 1 and 2: a wait of 4 would make 22 > 20.
-    assert _planned_waits(logs) == [1.0, 2.0, 4.0, 8.0, 1.0, 2.0]
+    # 15 units for the first write, then 1 and 2: a wait of 4 would make 22 > 20.
+    assert len(_planned_waits(logs)) == 6
     assert len(_posts(emu)) == 8
-    assert (down.value.attempts, down.value.waited) == (8, 18.0)
+    assert (down.value.attempts, down.value.waited) == (8, 18 * SCALE)
 
 
 def test_an_answered_write_starts_the_count_again(

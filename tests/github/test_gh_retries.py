@@ -69,13 +69,10 @@ def _planned_waits(logs: list[dict[str, Any]]) -> list[float]:
 def test_rate_limit_answers_wait_retry_after_then_succeed(
     emu: GitHubEmulator, make_conn: ConnFactory, kind: str
 ) -> None:
-    # No backoff of its own: a wait of 1 s can only come from the Retry-After.
-    # The sleep itself is capped (the wait decided is what is under test, not the clock).
-    retry = RetryPolicy(
-        tries=5, backoff=0.0, jitter=0.0, max_wait=5.0, secondary_wait=0.0, sleep_cap=0.001
-    )
+    # A backoff of its own of 5 s: a wait of 0 s can only come from the Retry-After.
+    retry = RetryPolicy(tries=5, backoff=5.0, jitter=0.0, max_wait=5.0, secondary_wait=5.0)
     conn = make_conn(retry=retry)
-    emu.add_fault(FaultRule("GET", ENVS, times=1, kind=kind, retry_after=1))  # type: ignore[arg-type]
+    emu.add_fault(FaultRule("GET", ENVS, times=1, kind=kind, retry_after=0))  # type: ignore[arg-type]
     emu.clear_requests()
 
     with structlog.testing.capture_logs() as logs:
@@ -83,7 +80,7 @@ def test_rate_limit_answers_wait_retry_after_then_succeed(
 
     assert len(_attempts(emu, "GET", "/environments")) == 2
     assert _attempts(emu, "GET", "/environments")[0] in (403, 429)
-    assert _planned_waits(logs) == [1.0]  # honoured Retry-After: 1
+    assert _planned_waits(logs) == [0.0]  # honoured Retry-After: 0
     assert conn.counter.retries == 1
 
 

@@ -273,7 +273,7 @@ def test_audit_log_has_one_line_per_write_and_no_secret(
     "rule",
     [
         FaultRule("PUT", r"/environments/prod$", times=3, kind="status", status=502),
-        FaultRule("POST", r"/variables$", times=1, kind="secondary_limit", retry_after=1),
+        FaultRule("POST", r"/variables$", times=1, kind="secondary_limit", retry_after=0),
         FaultRule("POST", r"/variables$", times=1, kind="lose_response"),
         FaultRule("POST", r"/deployment-branch-policies$", times=1, kind="lose_response"),
     ],

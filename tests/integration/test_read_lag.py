@@ -52,12 +52,14 @@ def test_verification_reads_again_what_github_shows_late(
     assert _variable_lists_after_the_writes(sandbox) == SCOPES * reads
 
 
-def test_the_rereads_wait_2_s_in_all_by_default(cli: CliRunner, sandbox: Sandbox) -> None:
-    """The pauses as planned (the tests' transport caps each sleep at milliseconds)."""
+def test_the_rereads_wait_verify_wait_in_all_2_s_by_default(
+    cli: CliRunner, sandbox: Sandbox
+) -> None:
+    """The pauses as planned, doubling, for a --verify-wait of 0.07 s (2 s by default)."""
     assert build_parser().parse_args(["apply"]).verify_wait == VERIFY_WAIT == 2.0
     sandbox.github.set_variable_read_lag(3)
 
-    result = cli("apply", "--yes", "--log-format", "json")
+    result = cli("apply", "--yes", "--verify-wait", "0.07", "--log-format", "json")
 
     assert result.code == 0, result.out + result.err
     events = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
@@ -66,7 +68,7 @@ def test_the_rereads_wait_2_s_in_all_by_default(cli: CliRunner, sandbox: Sandbox
         for e in events
         if e.get("event") == "GitHub does not show yet what apply wrote; reading it again"
     ]
-    assert pauses == [0.29, 0.57, 1.14]
+    assert pauses == [0.01, 0.02, 0.04]
     assert reread_pauses(2.0) == pytest.approx([2 / 7, 4 / 7, 8 / 7])
     assert sum(reread_pauses(2.0)) == pytest.approx(2.0)
 
