@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.github.calls import expect, interpreting, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
+from reconciler.github.rest import expect, interpreting, repo_path, segment, send
 from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
 
 
