@@ -48,6 +48,12 @@ class Resource(StrEnum):
     BRANCH_POLICY = "branch_policy"
 
 
+# The changes about secrets, whose values no output shows. The guarantee itself is in
+# the types: a secret change's payloads have no value field, so even a tampered plan
+# file has no secret value to show.
+SECRET_RESOURCES = frozenset({Resource.SECRET, Resource.REPOSITORY_SECRET})
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

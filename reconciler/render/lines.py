@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
-from reconciler.render.sensitive import SECRET_RESOURCES
+from reconciler.model.plan import SECRET_RESOURCES, SENSITIVE, UNKNOWN, Action, Change, Resource
 
 SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 ARROW = "→"
