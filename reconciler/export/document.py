@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from reconciler.config.rules import PROTECTED_BRANCHES
+from reconciler.config.name_rules import PROTECTED_BRANCHES
 from reconciler.export.model import (
     ExportedEnvironment,
     ExportedRepository,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from reconciler.config import rules
+from reconciler.config import name_rules
 from reconciler.model.observed import (
     Identities,
     ObservedEnvironment,
@@ -167,7 +167,7 @@ def _variables(
             role is not None
             and account_id is not None
             and role["account"] == account_id
-            and rules.IAM_ROLE_NAME.match(role["name"])
+            and name_rules.IAM_ROLE_NAME.match(role["name"])
         ):
             suggestion = role["name"]
         found.append(ExportedVariable(name=name, value=value, iam_role=suggestion))
@@ -236,7 +236,7 @@ def export_repository(
     env_secrets: dict[str, tuple[ExportedSecret, ...]] = {}
     skipped: list[str] = []
     for live in sorted(repo.environments.values(), key=lambda e: e.name.lower()):
-        if not rules.ENVIRONMENT_NAME.match(live.name):
+        if not name_rules.ENVIRONMENT_NAME.match(live.name):
             skipped.append(live.name)
             continue
         account = _account_for(live.name, accounts)
