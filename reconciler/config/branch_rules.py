@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from reconciler.config import name_rules
 from reconciler.config.capacity import Problem
-from reconciler.config.model import EnvironmentOverride, SharedEnvironment
+from reconciler.config.file_model import EnvironmentOverride, SharedEnvironment
 from reconciler.config.positions import Path_, describe
 
 Layer = tuple[Path_, SharedEnvironment | EnvironmentOverride]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from reconciler.config import name_rules
-from reconciler.config.model import (
+from reconciler.config.file_model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from reconciler.config import branch_rules, capacity, name_rules
 from reconciler.config.approvals import approval_problems
 from reconciler.config.errors import ConfigError
-from reconciler.config.model import (
+from reconciler.config.file_model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
