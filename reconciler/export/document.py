@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from reconciler.config.name_rules import PROTECTED_BRANCHES
-from reconciler.export.model import (
+from reconciler.export.layout import (
     ExportedEnvironment,
     ExportedRepository,
     ExportedSecret,
