@@ -15,7 +15,7 @@ from typing import Any, Literal
 SENSITIVE = "(sensitive)"
 
 # GitHub did not report admins' bypass (shown as null); None: not part of the change.
-UNKNOWN: Literal["unknown"] = "unknown"
+BYPASS_UNKNOWN: Literal["unknown"] = "unknown"
 
 
 _NAMES = {str: "a string", int: "a number", bool: "true or false", list: "a list"}
@@ -49,7 +49,7 @@ class EnvironmentSettings:
                 continue
             if isinstance(item, tuple):
                 item = list(item)
-            shown[f.name] = None if item == UNKNOWN else item
+            shown[f.name] = None if item == BYPASS_UNKNOWN else item
         return shown
 
     @classmethod
@@ -70,7 +70,7 @@ class EnvironmentSettings:
             reviewers=tuple(reviewers) if reviewers is not None else None,
             prevent_self_review=get("prevent_self_review", (bool,)),
             wait_timer=get("wait_timer", (int,)),
-            admins_bypass=UNKNOWN if "admins_bypass" in doc and bypass is None else bypass,
+            admins_bypass=BYPASS_UNKNOWN if "admins_bypass" in doc and bypass is None else bypass,
             deployment_branch_policy=policy,
         )
 

@@ -28,7 +28,7 @@ __all__ = ["SENSITIVE", "Action", "Change", "Finding", "Plan", "Resource", "Seve
 
 # In place of a value only AWS can give, when AWS could not be read (like SENSITIVE,
 # a marker in the value's place keeps the plan JSON's shape).
-UNKNOWN = "(known after AWS is readable)"
+AWS_UNREADABLE = "(known after AWS is readable)"
 
 PLAN_VERSION = 1
 

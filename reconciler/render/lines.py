@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.model.plan import SECRET_RESOURCES, SENSITIVE, UNKNOWN, Action, Change, Resource
+from reconciler.model.plan import (
+    AWS_UNREADABLE,
+    SECRET_RESOURCES,
+    SENSITIVE,
+    Action,
+    Change,
+    Resource,
+)
 
 SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 ARROW = "→"
@@ -36,8 +43,8 @@ def change_lines(change: Change) -> ChangeLines:
         return ChangeLines(head + _secret_suffix(change, after))
     if change.resource is Resource.BRANCH_POLICY:
         return ChangeLines(head)
-    if after.get("value") == UNKNOWN:
-        return ChangeLines(f"{head}: {UNKNOWN}{_origin(after)}")
+    if after.get("value") == AWS_UNREADABLE:
+        return ChangeLines(f"{head}: {AWS_UNREADABLE}{_origin(after)}")
     if set(before) | set(after) == {"value"}:
         return ChangeLines(f"{head}: {_transition(change.action, before, after, 'value')}")
     if change.action is Action.DELETE:
