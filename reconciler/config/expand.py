@@ -20,8 +20,8 @@ from reconciler.config.file_model import (
 from reconciler.config.value_model import VariableRef
 from reconciler.errors import InvariantError
 from reconciler.model.desired import (
+    AwsAccess,
     AwsSecretSource,
-    AwsSettings,
     BranchPattern,
     DesiredEnvironment,
     DesiredRepository,
@@ -49,7 +49,7 @@ def expand(config: Config) -> DesiredState:
         _repository(config, owner, name, folded_accounts) for name in config.repositories
     )
     aws = (
-        AwsSettings(region=config.aws.region, read_role=config.aws.read_role, accounts=accounts)
+        AwsAccess(region=config.aws.region, read_role=config.aws.read_role, accounts=accounts)
         if config.aws
         else None
     )

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import name_rules
-from reconciler.config.value_model import StrictModel, VariableValue
+from reconciler.config.value_model import StrictModel, VariableEntry
 
 # strict: YAML's "2" must not quietly become 2, nor "yes" a bool.
 _Model = StrictModel
@@ -275,7 +275,7 @@ class _EnvironmentFields(_Model):
     deployment_tags: list[Pattern] | None = Field(
         default=None, description="Tag name patterns allowed to deploy (fnmatch style)."
     )
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict, description="Environment variables, merged over the top level's."
     )
     secrets: dict[str, EnvironmentSecret] = Field(
@@ -362,7 +362,7 @@ class EnvironmentOverride(_EnvironmentFields):
 
 
 class RepositorySettings(_Model):
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict,
         description="Repository-level Actions variables (strings; no environment account).",
     )
@@ -395,7 +395,7 @@ class Config(_Model):
     environments: dict[str, SharedEnvironment] = Field(
         default_factory=dict, description="Environments every repository gets, in this order."
     )
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict,
         description="Variables in every environment of every repository.",
     )

@@ -103,7 +103,7 @@ def _value_kind(value: Any) -> str | None:
     return None
 
 
-VariableValue = Annotated[
+VariableEntry = Annotated[
     Annotated[str, Tag("<text>")] | Annotated[VariableRef, Tag("<ref>")],
     Discriminator(
         _value_kind,

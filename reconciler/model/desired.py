@@ -186,7 +186,9 @@ class DesiredRepository:
 
 
 @dataclass(frozen=True)
-class AwsSettings:
+class AwsAccess:
+    """How reconcile reads AWS: the file's `aws:` section, expanded."""
+
     region: str | None
     read_role: str | None
     accounts: Mapping[str, str]  # environment name -> account id
@@ -197,7 +199,7 @@ class DesiredState:
     owner: str
     repositories: tuple[DesiredRepository, ...]
     prune: bool = False
-    aws: AwsSettings | None = None
+    aws: AwsAccess | None = None
     # The file as the user named it (`-c`), for messages that point at it;
     # not part of what is desired, so two loads of one content compare equal.
     source: str = field(default="environments.yaml", compare=False)
