@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.errors import FATAL, AccountUnavailable, AwsError, fatal, finding_code, summary
-from reconciler.model.desired import AwsAccess
+from reconciler.model.desired import AwsAccess, role_arn
 from reconciler.model.findings import Code
 
 if TYPE_CHECKING:
@@ -63,10 +63,6 @@ def resolve_region(settings: AwsAccess | None, environ: Mapping[str, str]) -> st
     if settings is not None and settings.region:
         return settings.region
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
-
-
-def role_arn(account_id: str, role_name: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/{role_name}"
 
 
 class AwsSessions:
