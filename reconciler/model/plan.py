@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from reconciler.model.findings import Code
+from reconciler.model.json_fields import json_field as _field
+from reconciler.model.json_fields import json_object as _object
 from reconciler.model.payloads import (
     SENSITIVE,
     BranchPolicyPayload,
@@ -368,47 +370,6 @@ class Plan:
             [Finding.from_json(f, f"findings[{i}]") for i, f in enumerate(findings)],
             [Unmanaged.from_json(u, f"unmanaged[{i}]") for i, u in enumerate(unmanaged)],
         )
-
-
-_MISSING = object()
-_JSON_NAMES = {
-    dict: "an object",
-    list: "a list",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-}
-
-
-def _kind(value: Any) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
-def _object(data: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(data, dict):
-        raise ValueError(f"{where} is {_kind(data)}, expected an object")
-    return data
-
-
-def _field(
-    doc: Mapping[str, Any],
-    key: str,
-    kinds: type | tuple[type, ...],
-    where: str,
-    default: Any = _MISSING,
-) -> Any:
-    if key not in doc:
-        if default is _MISSING:
-            raise ValueError(f"{where} has no {key!r}")
-        return default
-    value = doc[key]
-    wanted = kinds if isinstance(kinds, tuple) else (kinds,)
-    if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
-        expected = " or ".join(dict.fromkeys(_JSON_NAMES[k] for k in wanted))
-        raise ValueError(f"{where}.{key} is {_kind(value)}, expected {expected}")
-    return value
 
 
 def _enum(enum: type[StrEnumT], doc: Mapping[str, Any], key: str, where: str) -> StrEnumT:
