@@ -25,7 +25,7 @@ from scale_config import ScaleShape, write_scale_config
 from reconciler import logs
 from reconciler.config import load_desired
 from reconciler.github import Pacer, PacerConfig, connection_from_env, ensure_budget
-from reconciler.run.converge import apply_and_verify
+from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.planning import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
 

@@ -52,7 +52,7 @@ from reconciler.github import (
 )
 from reconciler.github.pacer import is_write
 from reconciler.model.desired import DesiredState
-from reconciler.run.converge import apply_and_verify
+from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.planning import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
 

@@ -12,8 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reconciler.aws.errors import FATAL, NOT_FOUND, AccountUnavailable, AwsError, error_code, fatal
 from reconciler.aws.sessions import AwsSessions, ClientHook
 from reconciler.model.desired import (
+    AwsAccess,
     AwsSecretSource,
-    AwsSettings,
     DesiredState,
     EnvSecretSource,
     SecretSource,
@@ -24,7 +24,7 @@ from reconciler.model.desired import (
 def read_secret_value(
     source: SecretSource,
     *,
-    settings: AwsSettings | None = None,
+    settings: AwsAccess | None = None,
     environ: Mapping[str, str] | None = None,
     sessions: AwsSessions | None = None,
 ) -> str:

@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.errors import FATAL, AccountUnavailable, AwsError, fatal, finding_code, summary
-from reconciler.model.desired import AwsSettings
+from reconciler.model.desired import AwsAccess, role_arn
 from reconciler.model.findings import Code
 
 if TYPE_CHECKING:
@@ -59,14 +59,10 @@ def new_session(region: str | None) -> boto3.session.Session:
         return boto3.session.Session(botocore_session=core, region_name=region)
 
 
-def resolve_region(settings: AwsSettings | None, environ: Mapping[str, str]) -> str | None:
+def resolve_region(settings: AwsAccess | None, environ: Mapping[str, str]) -> str | None:
     if settings is not None and settings.region:
         return settings.region
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
-
-
-def role_arn(account_id: str, role_name: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/{role_name}"
 
 
 class AwsSessions:
@@ -74,7 +70,7 @@ class AwsSessions:
 
     def __init__(
         self,
-        settings: AwsSettings | None,
+        settings: AwsAccess | None,
         *,
         environ: Mapping[str, str] | None = None,
         on_client: ClientHook | None = None,

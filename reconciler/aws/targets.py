@@ -6,7 +6,6 @@ of them and each finding can still name its repository and environment.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -20,10 +19,8 @@ from reconciler.model.desired import (
     SsmParameterRef,
     SsmSecretSource,
     VariableValue,
-)
-
-_ROLE_ARN = re.compile(
-    r"^arn:aws:iam::(?P<account>[0-9]{12}):role/(?:[\w+=,.@/-]*/)?(?P<name>[\w+=,.@-]+)$"
+    parse_role_arn,
+    role_arn,
 )
 
 
@@ -57,7 +54,7 @@ class RoleTarget:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
+        return role_arn(self.account_id, self.role_name)
 
 
 @dataclass
@@ -85,10 +82,8 @@ class Targets:
 
 def role_from_arn(text: str) -> RoleTarget | None:
     """A literal `arn:aws:iam::<12 digits>:role/[path/]NAME`, else None."""
-    match = _ROLE_ARN.match(text.strip())
-    if match is None:
-        return None
-    return RoleTarget(match["account"], match["name"])
+    arn = parse_role_arn(text.strip())
+    return None if arn is None else RoleTarget(arn.account_id, arn.name)
 
 
 def collect(desired: DesiredState) -> Targets:

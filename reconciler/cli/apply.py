@@ -87,8 +87,8 @@ def _run(
     from reconciler.cli.session import connect
     from reconciler.github import authenticated_actor
     from reconciler.render import Wording, render
+    from reconciler.run.apply_and_verify import verify
     from reconciler.run.audit import AuditLog
-    from reconciler.run.converge import verify
     from reconciler.run.planning import make_plan
     from reconciler.run.prune_guard import check_prune_threshold
     from reconciler.run.scope import Scope
@@ -173,7 +173,7 @@ def _write(
     concurrency: int,
     track: Tracker,
 ) -> ApplyReport:
-    from reconciler.run.converge import apply_plan
+    from reconciler.run.apply_and_verify import apply_plan
     from reconciler.run.interrupts import say
 
     stop = StopSwitch()

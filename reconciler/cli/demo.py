@@ -28,8 +28,8 @@ from reconciler.render import Wording, render
 from reconciler.render.approvals import render_approvals
 from reconciler.render.summary import summary_line
 from reconciler.run.applier import ApplyReport
+from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.approvals import audit_approvals
-from reconciler.run.converge import apply_and_verify
 from reconciler.run.planning import PlanResult, make_plan
 from reconciler.sandbox.github import GitHubEmulator
 from reconciler.sandbox.history import record_demo_deployments

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from reconciler.cli.session import transport_settings
-from reconciler.config import rules
+from reconciler.config import name_rules
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
 from reconciler.model.desired import Reviewer
@@ -62,10 +62,10 @@ def resolve_target(args: argparse.Namespace) -> ExportTarget:
             "--repo names repositories of more than one owner; an environments.yaml has one "
             "github.owner, so export one owner at a time"
         )
-    if not rules.OWNER.match(owner):
+    if not name_rules.OWNER.match(owner):
         raise ReconcileError(f"--owner {owner!r} is not a valid GitHub user or organization")
     for name in names:
-        if not rules.REPOSITORY_NAME.match(name):
+        if not name_rules.REPOSITORY_NAME.match(name):
             raise ReconcileError(f"--repo {name!r} is not a valid repository name")
     unique = tuple(dict.fromkeys(names, None))
     return ExportTarget(owner=owner, repositories=unique, aws_accounts=accounts)
@@ -120,7 +120,7 @@ def read_repositories(
 def _warn_lossy(repositories: Sequence[ObservedRepository]) -> None:
     for repo in repositories:
         for env in repo.environments.values():
-            if not rules.ENVIRONMENT_NAME.match(env.name):
+            if not name_rules.ENVIRONMENT_NAME.match(env.name):
                 _log.warning(
                     "environment not exported: its name is not allowed in version 1",
                     repository=repo.full_name,

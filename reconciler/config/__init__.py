@@ -2,8 +2,8 @@
 
 from reconciler.config.errors import ConfigError
 from reconciler.config.expand import expand
+from reconciler.config.file_model import Config
 from reconciler.config.loader import load_config, load_desired, require_file
-from reconciler.config.model import Config
 from reconciler.config.schema import json_schema
 
 __all__ = [

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.config import rules
+from reconciler.config import name_rules
 from reconciler.config.capacity import Problem
-from reconciler.config.model import EnvironmentOverride, SharedEnvironment
+from reconciler.config.file_model import EnvironmentOverride, SharedEnvironment
 from reconciler.config.positions import Path_, describe
 
 Layer = tuple[Path_, SharedEnvironment | EnvironmentOverride]
@@ -34,7 +34,7 @@ def protected_beside_tags(layers: Sequence[Layer]) -> Problem:
     """Tag patterns in an environment whose branches are `protected`; later layers win."""
     branches = _last(layers, "deployment_branches")
     tags = _last(layers, "deployment_tags")
-    if branches is None or branches[0] != rules.PROTECTED_BRANCHES or not tags or not tags[0]:
+    if branches is None or branches[0] != name_rules.PROTECTED_BRANCHES or not tags or not tags[0]:
         return None
     label = describe(layers[-1][0])
     reason = (

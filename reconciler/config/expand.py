@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from reconciler.config import rules
-from reconciler.config.model import (
+from reconciler.config import name_rules
+from reconciler.config.file_model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
@@ -20,8 +20,8 @@ from reconciler.config.model import (
 from reconciler.config.value_model import VariableRef
 from reconciler.errors import InvariantError
 from reconciler.model.desired import (
+    AwsAccess,
     AwsSecretSource,
-    AwsSettings,
     BranchPattern,
     DesiredEnvironment,
     DesiredRepository,
@@ -49,7 +49,7 @@ def expand(config: Config) -> DesiredState:
         _repository(config, owner, name, folded_accounts) for name in config.repositories
     )
     aws = (
-        AwsSettings(region=config.aws.region, read_role=config.aws.read_role, accounts=accounts)
+        AwsAccess(region=config.aws.region, read_role=config.aws.read_role, accounts=accounts)
         if config.aws
         else None
     )
@@ -71,7 +71,7 @@ def _repository(
         environments.append(_environment(config, owner, name, env_name, [layer], accounts))
     values = {"owner": owner, "repo": name}
     variables = {
-        key: rules.fill(value, values)
+        key: name_rules.fill(value, values)
         for key, value in settings.variables.items()
         if isinstance(value, str)
     }
@@ -113,7 +113,7 @@ def _environment(  # noqa: PLR0917 - the environment's full context
     branches = _last(layers, lambda layer: layer.deployment_branches)
     tags = _last(layers, lambda layer: layer.deployment_tags)
     # Validation let `protected` through with no tag pattern beside it.
-    protected = branches == rules.PROTECTED_BRANCHES
+    protected = branches == name_rules.PROTECTED_BRANCHES
     patterns: tuple[BranchPattern, ...] | None = None
     if not protected and (branches is not None or tags is not None):
         patterns = tuple(BranchPattern("branch", p) for p in branches or ()) + tuple(
@@ -161,25 +161,29 @@ def _variable(
     value: str | VariableRef, values: Mapping[str, str], account: str | None
 ) -> VariableValue:
     if isinstance(value, str):
-        return rules.fill(value, values)
+        return name_rules.fill(value, values)
     if account is None:
         raise InvariantError("a variable refers to AWS in an environment without an account")
     if value.iam_role is not None:
         return IamRoleRef(
-            role_name=rules.fill(value.iam_role, values),
+            role_name=name_rules.fill(value.iam_role, values),
             account_id=account,
             also_trusted=tuple(value.also_trusted or ()),
         )
     if value.ssm_parameter is None:
         raise InvariantError("a variable reference names neither iam_role nor ssm_parameter")
-    return SsmParameterRef(path=rules.fill(value.ssm_parameter, values), account_id=account)
+    return SsmParameterRef(path=name_rules.fill(value.ssm_parameter, values), account_id=account)
 
 
 def _source(secret: SecretBase, values: Mapping[str, str], account: str | None) -> SecretSource:
     if secret.aws_secret is not None:
-        return AwsSecretSource(secret_id=rules.fill(secret.aws_secret, values), account_id=account)
+        return AwsSecretSource(
+            secret_id=name_rules.fill(secret.aws_secret, values), account_id=account
+        )
     if secret.ssm_parameter is not None:
-        return SsmSecretSource(path=rules.fill(secret.ssm_parameter, values), account_id=account)
+        return SsmSecretSource(
+            path=name_rules.fill(secret.ssm_parameter, values), account_id=account
+        )
     if secret.env is None:
         raise InvariantError("a secret names no source")
     return EnvSecretSource(variable=secret.env)
@@ -211,7 +215,7 @@ def _check(secret: SecretBase, owner: str) -> DispatchCheck | None:
 
 
 def _reviewer(entry: str) -> Reviewer:
-    parsed = rules.parse_reviewer(entry)
+    parsed = name_rules.parse_reviewer(entry)
     if parsed is None:
         raise InvariantError(f"reviewer {entry!r} passed validation but is malformed")
     kind, name = parsed

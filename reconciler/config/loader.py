@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from reconciler.config.errors import ConfigError, combined
 from reconciler.config.expand import expand
+from reconciler.config.file_model import Config
 from reconciler.config.messages import Translated, translate
-from reconciler.config.model import Config
 from reconciler.config.positions import ENTITY_COLLECTIONS, Path_, SourceMap
 from reconciler.config.semantics import problems
 from reconciler.config.source import read_tree

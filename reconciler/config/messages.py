@@ -16,7 +16,7 @@ from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.config.errors import ConfigError
-from reconciler.config.model import Config
+from reconciler.config.file_model import Config
 from reconciler.config.positions import Path_, Position, SourceMap, describe
 
 _EXPECTED = {

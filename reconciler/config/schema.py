@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.config.model import Config
+from reconciler.config.file_model import Config
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

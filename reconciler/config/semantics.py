@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from reconciler.config import branch_rules, capacity, rules
+from reconciler.config import branch_rules, capacity, name_rules
 from reconciler.config.approvals import approval_problems
 from reconciler.config.errors import ConfigError
-from reconciler.config.model import (
+from reconciler.config.file_model import (
     Config,
     EnvironmentOverride,
     RepositorySecret,
@@ -25,7 +25,7 @@ from reconciler.config.positions import Path_, Position, SourceMap, describe
 from reconciler.config.value_model import VariableRef
 from reconciler.model import limits
 
-_ENV_PLACEHOLDERS = frozenset(rules.PLACEHOLDERS)
+_ENV_PLACEHOLDERS = frozenset(name_rules.PLACEHOLDERS)
 _REPO_PLACEHOLDERS = frozenset({"owner", "repo"})
 
 
@@ -67,7 +67,7 @@ class _Checker:
         config = self.config
         self._accounts()
         shared_paths = (("environments", n) for n in config.environments)
-        self._unique(shared_paths, "environment", rules.ENVIRONMENT_NAME)
+        self._unique(shared_paths, "environment", name_rules.ENVIRONMENT_NAME)
         for name in config.environments:
             self._approvals(name, [("environments", name)])
         self._names(("variables",), config.variables, "variable")
@@ -77,7 +77,9 @@ class _Checker:
         if not config.repositories:
             self.fail_value(("repositories",), "'repositories' must list at least one")
         self._unique(
-            (("repositories", n) for n in config.repositories), "repository", rules.REPOSITORY_NAME
+            (("repositories", n) for n in config.repositories),
+            "repository",
+            name_rules.REPOSITORY_NAME,
         )
         for repo in config.repositories:
             self._repository(repo)
@@ -103,13 +105,13 @@ class _Checker:
         seen: dict[str, str] = {}
         for name in names:
             path = (*parent, name)
-            if not rules.NAME.match(name):
+            if not name_rules.NAME.match(name):
                 self.fail_key(
                     path,
                     f"{describe(path)} is not a valid {kind} name: use letters, digits and "
                     "underscores, not starting with a digit",
                 )
-            elif name.upper().startswith(rules.RESERVED_PREFIX):
+            elif name.upper().startswith(name_rules.RESERVED_PREFIX):
                 self.fail_key(path, f"{describe(path)} starts with GITHUB_, which GitHub reserves")
             elif name.lower() in seen:
                 self.fail_key(
@@ -174,7 +176,7 @@ class _Checker:
                 )
                 continue
             if self._text(path, value, _REPO_PLACEHOLDERS, None, "a repository-level value"):
-                filled = rules.fill(value, values)
+                filled = name_rules.fill(value, values)
                 self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         own_variables = [(*base, "variables", n) for n in settings.variables]
         self._report(
@@ -188,7 +190,7 @@ class _Checker:
         self._unique(
             ((*base, "environments", n) for n in settings.environments),
             "environment",
-            rules.ENVIRONMENT_NAME,
+            name_rules.ENVIRONMENT_NAME,
         )
         shared = {name.lower(): name for name in config.environments}
         for own, override in settings.environments.items():
@@ -236,7 +238,7 @@ class _Checker:
             elif isinstance(value, str) and self._text(
                 path, value, _ENV_PLACEHOLDERS, account, env
             ):
-                filled = rules.fill(value, values)
+                filled = name_rules.fill(value, values)
                 self._report(capacity.too_large(path, value, filled, scope), at_value=True)
         secrets = self._merge_names(
             [((*p, "secrets"), self._env_at(p).secrets) for p in layers], "secret"
@@ -290,8 +292,8 @@ class _Checker:
     ) -> bool:
         """Report the text's placeholder problems; True when it has none (it can be filled)."""
         try:
-            used = rules.placeholders(text)
-        except rules.PlaceholderError as exc:
+            used = name_rules.placeholders(text)
+        except name_rules.PlaceholderError as exc:
             self.fail_value(path, f"{describe(path)} {exc}")
             return False
         fine = True
@@ -329,7 +331,7 @@ class _Checker:
                 key = "aws_secret" if secret.aws_secret is not None else "ssm_parameter"
                 text = secret.aws_secret or secret.ssm_parameter or ""
                 self._text((*path, key), text, allowed, account, scope)
-        if secret.env is not None and not rules.NAME.match(secret.env):
+        if secret.env is not None and not name_rules.NAME.match(secret.env):
             self.fail_value(
                 (*path, "env"), f"{describe((*path, 'env'))} is not an environment variable name"
             )
@@ -364,7 +366,7 @@ class _Checker:
                 f"{describe(sub)} names '{target}', but checks only reach repositories of "
                 f"'{self.config.github.owner}'; give the repository name alone",
             )
-        elif not rules.REPOSITORY_NAME.match(name):
+        elif not name_rules.REPOSITORY_NAME.match(name):
             self.fail_value(sub, f"{describe(sub)} is not a repository name")
 
     def _accounts(self) -> None:

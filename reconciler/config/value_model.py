@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.config import rules
+from reconciler.config import name_rules
 
 
 class StrictModel(BaseModel):
@@ -38,7 +38,7 @@ def _check_trusted_context(entry: str) -> str:
             "since a pattern would let every matching job take the role",
             {"entry": entry},
         )
-    if not rules.TRUSTED_CONTEXT.match(entry):
+    if not name_rules.TRUSTED_CONTEXT.match(entry):
         raise PydanticCustomError(
             "trusted_context",
             "is '{entry}', which is not a subject suffix GitHub issues: pull_request, "
@@ -51,7 +51,7 @@ def _check_trusted_context(entry: str) -> str:
 TrustedContext = Annotated[
     str,
     AfterValidator(_check_trusted_context),
-    Field(json_schema_extra={"pattern": rules.TRUSTED_CONTEXT.pattern}),
+    Field(json_schema_extra={"pattern": name_rules.TRUSTED_CONTEXT.pattern}),
 ]
 
 
@@ -103,7 +103,7 @@ def _value_kind(value: Any) -> str | None:
     return None
 
 
-VariableValue = Annotated[
+VariableEntry = Annotated[
     Annotated[str, Tag("<text>")] | Annotated[VariableRef, Tag("<ref>")],
     Discriminator(
         _value_kind,

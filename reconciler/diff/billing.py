@@ -5,7 +5,7 @@ GitHub Enterprise; GitHub Free has no environments there at all (GitHub's
 "Using environments for deployment"). `billing_to_check` names the
 repositories to ask about, the caller reads them, and `billing_findings` turns
 the answers into error findings, so apply writes nothing to an environment
-GitHub would refuse. Where the plan cannot be seen, nothing is claimed.
+GitHub would refuse. Where the GitHub plan cannot be seen, nothing is claimed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 from reconciler.model.desired import DesiredState
 from reconciler.model.findings import Code
-from reconciler.model.observed import RepositoryBilling, is_enterprise_plan
+from reconciler.model.observed import RepositoryBilling, is_enterprise_github_plan
 from reconciler.model.plan import Action, Change, Finding, Plan, Resource, Severity
 
 Tier = Literal["no_environments", "no_protection", "everything", "unknown"]
@@ -40,11 +40,11 @@ def tier(info: RepositoryBilling) -> Tier:
     if info.owner_type == "User":
         # Personal accounts have no GitHub Enterprise plan; Free or Pro is not shown.
         return "no_protection"
-    if info.plan is None:
+    if info.github_plan is None:
         return "unknown"
-    if is_enterprise_plan(info.plan):
+    if is_enterprise_github_plan(info.github_plan):
         return "everything"
-    return "no_environments" if info.plan.lower() == "free" else "no_protection"
+    return "no_environments" if info.github_plan.lower() == "free" else "no_protection"
 
 
 def billing_findings(
@@ -67,10 +67,12 @@ def billing_findings(
                 "(make it public or upgrade the plan)"
             )
         elif level == "no_protection" and (needs := env.enterprise_rules) is not None:
-            plan_name = f"the {info.plan} plan" if info.plan else "a personal account's plan"
+            named = (
+                f"the {info.github_plan} plan" if info.github_plan else "a personal account's plan"
+            )
             message = (
                 f"environment {env.name}: {needs} cannot be enforced on {change.repository} "
-                f"on this plan; it is a {info.visibility} repository on {plan_name}, and GitHub "
+                f"on this plan; it is a {info.visibility} repository on {named}, and GitHub "
                 "offers required reviewers and wait timers on private and internal "
                 "repositories only with GitHub Enterprise (make it public or move the "
                 "organization to GitHub Enterprise)"

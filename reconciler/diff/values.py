@@ -16,13 +16,13 @@ from reconciler.model.desired import (
 )
 from reconciler.model.observed import AwsFacts, ObservedSecret, ObservedVariable
 from reconciler.model.payloads import SecretSourcePayload, SecretStatePayload, VariablePayload
-from reconciler.model.plan import UNKNOWN, Change, Resource
+from reconciler.model.plan import AWS_UNREADABLE, Change, Resource
 
 T = TypeVar("T")
 
 
 def resolve_variable(value: VariableValue, aws: AwsFacts) -> str | None:
-    """The string GitHub should hold; UNKNOWN when AWS could not be read for it;
+    """The string GitHub should hold; AWS_UNREADABLE when AWS could not be read for it;
     None when AWS was read and had no usable value (a finding says why).
 
     A role's ARN follows from the file alone (account id and role name), so it
@@ -33,7 +33,7 @@ def resolve_variable(value: VariableValue, aws: AwsFacts) -> str | None:
     if isinstance(value, SsmParameterRef):
         found = aws.parameter_values.get(value.describe())
         if found is None and not aws.readable(value.account_id):
-            return UNKNOWN
+            return AWS_UNREADABLE
         return found
     return value
 
@@ -62,7 +62,7 @@ def variables(
         current = live.get(name.lower())
         # A value AWS could not give: missing is still drift; a present one cannot be judged.
         source = None if isinstance(value, str) else value.describe()
-        unknown = wanted == UNKNOWN and source is not None
+        unknown = wanted == AWS_UNREADABLE and source is not None
         if current is None:
             out.add(
                 Change.create(

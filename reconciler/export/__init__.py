@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reconciler.export.document import SECRET_NOTE, four_eyes_note, literal, render
-from reconciler.export.model import layout, placeholder_name
+from reconciler.export.layout import layout, placeholder_name
 from reconciler.model.observed import Identities, ObservedRepository
 
 

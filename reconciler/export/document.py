@@ -13,8 +13,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from reconciler.config.rules import PROTECTED_BRANCHES
-from reconciler.export.model import (
+from reconciler.config.name_rules import PROTECTED_BRANCHES
+from reconciler.export.layout import (
     ExportedEnvironment,
     ExportedRepository,
     ExportedSecret,

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.github.calls import expect, interpreting, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, github_message
+from reconciler.github.rest import expect, interpreting, send
 from reconciler.logs import get_logger
 
 _log = get_logger("reconcile.github")

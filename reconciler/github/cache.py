@@ -20,7 +20,7 @@ connection and is otherwise ignored: the affected requests go uncached.
 
 An entry that reads well but whose body is not what its endpoint returns (not
 JSON, a list where a mapping is expected, an error body) is only noticed by
-the caller, which knows the shape it expects (`reconciler.github.calls`): the
+the caller, which knows the shape it expects (`reconciler.github.rest`): the
 answer revived from it carries `REVIVED_HEADER`, and the caller asks again
 with `RELOAD_HEADER`, which drops the entry (one warning, as above) and sends
 the request unconditionally, so the fresh answer replaces it.

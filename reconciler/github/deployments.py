@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from reconciler.github.calls import paginate, repo_path
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
 from reconciler.github.reader import timestamp
+from reconciler.github.rest import paginate, repo_path
 from reconciler.github.runs import Found, Unreadable, find_run, read_reviews, read_run
 from reconciler.model.approvals import ObservedDeployment, ObservedRun, RunEvidence
 from reconciler.model.desired import DesiredRepository, DesiredState

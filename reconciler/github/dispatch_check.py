@@ -29,11 +29,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.errors import InvariantError
-from reconciler.github.calls import Answer, repo_path, send
 from reconciler.github.connection import GitHubConnection, TokenCredentials
 from reconciler.github.errors import GitHubError, detached, from_status
 from reconciler.github.pacer import Pacer
 from reconciler.github.redaction import TOKEN_SHAPE, scrub
+from reconciler.github.rest import Answer, repo_path, send
 from reconciler.github.settings import TransportSettings
 from reconciler.model.findings import Code
 from reconciler.model.plan import Finding, Severity

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.github.calls import Shape, expect, paginate, repo_path, segment, send
 from reconciler.github.connection import AppCredentials, GitHubConnection
 from reconciler.github.errors import GitHubError
+from reconciler.github.rest import Shape, expect, paginate, repo_path, segment, send
 from reconciler.model.desired import Reviewer
 from reconciler.model.observed import Access, Identities, TeamInfo, Unverified, UserInfo
 

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from reconciler.github.calls import Answer, expect, interpreting, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError
+from reconciler.github.rest import Answer, expect, interpreting, repo_path, segment, send
 from reconciler.model.subjects import ID_KEYS, SubjectTemplate, default_template
 
 _PATH = "actions/oidc/customization/sub"

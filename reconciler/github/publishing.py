@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from reconciler.github.calls import expect, paginate, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError
+from reconciler.github.rest import expect, paginate, repo_path, segment, send
 
 _VIEWER_QUERY = "query { viewer { login } }"
 _COMMENT_PERMISSION = "Pull requests: write (or Issues: write)"

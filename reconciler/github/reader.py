@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from reconciler.github.calls import get_json, interpreting, paginate, repo_path, segment
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, RepositoryNotFound
+from reconciler.github.rest import get_json, interpreting, paginate, repo_path, segment
 from reconciler.model.desired import DesiredState
 from reconciler.model.observed import (
     BranchPolicyType,

@@ -19,10 +19,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from reconciler.github.calls import Shape, expect, paginate, repo_path, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, github_message
 from reconciler.github.reader import timestamp
+from reconciler.github.rest import Shape, expect, paginate, repo_path, send
 from reconciler.model.approvals import ObservedDeployment, ObservedRun, Review, iso
 
 PER_PAGE = 100

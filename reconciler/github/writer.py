@@ -22,10 +22,10 @@ from typing import Any
 from nacl.exceptions import CryptoError as NaclError
 from nacl.public import PublicKey, SealedBox
 
-from reconciler.github.calls import Answer, Shape, expect, repo_path, segment, send
 from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, detached, environment_write_error
 from reconciler.github.redaction import scrubbed
+from reconciler.github.rest import Answer, Shape, expect, repo_path, segment, send
 from reconciler.model.desired import BranchPattern, DesiredEnvironment
 from reconciler.model.limits import MAX_VALUE_BYTES
 from reconciler.model.observed import Identities, ObservedEnvironment

@@ -8,11 +8,34 @@ adapter. Names keep the spelling of the file; comparisons elsewhere fold case
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.model.observed import BranchPolicyType
+
+# IAM's role ARN: an optional path (`/a/b/`) before the name.
+_ROLE_ARN = re.compile(
+    r"^arn:aws:iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[\w+=,.@/-]*/)?)(?P<name>[\w+=,.@-]+)$"
+)
+
+
+def role_arn(account_id: str, role_name: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{role_name}"
+
+
+@dataclass(frozen=True)
+class RoleArn:
+    account_id: str
+    path: str  # "" for a role at the root, else "a/b/"
+    name: str
+
+
+def parse_role_arn(text: str) -> RoleArn | None:
+    """A literal `arn:aws:iam::<12 digits>:role/[path/]NAME`, else None."""
+    match = _ROLE_ARN.match(text)
+    return None if match is None else RoleArn(match["account"], match["path"], match["name"])
 
 
 @dataclass(frozen=True)
@@ -27,7 +50,7 @@ class IamRoleRef:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
+        return role_arn(self.account_id, self.role_name)
 
     def describe(self) -> str:
         # `reconcile diff` shows a widened trust as a changed reference.
@@ -186,7 +209,9 @@ class DesiredRepository:
 
 
 @dataclass(frozen=True)
-class AwsSettings:
+class AwsAccess:
+    """How reconcile reads AWS: the file's `aws:` section, expanded."""
+
     region: str | None
     read_role: str | None
     accounts: Mapping[str, str]  # environment name -> account id
@@ -197,7 +222,7 @@ class DesiredState:
     owner: str
     repositories: tuple[DesiredRepository, ...]
     prune: bool = False
-    aws: AwsSettings | None = None
+    aws: AwsAccess | None = None
     # The file as the user named it (`-c`), for messages that point at it;
     # not part of what is desired, so two loads of one content compare equal.
     source: str = field(default="environments.yaml", compare=False)

@@ -143,11 +143,13 @@ class Identities:
 
 
 # GitHub plans (by word in their name) that allow every environment rule everywhere.
-ENTERPRISE_PLANS = ("enterprise", "business_plus")
+ENTERPRISE_GITHUB_PLANS = ("enterprise", "business_plus")
 
 
-def is_enterprise_plan(plan: str | None) -> bool:
-    return plan is not None and any(word in plan.lower() for word in ENTERPRISE_PLANS)
+def is_enterprise_github_plan(github_plan: str | None) -> bool:
+    return github_plan is not None and any(
+        word in github_plan.lower() for word in ENTERPRISE_GITHUB_PLANS
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class RepositoryBilling:
     owner_type: str  # "Organization" | "User"
     # The owner's GitHub plan ("free", "team", "enterprise", ...) where the
     # credentials may see it (an organization shows it to its owners only).
-    plan: str | None = None
+    github_plan: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from reconciler.model.json_fields import json_field
+
 SENSITIVE = "(sensitive)"
 
 # GitHub did not report admins' bypass (shown as null); None: not part of the change.
-UNKNOWN: Literal["unknown"] = "unknown"
-
-
-_NAMES = {str: "a string", int: "a number", bool: "true or false", list: "a list"}
-
-
-def _require(doc: Mapping[str, Any], key: str, kinds: tuple[type, ...], where: str) -> Any:
-    if key not in doc:
-        raise ValueError(f"{where} has no {key!r}")
-    value = doc[key]
-    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        expected = " or ".join(_NAMES.get(k, "null") for k in kinds)
-        raise ValueError(f"{where}.{key} is {value!r}, expected {expected}")
-    return value
+BYPASS_UNKNOWN: Literal["unknown"] = "unknown"
 
 
 @dataclass(frozen=True)
@@ -49,13 +38,13 @@ class EnvironmentSettings:
                 continue
             if isinstance(item, tuple):
                 item = list(item)
-            shown[f.name] = None if item == UNKNOWN else item
+            shown[f.name] = None if item == BYPASS_UNKNOWN else item
         return shown
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any], where: str) -> EnvironmentSettings:
         def get(key: str, kinds: tuple[type, ...]) -> Any:
-            return _require(doc, key, kinds, where) if key in doc else None
+            return json_field(doc, key, kinds, where) if key in doc else None
 
         reviewers = get("reviewers", (list,))
         if reviewers is not None and not all(isinstance(r, str) for r in reviewers):
@@ -70,7 +59,7 @@ class EnvironmentSettings:
             reviewers=tuple(reviewers) if reviewers is not None else None,
             prevent_self_review=get("prevent_self_review", (bool,)),
             wait_timer=get("wait_timer", (int,)),
-            admins_bypass=UNKNOWN if "admins_bypass" in doc and bypass is None else bypass,
+            admins_bypass=BYPASS_UNKNOWN if "admins_bypass" in doc and bypass is None else bypass,
             deployment_branch_policy=policy,
         )
 
@@ -92,7 +81,7 @@ class VariablePayload:
         source = doc.get("source")
         if source is not None and not isinstance(source, str):
             raise ValueError(f"{where}.source is not a string")
-        return cls(_require(doc, "value", (str,), where), source)
+        return cls(json_field(doc, "value", (str,), where), source)
 
 
 @dataclass(frozen=True)
@@ -121,9 +110,9 @@ SecretPayload = SecretSourcePayload | SecretStatePayload
 def secret_from_json(doc: Mapping[str, Any], where: str) -> SecretPayload:
     # Any "value" in the file is dropped here: secret values never enter a plan.
     if "source" in doc:
-        return SecretSourcePayload(_require(doc, "source", (str,), where))
+        return SecretSourcePayload(json_field(doc, "source", (str,), where))
     updated_at = (
-        _require(doc, "updated_at", (str, type(None)), where) if "updated_at" in doc else None
+        json_field(doc, "updated_at", (str, type(None)), where) if "updated_at" in doc else None
     )
     return SecretStatePayload(updated_at)
 
@@ -138,10 +127,10 @@ class BranchPolicyPayload:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any], where: str) -> BranchPolicyPayload:
-        kind = _require(doc, "type", (str,), where)
+        kind = json_field(doc, "type", (str,), where)
         if kind not in ("branch", "tag"):
             raise ValueError(f"{where}.type is {kind!r}, expected branch or tag")
-        return cls("tag" if kind == "tag" else "branch", _require(doc, "pattern", (str,), where))
+        return cls("tag" if kind == "tag" else "branch", json_field(doc, "pattern", (str,), where))
 
 
 Payload = EnvironmentSettings | VariablePayload | SecretPayload | BranchPolicyPayload

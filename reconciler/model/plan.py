@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from reconciler.model.findings import Code
+from reconciler.model.json_fields import json_field as _field
+from reconciler.model.json_fields import json_object as _object
 from reconciler.model.payloads import (
     SENSITIVE,
     BranchPolicyPayload,
@@ -28,7 +30,7 @@ __all__ = ["SENSITIVE", "Action", "Change", "Finding", "Plan", "Resource", "Seve
 
 # In place of a value only AWS can give, when AWS could not be read (like SENSITIVE,
 # a marker in the value's place keeps the plan JSON's shape).
-UNKNOWN = "(known after AWS is readable)"
+AWS_UNREADABLE = "(known after AWS is readable)"
 
 PLAN_VERSION = 1
 
@@ -46,6 +48,12 @@ class Resource(StrEnum):
     REPOSITORY_VARIABLE = "repository_variable"
     REPOSITORY_SECRET = "repository_secret"
     BRANCH_POLICY = "branch_policy"
+
+
+# The changes about secrets, whose values no output shows. The guarantee itself is in
+# the types: a secret change's payloads have no value field, so even a tampered plan
+# file has no secret value to show.
+SECRET_RESOURCES = frozenset({Resource.SECRET, Resource.REPOSITORY_SECRET})
 
 
 class Severity(StrEnum):
@@ -362,47 +370,6 @@ class Plan:
             [Finding.from_json(f, f"findings[{i}]") for i, f in enumerate(findings)],
             [Unmanaged.from_json(u, f"unmanaged[{i}]") for i, u in enumerate(unmanaged)],
         )
-
-
-_MISSING = object()
-_JSON_NAMES = {
-    dict: "an object",
-    list: "a list",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-}
-
-
-def _kind(value: Any) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
-def _object(data: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(data, dict):
-        raise ValueError(f"{where} is {_kind(data)}, expected an object")
-    return data
-
-
-def _field(
-    doc: Mapping[str, Any],
-    key: str,
-    kinds: type | tuple[type, ...],
-    where: str,
-    default: Any = _MISSING,
-) -> Any:
-    if key not in doc:
-        if default is _MISSING:
-            raise ValueError(f"{where} has no {key!r}")
-        return default
-    value = doc[key]
-    wanted = kinds if isinstance(kinds, tuple) else (kinds,)
-    if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
-        expected = " or ".join(dict.fromkeys(_JSON_NAMES[k] for k in wanted))
-        raise ValueError(f"{where}.{key} is {_kind(value)}, expected {expected}")
-    return value
 
 
 def _enum(enum: type[StrEnumT], doc: Mapping[str, Any], key: str, where: str) -> StrEnumT:

@@ -1,13 +1,21 @@
-"""Plain-text lines for one change, shared by the text and markdown renderers."""
+"""Plain-text lines for one change, and how changes group, for the text and markdown renderers."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Change, Resource
-from reconciler.render.sensitive import SECRET_RESOURCES
+from reconciler.model.plan import (
+    AWS_UNREADABLE,
+    SECRET_RESOURCES,
+    SENSITIVE,
+    Action,
+    Change,
+    Resource,
+)
 
 SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 ARROW = "→"
@@ -21,6 +29,16 @@ def clean(text: str) -> str:
 def value(item: Any) -> str:
     # JSON quoting escapes control characters and shows types unambiguously.
     return json.dumps(item, ensure_ascii=False)
+
+
+def by_repository(changes: Iterable[Change]) -> list[tuple[str, list[Change]]]:
+    """The changes in the plan's order, in runs of one repository."""
+    return [(repo, list(run)) for repo, run in groupby(changes, key=lambda c: c.repository)]
+
+
+def by_environment(changes: Iterable[Change]) -> list[tuple[str | None, list[Change]]]:
+    """One repository's changes in runs of one environment (None: the repository's own)."""
+    return [(env, list(run)) for env, run in groupby(changes, key=lambda c: c.environment)]
 
 
 @dataclass(frozen=True)
@@ -37,8 +55,8 @@ def change_lines(change: Change) -> ChangeLines:
         return ChangeLines(head + _secret_suffix(change, after))
     if change.resource is Resource.BRANCH_POLICY:
         return ChangeLines(head)
-    if after.get("value") == UNKNOWN:
-        return ChangeLines(f"{head}: {UNKNOWN}{_origin(after)}")
+    if after.get("value") == AWS_UNREADABLE:
+        return ChangeLines(f"{head}: {AWS_UNREADABLE}{_origin(after)}")
     if set(before) | set(after) == {"value"}:
         return ChangeLines(f"{head}: {_transition(change.action, before, after, 'value')}")
     if change.action is Action.DELETE:

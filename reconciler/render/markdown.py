@@ -11,11 +11,10 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import TypeVar
 
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
-from reconciler.render.lines import change_lines
+from reconciler.render.lines import by_environment, by_repository, change_lines
 from reconciler.render.summary import PLAN_WORDING, Wording, findings_phrase, plural, summary_line
 
 MAX_CHARS = 60_000
@@ -55,7 +54,7 @@ def render_markdown(
         return full
     longest = max(
         [len(plan.findings), len(plan.unmanaged)]
-        + [len(list(g)) for _, g in groupby(plan.changes, key=lambda c: c.repository)]
+        + [len(in_repo) for _, in_repo in by_repository(plan.changes)]
     )
     low, high = 0, longest
     best = _render(plan, _Cut(0), wording)
@@ -139,8 +138,7 @@ def _details(changes: Sequence[Change], cut: _Cut) -> tuple[list[str], int]:
         return [], 0
     out = ["### Changes", ""]
     left_out = 0
-    for repository, group in groupby(changes, key=lambda c: c.repository):
-        in_repo = list(group)
+    for repository, in_repo in by_repository(changes):
         shown, hidden = cut.take(in_repo)
         left_out += hidden
         s = Plan(changes=tuple(in_repo)).summary
@@ -167,7 +165,7 @@ def _details(changes: Sequence[Change], cut: _Cut) -> tuple[list[str], int]:
 
 def _diff_lines(changes: Sequence[Change]) -> list[str]:
     lines: list[str] = []
-    for environment, group in groupby(changes, key=lambda c: c.environment):
+    for environment, group in by_environment(changes):
         indent = ""
         if environment is not None:
             lines.append(f"# environment {environment}")

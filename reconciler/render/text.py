@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import groupby
 
 from reconciler.model.plan import Action, Change, Finding, Plan, Severity, Unmanaged
-from reconciler.render.lines import change_lines, clean
+from reconciler.render.lines import by_environment, by_repository, change_lines, clean
 from reconciler.render.summary import PLAN_WORDING, Wording, plural, summary_line
 
 _RESET = "\033[0m"
@@ -44,11 +43,11 @@ def render_text(plan: Plan, *, color: bool, wording: Wording = PLAN_WORDING) -> 
 
 def _changes(changes: Iterable[Change], paint: _Paint) -> str:
     lines: list[str] = []
-    for repository, in_repo in groupby(changes, key=lambda c: c.repository):
+    for repository, in_repo in by_repository(changes):
         if lines:
             lines.append("")
         lines.append(paint(_BOLD, clean(repository)))
-        for environment, in_env in groupby(in_repo, key=lambda c: c.environment):
+        for environment, in_env in by_environment(in_repo):
             indent = "  "
             if environment is not None:
                 lines.append(f"  environment {clean(environment)}")

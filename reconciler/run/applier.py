@@ -35,7 +35,7 @@ from reconciler.model.desired import BranchPattern, DesiredEnvironment, DesiredS
 from reconciler.model.findings import Code
 from reconciler.model.observed import Identities, ObservedEnvironment, ObservedState
 from reconciler.model.payloads import BranchPolicyPayload, Payload, VariablePayload
-from reconciler.model.plan import UNKNOWN, Action, Change, Plan, Resource
+from reconciler.model.plan import AWS_UNREADABLE, Action, Change, Plan, Resource
 from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.run.audit import AuditLog, AuditWriteError
 from reconciler.run.gate import Ticket, WriteGate
@@ -367,7 +367,7 @@ def _after(change: Change, kind: type[P]) -> P:
 
 def _value(change: Change) -> str:
     value = _after(change, VariablePayload).value
-    if value == UNKNOWN:
+    if value == AWS_UNREADABLE:
         # A plan made while AWS was unreadable; the marker must never reach GitHub.
         raise ReconcileError(f"the value of {change.name} is not known: AWS was not readable")
     return value

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.model.desired import (
+    AwsAccess,
     AwsSecretSource,
-    AwsSettings,
     DesiredEnvironment,
     DesiredRepository,
     DesiredSecret,
@@ -87,7 +87,7 @@ def build_desired(
     return DesiredState(
         owner=OWNER,
         repositories=(repo("alphaswarm_platform"), admin),
-        aws=AwsSettings(region="us-east-1", read_role=read_role, accounts=accounts),
+        aws=AwsAccess(region="us-east-1", read_role=read_role, accounts=accounts),
     )
 
 

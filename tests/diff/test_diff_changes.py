@@ -19,7 +19,7 @@ from reconciler.model.observed import (
     ObservedVariable,
 )
 from reconciler.model.payloads import VariablePayload
-from reconciler.model.plan import SENSITIVE, UNKNOWN, Action, Resource
+from reconciler.model.plan import AWS_UNREADABLE, SENSITIVE, Action, Resource
 
 from .builders import (
     REPO,
@@ -414,7 +414,9 @@ def test_ssm_value_aws_could_not_give_is_unknown(unreadable: dict[str, Any]) -> 
     observed = replace_environment(observed, REPO, "prod", variables=variables)
     (change,) = diff(desired, observed).changes
     assert (change.action, change.name) == (Action.CREATE, "DB_HOST")
-    assert change.after == VariablePayload(UNKNOWN, "ssm_parameter:/app/db-host@333333333333")
+    assert change.after == VariablePayload(
+        AWS_UNREADABLE, "ssm_parameter:/app/db-host@333333333333"
+    )
 
 
 def test_env_secret_source_is_checked_for_presence_only() -> None:

@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from reconciler.diff import diff
 from reconciler.diff.review import desired_diff
 from reconciler.model.desired import BranchPattern, DesiredSecret, DesiredState, EnvSecretSource
@@ -121,3 +123,26 @@ def test_the_pinned_plan_has_every_resource_and_action() -> None:
         ("branch_policy", "delete"),
     } <= kinds
     assert doc["findings"]
+
+
+def test_a_wrong_field_is_named_by_its_type_in_a_change_and_in_its_payload_alike() -> None:
+    doc = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    index = next(
+        i for i, c in enumerate(doc["changes"]) if c["resource"] == "secret" and c["after"]
+    )
+    leaked = "ghp_tampered_secret_text"
+    messages = []
+    for where in ("change", "payload"):
+        tampered = json.loads(json.dumps(doc))
+        change = tampered["changes"][index]
+        if where == "change":
+            change["name"] = [leaked]
+        else:
+            change["after"]["source"] = [leaked]
+        with pytest.raises(ValueError) as caught:
+            Plan.from_json(tampered)
+        messages.append(str(caught.value))
+    assert messages == [
+        f"changes[{index}].name is a list, expected a string",
+        f"changes[{index}].after.source is a list, expected a string",
+    ]

@@ -304,14 +304,20 @@ def test_placeholder_names_are_upper_case_alnum_and_unique() -> None:
 def test_aws_accounts_kept_for_exported_environments_and_role_arns_noted() -> None:
     arn = "arn:aws:iam::111111111111:role/aqp-gha-apply"
     other = "arn:aws:iam::999999999999:role/elsewhere"
-    live = repo("r", env("dev", vars=variables(DEPLOY=arn, OTHER=other)))
+    # Under a path: `{iam_role: NAME}` would name role/NAME, a different ARN.
+    pathed = "arn:aws:iam::111111111111:role/ci/aqp-gha-plan"
+    live = repo("r", env("dev", vars=variables(DEPLOY=arn, OTHER=other, PATHED=pathed)))
     text = export_config(
         OWNER, [live], aws_accounts={"dev": "111111111111", "gone": "222222222222"}
     )
     data = parse(text)
     assert data["aws"] == {"accounts": {"dev": "111111111111"}}
     # Role ARNs stay literal; the one in the environment's own account gets a hint.
-    assert data["environments"]["dev"]["variables"] == {"DEPLOY": arn, "OTHER": other}
+    assert data["environments"]["dev"]["variables"] == {
+        "DEPLOY": arn,
+        "OTHER": other,
+        "PATHED": pathed,
+    }
     hints = comment_lines(text, "iam_role")
     assert len(hints) == 1
     assert "{iam_role: aqp-gha-apply}" in hints[0]

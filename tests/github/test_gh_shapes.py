@@ -19,7 +19,7 @@ from integration.proxy import serving
 
 from reconciler.github import GitHubConnection, GitHubError, TokenCredentials, observe_repository
 from reconciler.github.bounds import MAX_ANSWER_BYTES, too_deep
-from reconciler.github.calls import OBJECT, Shape
+from reconciler.github.rest import OBJECT, Shape
 from reconciler.sandbox.github import FaultRule, GitHubEmulator
 
 PROXY_BODIES = {

@@ -80,7 +80,9 @@ def test_first_apply_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
     actor = 1  # GET /user: the audit log's actor; its headers also tell the budget
     plan_reads = 2 * 4  # per repository: environments, variables, secrets, subject template
     identities = 2 + 1  # team + its members, one user: once per run
-    plan_tier = 1  # the organization's plan (Enterprise: no repository visibility read)
+    github_plan_reads = (
+        1  # the organization's GitHub plan (Enterprise: no repository visibility read)
+    )
     access = 2 * 2  # the team's and the user's access to each repository (issue 10)
     dispatch_check = 1  # the handoff token asked of GitHub, once (not again to verify)
     writes_ = 6 + 4 + 12 + 1  # environments, branch/tag policies, variables, the secret
@@ -97,7 +99,7 @@ def test_first_apply_request_count(cli: CliRunner, sandbox: Sandbox) -> None:
             actor
             + plan_reads
             + identities
-            + plan_tier
+            + github_plan_reads
             + access
             + dispatch_check
             + writes_

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from reconciler.cli.parser import build_parser
-from reconciler.run.converge import VERIFY_WAIT, reread_pauses
+from reconciler.run.apply_and_verify import VERIFY_WAIT, reread_pauses
 from reconciler.sandbox.runner import Sandbox
 
 from .helpers import CliRunner

@@ -11,7 +11,7 @@ from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 from perf.support import by_endpoint, connect, seed_converged
 from reconciler.config import load_desired
 from reconciler.github import Pacer, PacerConfig
-from reconciler.run.converge import apply_and_verify
+from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.planning import make_plan
 
 # Scale: repository counts a real organisation has.

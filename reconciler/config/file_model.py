@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.config import rules
-from reconciler.config.value_model import StrictModel, VariableValue
+from reconciler.config import name_rules
+from reconciler.config.value_model import StrictModel, VariableEntry
 
 # strict: YAML's "2" must not quietly become 2, nor "yes" a bool.
 _Model = StrictModel
@@ -46,7 +46,7 @@ def _check_account_id(value: Any) -> Any:
             "account_unquoted",
             "is a number; write the account id in quotes so YAML keeps all 12 digits",
         )
-    if isinstance(value, str) and not rules.ACCOUNT_ID.match(value):
+    if isinstance(value, str) and not name_rules.ACCOUNT_ID.match(value):
         raise PydanticCustomError(
             "account_digits",
             "must be a 12-digit AWS account id, not '{value}' ({length} characters)",
@@ -72,7 +72,7 @@ class GitHubSettings(_Model):
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str) -> str:
-        if not rules.OWNER.match(value):
+        if not name_rules.OWNER.match(value):
             raise PydanticCustomError("owner_name", "is not a valid GitHub user or organization")
         return value
 
@@ -94,14 +94,14 @@ class AwsSettings(_Model):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        if value is not None and not rules.AWS_REGION.match(value):
+        if value is not None and not name_rules.AWS_REGION.match(value):
             raise PydanticCustomError("aws_region", "is not an AWS region such as us-east-1")
         return value
 
     @field_validator("read_role")
     @classmethod
     def _read_role(cls, value: str | None) -> str | None:
-        if value is not None and not rules.IAM_ROLE_NAME.match(value):
+        if value is not None and not name_rules.IAM_ROLE_NAME.match(value):
             raise PydanticCustomError("role_name", "is not an IAM role name")
         return value
 
@@ -194,7 +194,7 @@ def _check_patterns(value: list[str] | None) -> list[str] | None:
 
 
 def _check_reviewer(entry: str) -> str:
-    if rules.parse_reviewer(entry) is None:
+    if name_rules.parse_reviewer(entry) is None:
         raise PydanticCustomError(
             "reviewer_syntax",
             "is '{entry}', which is neither 'team:<slug>' nor 'user:<login>'",
@@ -213,7 +213,7 @@ Pattern = Annotated[str, AfterValidator(_check_pattern)]
 
 
 def _check_protected(word: str) -> str:
-    if word != rules.PROTECTED_BRANCHES:
+    if word != name_rules.PROTECTED_BRANCHES:
         raise PydanticCustomError(
             "branches_word",
             "is '{word}', but the one word it takes is 'protected' (GitHub's protected "
@@ -235,7 +235,7 @@ DeploymentBranches = Annotated[
     | Annotated[
         str,
         AfterValidator(_check_protected),
-        WithJsonSchema({"type": "string", "const": rules.PROTECTED_BRANCHES}),
+        WithJsonSchema({"type": "string", "const": name_rules.PROTECTED_BRANCHES}),
         Tag("<word>"),
     ],
     Discriminator(
@@ -275,7 +275,7 @@ class _EnvironmentFields(_Model):
     deployment_tags: list[Pattern] | None = Field(
         default=None, description="Tag name patterns allowed to deploy (fnmatch style)."
     )
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict, description="Environment variables, merged over the top level's."
     )
     secrets: dict[str, EnvironmentSecret] = Field(
@@ -287,7 +287,7 @@ class _EnvironmentFields(_Model):
     def _reviewers(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        if len(value) > rules.MAX_REVIEWERS:
+        if len(value) > name_rules.MAX_REVIEWERS:
             raise PydanticCustomError(
                 "too_many_reviewers",
                 "lists {n} reviewers, but GitHub allows at most 6",
@@ -303,7 +303,7 @@ class _EnvironmentFields(_Model):
     @field_validator("wait_timer")
     @classmethod
     def _wait_timer(cls, value: int | None) -> int | None:
-        if value is not None and not 0 <= value <= rules.MAX_WAIT_TIMER:
+        if value is not None and not 0 <= value <= name_rules.MAX_WAIT_TIMER:
             raise PydanticCustomError(
                 "wait_timer_range",
                 "must be between 0 and 43200 minutes (30 days), not {v}",
@@ -320,10 +320,10 @@ class _EnvironmentFields(_Model):
 def _check_approvals(value: int | None) -> int | None:
     if value is None:
         return None
-    if value > rules.MAX_APPROVALS:
+    if value > name_rules.MAX_APPROVALS:
         raise PydanticCustomError(
             "approvals_too_many",
-            "is {v}, but more than 2 is not possible: " + rules.APPROVALS_TOO_MANY,
+            "is {v}, but more than 2 is not possible: " + name_rules.APPROVALS_TOO_MANY,
             {"v": value},
         )
     if value < 0:
@@ -362,7 +362,7 @@ class EnvironmentOverride(_EnvironmentFields):
 
 
 class RepositorySettings(_Model):
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict,
         description="Repository-level Actions variables (strings; no environment account).",
     )
@@ -395,7 +395,7 @@ class Config(_Model):
     environments: dict[str, SharedEnvironment] = Field(
         default_factory=dict, description="Environments every repository gets, in this order."
     )
-    variables: dict[str, VariableValue] = Field(
+    variables: dict[str, VariableEntry] = Field(
         default_factory=dict,
         description="Variables in every environment of every repository.",
     )

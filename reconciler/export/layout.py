@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from reconciler.config import rules
+from reconciler.config import name_rules
+from reconciler.model.desired import parse_role_arn
 from reconciler.model.observed import (
     Identities,
     ObservedEnvironment,
@@ -21,7 +22,6 @@ from reconciler.model.observed import (
 )
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
-_ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>[0-9]{12}):role/(?P<name>[^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -161,15 +161,17 @@ def _variables(
     found: list[ExportedVariable] = []
     for name in sorted(live, key=str.lower):
         value = live[name].value
-        role = _ROLE_ARN.match(value)
+        role = parse_role_arn(value)
         suggestion = None
+        # A role under a path has no `{iam_role: NAME}` spelling: its ARN is not role/NAME.
         if (
             role is not None
+            and not role.path
             and account_id is not None
-            and role["account"] == account_id
-            and rules.IAM_ROLE_NAME.match(role["name"])
+            and role.account_id == account_id
+            and name_rules.IAM_ROLE_NAME.match(role.name)
         ):
-            suggestion = role["name"]
+            suggestion = role.name
         found.append(ExportedVariable(name=name, value=value, iam_role=suggestion))
     return tuple(found)
 
@@ -236,7 +238,7 @@ def export_repository(
     env_secrets: dict[str, tuple[ExportedSecret, ...]] = {}
     skipped: list[str] = []
     for live in sorted(repo.environments.values(), key=lambda e: e.name.lower()):
-        if not rules.ENVIRONMENT_NAME.match(live.name):
+        if not name_rules.ENVIRONMENT_NAME.match(live.name):
             skipped.append(live.name)
             continue
         account = _account_for(live.name, accounts)

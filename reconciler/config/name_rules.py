@@ -1,4 +1,5 @@
-"""The naming and value rules of environments.yaml, shared by validation and
+"""The naming and value rules of environments.yaml: the regexes names must match,
+GitHub's limits and the `{placeholder}` syntax. Shared by validation and
 expansion so both read a value the same way (docs/configuration.md, "Values"
 to "Names")."""
 

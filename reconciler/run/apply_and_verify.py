@@ -9,7 +9,7 @@ costs the report of the writes.
 The verification reads again only what apply wrote (or tried to write): per
 repository its environment list when an environment was written, and the
 variable, secret and branch-policy lists it wrote to. Everything else, and
-the reviewers, their access, the plan tier, AWS and the subject templates,
+the reviewers, their access, the GitHub plan, AWS and the subject templates,
 is what the plan read a moment before: apply changed none of it.
 
 GitHub's reads can lag its writes (a variable just created may answer 404 for
@@ -164,7 +164,7 @@ def replan(
     """The plan after apply: the diff of the plan's observation with what apply wrote read again.
 
     A change in `applied` that the diff still shows is read again (see the module's
-    docstring). The findings the plan added after its diff (plan tier, reviewer
+    docstring). The findings the plan added after its diff (GitHub plan, reviewer
     access, the dispatch check) are about things apply does not change; they are kept.
     """
     before = result.observed
