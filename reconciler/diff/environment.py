@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from deepdiff import DeepDiff
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any, Literal
 
 from reconciler.diff.collector import Collector
 from reconciler.diff.patterns import Admitted, wider
@@ -12,73 +12,67 @@ from reconciler.diff.weakenings import admitted
 from reconciler.model.desired import DesiredEnvironment
 from reconciler.model.findings import Code
 from reconciler.model.observed import BranchPolicyType, ObservedEnvironment
-from reconciler.model.payloads import EnvironmentSettings
+from reconciler.model.payloads import BYPASS_UNKNOWN, EnvironmentSettings
 from reconciler.model.plan import Change, Resource, Severity
 
-# Display order of the fields in before/after.
-FIELDS = (
-    "reviewers",
-    "prevent_self_review",
-    "wait_timer",
-    "admins_bypass",
-    "deployment_branch_policy",
-)
-_BYPASS = "admins_bypass"
+# Display order of the fields in before/after: the payload's own.
+FIELDS = tuple(f.name for f in fields(EnvironmentSettings))
 
 
-def desired_fields(env: DesiredEnvironment) -> dict[str, Any]:
-    """Without `admins_bypass` where the config leaves GitHub's value alone."""
-    fields = _fields(
-        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, env.branch_policy
+def desired_settings(env: DesiredEnvironment) -> EnvironmentSettings:
+    """`admins_bypass` None where the config leaves GitHub's value alone."""
+    return _settings(
+        env.reviewers, env.prevent_self_review, env.wait_timer, env.branch_policy, env.admins_bypass
     )
-    if env.admins_bypass is not None:
-        fields[_BYPASS] = env.admins_bypass
-    return _ordered(fields)
-
-
-def observed_fields(env: ObservedEnvironment) -> dict[str, Any]:
-    """`admins_bypass` is None where GitHub did not say."""
-    fields = _fields(
-        [str(r) for r in env.reviewers], env.prevent_self_review, env.wait_timer, env.branch_policy
-    )
-    fields[_BYPASS] = env.can_admins_bypass
-    return _ordered(fields)
 
 
 def observed_settings(env: ObservedEnvironment) -> EnvironmentSettings:
-    return settings(observed_fields(env))
+    """`admins_bypass` BYPASS_UNKNOWN where GitHub did not say."""
+    bypass = BYPASS_UNKNOWN if env.can_admins_bypass is None else env.can_admins_bypass
+    return _settings(
+        env.reviewers, env.prevent_self_review, env.wait_timer, env.branch_policy, bypass
+    )
 
 
-def settings(fields: dict[str, Any]) -> EnvironmentSettings:
-    """The typed payload of some of an environment's fields."""
-    return EnvironmentSettings.from_json(fields, "environment settings")
-
-
-def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
-    return {f: fields[f] for f in FIELDS if f in fields}
-
-
-def _fields(
-    reviewers: list[str], prevent_self_review: bool, wait_timer: int, policy: BranchPolicyType
-) -> dict[str, Any]:
-    return {
-        "reviewers": sorted(reviewers, key=str.lower),
+def _settings(
+    reviewers: Iterable[object],
+    prevent_self_review: bool,
+    wait_timer: int,
+    policy: BranchPolicyType,
+    bypass: bool | Literal["unknown"] | None,
+) -> EnvironmentSettings:
+    shown = sorted((str(r) for r in reviewers), key=str.lower)
+    return EnvironmentSettings(
+        reviewers=tuple(shown),
         # prevent_self_review belongs to the required-reviewers rule; without
         # reviewers GitHub has nothing to apply it to, so it is not drift.
-        "prevent_self_review": prevent_self_review if reviewers else False,
-        "wait_timer": wait_timer,
-        "deployment_branch_policy": policy,
-    }
+        prevent_self_review=prevent_self_review if shown else False,
+        wait_timer=wait_timer,
+        admins_bypass=bypass,
+        deployment_branch_policy=policy,
+    )
 
 
-def _comparable(fields: dict[str, Any]) -> dict[str, Any]:
-    # Logins and slugs are case-insensitive; the displayed spelling is not.
-    return {**fields, "reviewers": sorted({r.lower() for r in fields["reviewers"]})}
+def _only(settings: EnvironmentSettings, names: Iterable[str]) -> EnvironmentSettings:
+    return EnvironmentSettings(**{name: getattr(settings, name) for name in names})
 
 
-def differing_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    affected = DeepDiff(_comparable(before), _comparable(after)).affected_root_keys
-    return [f for f in FIELDS if f in affected]
+def differing_fields(before: EnvironmentSettings, after: EnvironmentSettings) -> list[str]:
+    """The fields both sides hold (a bypass GitHub did not report is not held) that differ.
+
+    Plain equality: every field is a scalar but `reviewers`, a flat list whose
+    logins and slugs are case-insensitive (the displayed spelling is not).
+    """
+    found = []
+    for name in FIELDS:
+        was, now = getattr(before, name), getattr(after, name)
+        if was is None or now is None or was == BYPASS_UNKNOWN:
+            continue
+        if name == "reviewers":
+            was, now = {r.lower() for r in was}, {r.lower() for r in now}
+        if was != now:
+            found.append(name)
+    return found
 
 
 def _phrase(field: str, before: Any, after: Any) -> str:
@@ -95,7 +89,7 @@ def environment_settings(
     desired: DesiredEnvironment,
     observed: ObservedEnvironment | None,
 ) -> None:
-    after = desired_fields(desired)
+    after = desired_settings(desired)
     if observed is None:
         out.add(
             Change.create(
@@ -103,34 +97,29 @@ def environment_settings(
                 repository=repository,
                 environment=desired.name,
                 name=desired.name,
-                after=settings(after),
+                after=after,
             )
         )
         return
-    before_all = observed_fields(observed)
-    if _BYPASS in after and before_all[_BYPASS] is None:
+    before = observed_settings(observed)
+    if after.admins_bypass is not None and before.admins_bypass == BYPASS_UNKNOWN:
         _bypass_unknown(out, repository, desired)
     # Only what the config manages and GitHub reported is compared.
-    compared = {
-        f: v for f, v in before_all.items() if f in after and not (f == _BYPASS and v is None)
-    }
-    differing = differing_fields(compared, {f: after[f] for f in compared})
+    differing = differing_fields(before, after)
     if not differing:
         return
-    before = {f: before_all[f] for f in differing}
-    after_part = {f: after[f] for f in differing}
     out.add(
         Change.update(
             Resource.ENVIRONMENT,
             repository=repository,
             environment=desired.name,
             name=desired.name,
-            before=settings(before),
-            after=settings(after_part),
-            reason="; ".join(_phrase(f, before[f], after_part[f]) for f in differing),
+            before=_only(before, differing),
+            after=_only(after, differing),
+            reason="; ".join(_phrase(f, getattr(before, f), getattr(after, f)) for f in differing),
         )
     )
-    weakenings = _weakenings(before_all, after) + _protected_switch(desired, observed)
+    weakenings = _weakenings(before, after) + _protected_switch(desired, observed)
     if weakenings:
         out.finding(
             Severity.WARNING,
@@ -153,19 +142,21 @@ def _bypass_unknown(out: Collector, repository: str, desired: DesiredEnvironment
     )
 
 
-def _weakenings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _weakenings(before: EnvironmentSettings, after: EnvironmentSettings) -> list[str]:
+    """Both sides as `desired_settings`/`observed_settings` make them: every field set."""
     found: list[str] = []
-    if before.get(_BYPASS) is False and after.get(_BYPASS) is True:
+    if before.admins_bypass is False and after.admins_bypass is True:
         found.append("lets administrators bypass its protection rules")
-    had_reviewers = bool(before["reviewers"])
-    if had_reviewers and not after["reviewers"]:
+    had_reviewers = bool(before.reviewers)
+    if had_reviewers and not after.reviewers:
         found.append("removes every required reviewer")
-    elif before["prevent_self_review"] and not after["prevent_self_review"]:
+    elif before.prevent_self_review and not after.prevent_self_review:
         found.append("turns prevent_self_review off")
-    if after["wait_timer"] < before["wait_timer"]:
-        found.append(f"lowers wait_timer from {before['wait_timer']} to {after['wait_timer']}")
-    was = before["deployment_branch_policy"]
-    if had_reviewers and was != "all" and after["deployment_branch_policy"] == "all":
+    was_timer, timer = before.wait_timer or 0, after.wait_timer or 0
+    if timer < was_timer:
+        found.append(f"lowers wait_timer from {was_timer} to {timer}")
+    was = before.deployment_branch_policy
+    if had_reviewers and was != "all" and after.deployment_branch_policy == "all":
         found.append(f"lets any branch deploy (was {was} branches only)")
     return found
 

@@ -146,8 +146,8 @@ def _source_changes(old: DesiredState, new: DesiredState) -> list[Change]:
                         repository=new_repo.full_name,
                         environment=env_name,
                         name=name.upper(),
-                        before=SecretSourcePayload(before.source.describe()),
-                        after=SecretSourcePayload(secret.source.describe()),
+                        before=SecretSourcePayload(before.source),
+                        after=SecretSourcePayload(secret.source),
                         reason="source changed",
                     )
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -15,10 +15,17 @@ from reconciler.model.desired import (
     VariableValue,
 )
 from reconciler.model.observed import AwsFacts, ObservedSecret, ObservedVariable
-from reconciler.model.payloads import SecretSourcePayload, SecretStatePayload, VariablePayload
+from reconciler.model.payloads import (
+    Payload,
+    SecretSourcePayload,
+    SecretStatePayload,
+    VariablePayload,
+)
 from reconciler.model.plan import AWS_UNREADABLE, Change, Resource
 
 T = TypeVar("T")
+W = TypeVar("W")  # an item as the file wants it
+L = TypeVar("L")  # an item as GitHub holds it
 
 
 def resolve_variable(value: VariableValue, aws: AwsFacts) -> str | None:
@@ -43,6 +50,54 @@ def _folded(items: Mapping[str, T]) -> dict[str, tuple[str, T]]:
     return {name.lower(): (name, item) for name, item in items.items()}
 
 
+def _compare(
+    out: Collector,
+    repository: str,
+    environment: str | None,
+    *,
+    resource: Resource,
+    desired: Mapping[str, W],
+    observed: Mapping[str, L] | None,
+    missing: Callable[[W], Payload | None],
+    drifted: Callable[[W, L], tuple[Payload, Payload, str] | None],
+    shown: Callable[[L], Payload],
+) -> None:
+    """The one walk of a set of named items: a create for each `missing` payload, an
+    update for each `drifted` (before, after, reason), the live rest undeclared."""
+    live = _folded(observed or {})
+    for name, wanted in desired.items():
+        current = live.get(name.lower())
+        if current is None:
+            after = missing(wanted)
+            if after is not None:
+                out.add(
+                    Change.create(
+                        resource,
+                        repository=repository,
+                        environment=environment,
+                        name=name,
+                        after=after,
+                    )
+                )
+        elif (drift := drifted(wanted, current[1])) is not None:
+            before, after, reason = drift
+            out.add(
+                Change.update(
+                    resource,
+                    repository=repository,
+                    environment=environment,
+                    name=name,
+                    before=before,
+                    after=after,
+                    reason=reason,
+                )
+            )
+    declared = {n.lower() for n in desired}
+    for folded, (name, item) in sorted(live.items()):
+        if folded not in declared:
+            out.undeclared(resource, repository, environment, name, shown(item))
+
+
 def variables(
     out: Collector,
     repository: str,
@@ -53,43 +108,41 @@ def variables(
     aws: AwsFacts,
 ) -> None:
     """Drift of one set of variables; `observed` None: its container is being created."""
-    resource = Resource.VARIABLE if environment is not None else Resource.REPOSITORY_VARIABLE
-    live = _folded(observed or {})
-    for name, value in desired.items():
+
+    def missing(value: VariableValue) -> VariablePayload | None:
         wanted = resolve_variable(value, aws)
         if wanted is None:
-            continue  # the AWS finding already says why the value is unknown
-        current = live.get(name.lower())
-        # A value AWS could not give: missing is still drift; a present one cannot be judged.
-        source = None if isinstance(value, str) else value.describe()
-        unknown = wanted == AWS_UNREADABLE and source is not None
-        if current is None:
-            out.add(
-                Change.create(
-                    resource,
-                    repository=repository,
-                    environment=environment,
-                    name=name,
-                    after=VariablePayload(wanted, source if unknown else None),
-                    reason="missing",
-                )
-            )
-        elif not unknown and current[1].value != wanted:
-            out.add(
-                Change.update(
-                    resource,
-                    repository=repository,
-                    environment=environment,
-                    name=name,
-                    before=VariablePayload(current[1].value),
-                    after=VariablePayload(wanted),
-                    reason="value differs",
-                )
-            )
-    declared = {n.lower() for n in desired}
-    for folded, (name, variable) in sorted(live.items()):
-        if folded not in declared:
-            out.undeclared(resource, repository, environment, name, VariablePayload(variable.value))
+            return None  # the AWS finding already says why the value is unknown
+        # A value AWS could not give: missing is still drift, shown with its source.
+        if wanted == AWS_UNREADABLE and not isinstance(value, str):
+            return VariablePayload(wanted, value.describe())
+        return VariablePayload(wanted)
+
+    def drifted(
+        value: VariableValue, current: ObservedVariable
+    ) -> tuple[Payload, Payload, str] | None:
+        wanted = resolve_variable(value, aws)
+        # A present value AWS could not give cannot be judged.
+        if (
+            wanted is None
+            or wanted == current.value
+            or (wanted == AWS_UNREADABLE and not isinstance(value, str))
+        ):
+            return None
+        return VariablePayload(current.value), VariablePayload(wanted), "value differs"
+
+    resource = Resource.VARIABLE if environment is not None else Resource.REPOSITORY_VARIABLE
+    _compare(
+        out,
+        repository,
+        environment,
+        resource=resource,
+        desired=desired,
+        observed=observed,
+        missing=missing,
+        drifted=drifted,
+        shown=lambda variable: VariablePayload(variable.value),
+    )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -121,37 +174,25 @@ def secrets(
     aws: AwsFacts,
 ) -> None:
     """Drift of one set of secrets (docs/configuration.md, "Secrets"); no value enters the plan."""
+
+    def drifted(
+        secret: DesiredSecret, current: ObservedSecret
+    ) -> tuple[Payload, Payload, str] | None:
+        rotated = _rotated_at(secret, current, aws)
+        if rotated is None:
+            return None
+        reason = f"source changed {rotated.isoformat()}, after GitHub's updated_at"
+        return SecretStatePayload(_updated_at(current)), SecretSourcePayload(secret.source), reason
+
     resource = Resource.SECRET if environment is not None else Resource.REPOSITORY_SECRET
-    live = _folded(observed or {})
-    for name, secret in desired.items():
-        source = secret.source.describe()
-        current = live.get(name.lower())
-        if current is None:
-            out.add(
-                Change.create(
-                    resource,
-                    repository=repository,
-                    environment=environment,
-                    name=name,
-                    after=SecretSourcePayload(source),
-                )
-            )
-            continue
-        rotated = _rotated_at(secret, current[1], aws)
-        if rotated is not None:
-            out.add(
-                Change.update(
-                    resource,
-                    repository=repository,
-                    environment=environment,
-                    name=name,
-                    before=SecretStatePayload(_updated_at(current[1])),
-                    after=SecretSourcePayload(source),
-                    reason=f"source changed {rotated.isoformat()}, after GitHub's updated_at",
-                )
-            )
-    declared = {n.lower() for n in desired}
-    for folded, (name, live_secret) in sorted(live.items()):
-        if folded not in declared:
-            before = SecretStatePayload(_updated_at(live_secret))
-            out.undeclared(resource, repository, environment, name, before)
+    _compare(
+        out,
+        repository,
+        environment,
+        resource=resource,
+        desired=desired,
+        observed=observed,
+        missing=lambda secret: SecretSourcePayload(secret.source),
+        drifted=drifted,
+        shown=lambda secret: SecretStatePayload(_updated_at(secret)),
+    )

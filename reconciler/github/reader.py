@@ -50,35 +50,37 @@ def timestamp(value: Any) -> datetime | None:
         return None
 
 
-def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, ObservedVariable]:
+def _named(
+    conn: GitHubConnection, path: str, where: str, kind: str, *, per_page: int, permission: str
+) -> dict[str, Any]:
+    """A variables or secrets list by name; each item has at least its name."""
     items = paginate(
         conn,
         path,
-        per_page=VARIABLES_PER_PAGE,
-        item_key="variables",
-        action=f"listing variables of {where}",
-        permission="Variables: read",
+        per_page=per_page,
+        item_key=kind,
+        action=f"listing {kind} of {where}",
+        permission=permission,
         fields=("name",),
     )
+    return {str(item["name"]): item for item in items}
+
+
+def _variables(conn: GitHubConnection, path: str, where: str) -> dict[str, ObservedVariable]:
+    listed = _named(
+        conn, path, where, "variables", per_page=VARIABLES_PER_PAGE, permission="Variables: read"
+    )
     return {
-        v["name"]: ObservedVariable(
-            v["name"], str(v.get("value", "")), timestamp(v.get("updated_at"))
-        )
-        for v in items
+        name: ObservedVariable(name, str(v.get("value", "")), timestamp(v.get("updated_at")))
+        for name, v in listed.items()
     }
 
 
 def _secrets(conn: GitHubConnection, path: str, where: str) -> dict[str, ObservedSecret]:
-    items = paginate(
-        conn,
-        path,
-        per_page=PER_PAGE,
-        item_key="secrets",
-        action=f"listing secrets of {where}",
-        permission="Secrets: read",
-        fields=("name",),
-    )
-    return {s["name"]: ObservedSecret(s["name"], timestamp(s.get("updated_at"))) for s in items}
+    listed = _named(conn, path, where, "secrets", per_page=PER_PAGE, permission="Secrets: read")
+    return {
+        name: ObservedSecret(name, timestamp(s.get("updated_at"))) for name, s in listed.items()
+    }
 
 
 def _reviewers(rule: Mapping[str, Any]) -> tuple[ObservedReviewer, ...]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from base64 import b64decode, b64encode
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,10 @@ from reconciler.github.connection import GitHubConnection
 from reconciler.github.errors import GitHubError, detached, environment_write_error
 from reconciler.github.redaction import scrubbed
 from reconciler.github.rest import Answer, Shape, expect, repo_path, segment, send
-from reconciler.model.desired import BranchPattern, DesiredEnvironment
+from reconciler.model.desired import BranchPattern
 from reconciler.model.limits import MAX_VALUE_BYTES
 from reconciler.model.observed import Identities, ObservedEnvironment
+from reconciler.model.payloads import EnvironmentSettings
 
 _ENV_PERMISSION = "Administration: write"
 _VAR_PERMISSION = "Variables: write"
@@ -58,30 +60,37 @@ def _scope_path(repo: str, env: str | None, kind: str) -> str:
 
 
 def environment_body(
-    env: DesiredEnvironment, identities: Identities, current: ObservedEnvironment | None = None
+    name: str,
+    settings: EnvironmentSettings,
+    identities: Identities,
+    current: ObservedEnvironment | None = None,
 ) -> dict[str, Any]:
-    """The PUT body for an environment; unknown reviewers are refused, not dropped.
+    """The PUT body for environment `name`; unknown reviewers are refused, not dropped.
 
-    It names only the protection settings the environment uses, plus those GitHub
-    holds now (`current`) and must clear: on a private repository below GitHub
+    `settings` is what the environment must hold; a field it leaves None is
+    GitHub's default (no reviewers, no wait timer, any branch), except the
+    admins' bypass, which None leaves as GitHub holds it. The body names only
+    the protection settings the environment uses, plus those GitHub holds now
+    (`current`) and must clear: on a private repository below GitHub
     Enterprise, GitHub refuses a body that so much as names reviewers or a wait
     timer, even empty or 0, so an unprotected environment must not carry them.
     """
-    reviewers = _reviewer_ids(env, identities)
+    reviewers = _reviewer_ids(name, settings.reviewers or (), identities)
+    wait_timer = settings.wait_timer or 0
     body: dict[str, Any] = {}
     if reviewers or (current is not None and current.reviewers):
         body["reviewers"] = reviewers
     if reviewers:
-        body["prevent_self_review"] = env.prevent_self_review
-    if env.wait_timer > 0 or (current is not None and current.wait_timer > 0):
-        body["wait_timer"] = env.wait_timer
-    bypass = env.admins_bypass
+        body["prevent_self_review"] = bool(settings.prevent_self_review)
+    if wait_timer > 0 or (current is not None and current.wait_timer > 0):
+        body["wait_timer"] = wait_timer
+    bypass = settings.admins_bypass if isinstance(settings.admins_bypass, bool) else None
     if bypass is None and current is not None and current.can_admins_bypass is False:
         # Not managed, but a PUT that leaves it out turns the bypass back on.
         bypass = False
     if bypass is not None:
         body["can_admins_bypass"] = bypass
-    policy = env.branch_policy
+    policy = settings.deployment_branch_policy or "all"
     body["deployment_branch_policy"] = (
         None
         if policy == "all"
@@ -93,22 +102,26 @@ def environment_body(
     return body
 
 
-def _reviewer_ids(env: DesiredEnvironment, identities: Identities) -> list[dict[str, Any]]:
-    reviewers = []
-    for reviewer in env.reviewers:
-        folded = reviewer.name.lower()
+def _reviewer_ids(
+    env: str, reviewers: Iterable[str], identities: Identities
+) -> list[dict[str, Any]]:
+    """GitHub's ids of `team:SLUG` and `user:LOGIN`, as the plan names reviewers."""
+    found = []
+    for reviewer in reviewers:
+        kind, _, name = reviewer.partition(":")
+        folded = name.lower()
         ident: int | None = None
-        if reviewer.kind == "team" and folded in identities.teams:
+        if kind == "team" and folded in identities.teams:
             ident = identities.teams[folded].id
-        elif reviewer.kind == "user" and folded in identities.users:
+        elif kind == "user" and folded in identities.users:
             ident = identities.users[folded].id
         if ident is None:
             raise GitHubError(
                 "validation",
-                f"reviewer {reviewer} of environment {env.name} does not exist on GitHub",
+                f"reviewer {reviewer} of environment {env} does not exist on GitHub",
             )
-        reviewers.append({"type": "Team" if reviewer.kind == "team" else "User", "id": ident})
-    return reviewers
+        found.append({"type": "Team" if kind == "team" else "User", "id": ident})
+    return found
 
 
 def secret_bytes(plaintext: str, what: str) -> bytes:
@@ -164,21 +177,22 @@ class GitHubWriter:
     def put_environment(
         self,
         repo_full_name: str,
-        env: DesiredEnvironment,
+        name: str,
+        settings: EnvironmentSettings,
         identities: Identities,
         current: ObservedEnvironment | None = None,
     ) -> WriteResult:
         """`current`: the environment as the plan read it, None when it is new."""
-        path = f"{repo_path(repo_full_name)}/environments/{segment(env.name)}"
-        body = environment_body(env, identities, current)
-        action = f"writing environment {env.name} of {repo_full_name}"
+        path = f"{repo_path(repo_full_name)}/environments/{segment(name)}"
+        body = environment_body(name, settings, identities, current)
+        action = f"writing environment {name} of {repo_full_name}"
         answer = send(self._conn, "PUT", path, body=body, action=action, permission=_ENV_PERMISSION)
         explained = environment_write_error(
             answer.status,
             answer.data,
-            environment=env.name,
+            environment=name,
             repository=repo_full_name,
-            needs=env.enterprise_rules,
+            needs=settings.enterprise_rules,
         )
         if explained is not None:
             raise explained

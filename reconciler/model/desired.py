@@ -15,6 +15,13 @@ from typing import Literal
 
 from reconciler.model.observed import BranchPolicyType
 
+# The secret sources belong to the desired state and are importable from here; they
+# live in a leaf module so that the plan's payloads can hold them too.
+from reconciler.model.secret_sources import AwsSecretSource as AwsSecretSource  # noqa: PLC0414
+from reconciler.model.secret_sources import EnvSecretSource as EnvSecretSource  # noqa: PLC0414
+from reconciler.model.secret_sources import SecretSource as SecretSource  # noqa: PLC0414
+from reconciler.model.secret_sources import SsmSecretSource as SsmSecretSource  # noqa: PLC0414
+
 # IAM's role ARN: an optional path (`/a/b/`) before the name.
 _ROLE_ARN = re.compile(
     r"^arn:aws:iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[\w+=,.@/-]*/)?)(?P<name>[\w+=,.@-]+)$"
@@ -70,43 +77,6 @@ class SsmParameterRef:
 
 
 VariableValue = str | IamRoleRef | SsmParameterRef
-
-
-@dataclass(frozen=True)
-class AwsSecretSource:
-    """`{aws_secret: ID}`: Secrets Manager SecretString."""
-
-    secret_id: str
-    account_id: str | None  # None: the caller's own account
-
-    def describe(self) -> str:
-        where = f"@{self.account_id}" if self.account_id else ""
-        return f"aws_secret:{self.secret_id}{where}"
-
-
-@dataclass(frozen=True)
-class SsmSecretSource:
-    """`{ssm_parameter: PATH}` as a secret: a SecureString, decrypted at apply."""
-
-    path: str
-    account_id: str | None
-
-    def describe(self) -> str:
-        where = f"@{self.account_id}" if self.account_id else ""
-        return f"ssm_parameter:{self.path}{where}"
-
-
-@dataclass(frozen=True)
-class EnvSecretSource:
-    """`{env: VAR}`: the process environment of the reconcile run."""
-
-    variable: str
-
-    def describe(self) -> str:
-        return f"env:{self.variable}"
-
-
-SecretSource = AwsSecretSource | SsmSecretSource | EnvSecretSource
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from reconciler.model.json_fields import json_field
+from reconciler.model.secret_sources import SecretSource, parse_secret_source
 
 SENSITIVE = "(sensitive)"
 
@@ -40,6 +41,16 @@ class EnvironmentSettings:
                 item = list(item)
             shown[f.name] = None if item == BYPASS_UNKNOWN else item
         return shown
+
+    @property
+    def enterprise_rules(self) -> str | None:
+        """In words, the rules that need GitHub Enterprise on a private repository;
+        reviewers with prevent_self_review are 4-eyes (docs/configuration.md, "Approvals")."""
+        if self.reviewers and self.prevent_self_review:
+            return "4-eyes (required reviewers)"
+        if self.reviewers:
+            return "required reviewers"
+        return "a wait timer" if self.wait_timer else None
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any], where: str) -> EnvironmentSettings:
@@ -86,12 +97,12 @@ class VariablePayload:
 
 @dataclass(frozen=True)
 class SecretSourcePayload:
-    """Where the value comes from (`aws_secret:NAME`, `env:VAR`, ...)."""
+    """Where apply reads the value (shown as `aws_secret:NAME`, `env:VAR`, ...)."""
 
-    source: str
+    source: SecretSource
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": SENSITIVE, "source": self.source}
+        return {"value": SENSITIVE, "source": self.source.describe()}
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,11 @@ SecretPayload = SecretSourcePayload | SecretStatePayload
 def secret_from_json(doc: Mapping[str, Any], where: str) -> SecretPayload:
     # Any "value" in the file is dropped here: secret values never enter a plan.
     if "source" in doc:
-        return SecretSourcePayload(json_field(doc, "source", (str,), where))
+        text = json_field(doc, "source", (str,), where)
+        try:
+            return SecretSourcePayload(parse_secret_source(text))
+        except ValueError as exc:
+            raise ValueError(f"{where}.source: {exc}") from None
     updated_at = (
         json_field(doc, "updated_at", (str, type(None)), where) if "updated_at" in doc else None
     )

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from reconciler.model.findings import Code
 from reconciler.model.json_fields import json_field as _field
@@ -78,6 +78,14 @@ _PAYLOADS: dict[Resource, tuple[type, ...]] = {
 }
 
 
+class Where(TypedDict):
+    """Where a change writes; the factories below take it as keyword arguments."""
+
+    repository: str
+    environment: str | None
+    name: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Change:
     """One write. Made with `create`, `update` or `delete`; payloads match the resource."""
@@ -100,24 +108,10 @@ class Change:
 
     @classmethod
     def create(
-        cls,
-        resource: Resource,
-        *,
-        repository: str,
-        environment: str | None,
-        name: str,
-        after: Payload,
-        reason: str = "missing",
+        cls, resource: Resource, *, after: Payload, reason: str = "missing", **at: Unpack[Where]
     ) -> Change:
         return cls(
-            action=Action.CREATE,
-            resource=resource,
-            repository=repository,
-            environment=environment,
-            name=name,
-            before=None,
-            after=after,
-            reason=reason,
+            action=Action.CREATE, resource=resource, before=None, after=after, reason=reason, **at
         )
 
     @classmethod
@@ -125,44 +119,21 @@ class Change:
         cls,
         resource: Resource,
         *,
-        repository: str,
-        environment: str | None,
-        name: str,
         before: Payload,
         after: Payload,
         reason: str,
+        **at: Unpack[Where],
     ) -> Change:
         return cls(
-            action=Action.UPDATE,
-            resource=resource,
-            repository=repository,
-            environment=environment,
-            name=name,
-            before=before,
-            after=after,
-            reason=reason,
+            action=Action.UPDATE, resource=resource, before=before, after=after, reason=reason, **at
         )
 
     @classmethod
     def delete(
-        cls,
-        resource: Resource,
-        *,
-        repository: str,
-        environment: str | None,
-        name: str,
-        before: Payload,
-        reason: str,
+        cls, resource: Resource, *, before: Payload, reason: str, **at: Unpack[Where]
     ) -> Change:
         return cls(
-            action=Action.DELETE,
-            resource=resource,
-            repository=repository,
-            environment=environment,
-            name=name,
-            before=before,
-            after=None,
-            reason=reason,
+            action=Action.DELETE, resource=resource, before=before, after=None, reason=reason, **at
         )
 
     @property

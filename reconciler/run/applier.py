@@ -27,22 +27,26 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from reconciler.errors import ReconcileError
 from reconciler.logs import get_logger
-from reconciler.model.desired import BranchPattern, DesiredEnvironment, DesiredState, SecretSource
+from reconciler.model.desired import BranchPattern, SecretSource
 from reconciler.model.findings import Code
 from reconciler.model.observed import Identities, ObservedEnvironment, ObservedState
-from reconciler.model.payloads import BranchPolicyPayload, Payload, VariablePayload
-from reconciler.model.plan import AWS_UNREADABLE, Action, Change, Plan, Resource
+from reconciler.model.payloads import (
+    BranchPolicyPayload,
+    EnvironmentSettings,
+    SecretSourcePayload,
+)
+from reconciler.model.plan import Action, Change, Plan, Resource
 from reconciler.model.progress import Advance, Tracker, quiet
 from reconciler.run.audit import AuditLog, AuditWriteError
 from reconciler.run.gate import Ticket, WriteGate
 from reconciler.run.interrupts import StopSwitch, block_stop_signals
+from reconciler.run.written import environment_of, environment_settings, payload, variable_value
 
 _log = get_logger("reconcile.apply")
-P = TypeVar("P", bound=Payload)
 
 FAILURE_LIMIT = 3  # consecutive writes failing for GitHub's reasons: stop starting writes
 # Error kinds (GitHubError.kind) that say nothing about the item written.
@@ -66,7 +70,8 @@ class Writer(Protocol):
     def put_environment(
         self,
         repo: str,
-        env: DesiredEnvironment,
+        name: str,
+        settings: EnvironmentSettings,
         identities: Identities,
         current: ObservedEnvironment | None = None,
     ) -> WriteOutcome: ...
@@ -92,6 +97,8 @@ class Writer(Protocol):
     def delete_branch_policy(self, repo: str, env: str, policy_id: int) -> WriteOutcome: ...
 
 
+# Reads a secret's value from its source at the moment of the write
+# (`reconciler.aws.secret_reader`); the value goes to the writer and nowhere else.
 SecretReader = Callable[[SecretSource], str]
 
 
@@ -140,10 +147,17 @@ class ApplyReport:
 
 
 class Applier:
+    """Writes what each change of a plan carries: its `after` payload, a secret's
+    value read through `read_secret` from the source the payload names.
+
+    `observed` is GitHub as the plan read it: it gives GitHub's ids (reviewers,
+    branch policies) and what an environment holds besides the fields an
+    update changes. The configuration is not needed: the plan is the whole order.
+    """
+
     def __init__(
         self,
         *,
-        desired: DesiredState,
         observed: ObservedState,
         writer: Writer,
         read_secret: SecretReader,
@@ -152,7 +166,6 @@ class Applier:
         stop: StopSwitch | None = None,
         track: Tracker = quiet,
     ) -> None:
-        self._desired = desired
         self._observed = observed
         self._writer = writer
         self._read_secret = read_secret
@@ -303,37 +316,28 @@ class Applier:
             case Resource.ENVIRONMENT, _:
                 # What GitHub holds tells the writer which settings it must clear.
                 live_repo = self._observed.repository(repo)
-                return w.put_environment(
-                    repo,
-                    self._desired_env(repo, name),
-                    self._observed.identities,
-                    live_repo.environment(name) if live_repo else None,
-                )
+                current = live_repo.environment(name) if live_repo else None
+                settings = environment_settings(change, current)
+                return w.put_environment(repo, name, settings, self._observed.identities, current)
             case Resource.BRANCH_POLICY, Action.CREATE:
-                policy = _after(change, BranchPolicyPayload)
+                policy = payload(change, BranchPolicyPayload)
                 pattern = BranchPattern(type=policy.type, pattern=policy.pattern)
-                return w.create_branch_policy(repo, _environment(change), pattern)
+                return w.create_branch_policy(repo, environment_of(change), pattern)
             case Resource.BRANCH_POLICY, Action.DELETE:
-                return w.delete_branch_policy(repo, _environment(change), self._policy_id(change))
+                return w.delete_branch_policy(repo, environment_of(change), self._policy_id(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.CREATE):
-                return w.create_variable(repo, env, name, _value(change))
+                return w.create_variable(repo, env, name, variable_value(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.UPDATE):
-                return w.update_variable(repo, env, name, _value(change))
+                return w.update_variable(repo, env, name, variable_value(change))
             case ((Resource.VARIABLE | Resource.REPOSITORY_VARIABLE), Action.DELETE):
                 return w.delete_variable(repo, env, name)
             case ((Resource.SECRET | Resource.REPOSITORY_SECRET), Action.DELETE):
                 return w.delete_secret(repo, env, name)
             case ((Resource.SECRET | Resource.REPOSITORY_SECRET), _):
                 # Read at the last moment and dropped right after the write.
-                return w.put_secret(repo, env, name, self._read_secret(self._source(change)))
+                source = payload(change, SecretSourcePayload).source
+                return w.put_secret(repo, env, name, self._read_secret(source))
         raise ReconcileError(f"unsupported change {change.id}")
-
-    def _desired_env(self, repo: str, env: str) -> DesiredEnvironment:
-        desired_repo = self._desired.repository(repo)
-        found = desired_repo.environment(env) if desired_repo else None
-        if found is None:
-            raise ReconcileError(f"{repo}: environment {env!r} is not in the config")
-        return found
 
     def _policy_id(self, change: Change) -> int:
         observed_repo = self._observed.repository(change.repository)
@@ -343,40 +347,6 @@ class Applier:
             if policy.name == change.name:
                 return policy.id
         raise ReconcileError(f"{change.repository}: branch policy {change.name!r} is already gone")
-
-    def _source(self, change: Change) -> SecretSource:
-        desired_repo = self._desired.repository(change.repository)
-        if desired_repo is None:
-            raise ReconcileError(f"{change.repository} is not in the config")
-        if change.environment is None:
-            secrets = desired_repo.secrets
-        else:
-            secrets = self._desired_env(change.repository, change.environment).secrets
-        for secret_name, secret in secrets.items():
-            if secret_name.lower() == change.name.lower():
-                return secret.source
-        raise ReconcileError(f"{change.repository}: secret {change.name!r} is not in the config")
-
-
-def _after(change: Change, kind: type[P]) -> P:
-    """The payload the write needs; a plan file whose change lacks it is refused."""
-    if not isinstance(change.after, kind):
-        raise ReconcileError(f"change {change.id} has no {kind.__name__} to write")
-    return change.after
-
-
-def _value(change: Change) -> str:
-    value = _after(change, VariablePayload).value
-    if value == AWS_UNREADABLE:
-        # A plan made while AWS was unreadable; the marker must never reach GitHub.
-        raise ReconcileError(f"the value of {change.name} is not known: AWS was not readable")
-    return value
-
-
-def _environment(change: Change) -> str:
-    if change.environment is None:
-        raise ReconcileError(f"change {change.id} names no environment")
-    return change.environment
 
 
 def _blocked_scopes(plan: Plan) -> dict[tuple[str | None, str | None], str]:

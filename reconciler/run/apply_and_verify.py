@@ -70,7 +70,6 @@ def apply_plan(
 ) -> ApplyReport:
     """Carry out the plan's changes; `audit` without a file when not given."""
     applier = Applier(
-        desired=result.desired,
         observed=result.observed,
         writer=GitHubWriter(conn),
         read_secret=secret_reader(result.desired),

@@ -17,14 +17,23 @@ import pytest
 
 from reconciler.diff import diff
 from reconciler.diff.review import desired_diff
-from reconciler.model.desired import BranchPattern, DesiredSecret, DesiredState, EnvSecretSource
+from reconciler.model.desired import (
+    AwsSecretSource,
+    BranchPattern,
+    DesiredSecret,
+    DesiredState,
+    EnvSecretSource,
+    SecretSource,
+    SsmSecretSource,
+)
 from reconciler.model.observed import (
     ObservedBranchPolicy,
     ObservedSecret,
     ObservedState,
     ObservedVariable,
 )
-from reconciler.model.plan import Plan
+from reconciler.model.payloads import SecretSourcePayload, secret_from_json
+from reconciler.model.plan import Change, Plan, Resource
 
 from .builders import (
     REPO,
@@ -146,3 +155,39 @@ def test_a_wrong_field_is_named_by_its_type_in_a_change_and_in_its_payload_alike
         f"changes[{index}].name is a list, expected a string",
         f"changes[{index}].after.source is a list, expected a string",
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        AwsSecretSource("app/key", None),
+        AwsSecretSource("app/key", "333333333333"),
+        # A Secrets Manager name may hold `@`; the account is only 12 digits after the last.
+        AwsSecretSource("team@example/key", "333333333333"),
+        AwsSecretSource("arn:aws:secretsmanager:eu-west-1:333333333333:secret:k-AbCdEf", None),
+        SsmSecretSource("/alphaswarm/prod/token", "444444444444"),
+        SsmSecretSource("/alphaswarm/prod/token", None),
+        EnvSecretSource("DISPATCH_TOKEN"),
+    ],
+)
+def test_a_secret_source_reads_back_from_its_plan_text(source: SecretSource) -> None:
+    # A plan file holds the source as text; the applier needs it typed again.
+    change = Change.create(
+        Resource.SECRET,
+        repository=REPO,
+        environment="prod",
+        name="TOKEN",
+        after=SecretSourcePayload(source),
+    )
+    doc = json.loads(json.dumps(change.to_json()))
+    assert doc["after"] == {"value": "(sensitive)", "source": source.describe()}
+    assert Change.from_json(doc) == change
+
+
+@pytest.mark.parametrize("text", ["vault:kv/token", "aws_secret:", "env"])
+def test_a_source_of_no_known_kind_is_refused_in_one_sentence(text: str) -> None:
+    doc = {"value": "(sensitive)", "source": text}
+    with pytest.raises(
+        ValueError, match=r"^changes\[0\]\.after\.source: .* is not a secret source"
+    ):
+        secret_from_json(doc, "changes[0].after")

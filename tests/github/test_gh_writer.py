@@ -8,15 +8,17 @@ from dataclasses import replace
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
 
+from reconciler.diff.environment import desired_settings
 from reconciler.github import (
     GitHubConnection,
     GitHubError,
     GitHubWriter,
+    WriteResult,
     observe_repository,
     resolve_identities,
 )
 from reconciler.model.desired import BranchPattern, DesiredEnvironment, Reviewer
-from reconciler.model.observed import Identities
+from reconciler.model.observed import Identities, ObservedEnvironment
 from reconciler.sandbox.github import GitHubEmulator
 
 
@@ -33,6 +35,16 @@ def _prod(**overrides: object) -> DesiredEnvironment:
     return DesiredEnvironment(**fields)  # type: ignore[arg-type]
 
 
+def _put(
+    writer: GitHubWriter,
+    env: DesiredEnvironment,
+    identities: Identities,
+    current: ObservedEnvironment | None = None,
+) -> WriteResult:
+    # The settings a plan's change carries for this environment.
+    return writer.put_environment(FULL, env.name, desired_settings(env), identities, current)
+
+
 @pytest.fixture
 def identities(emu: GitHubEmulator, conn: GitHubConnection) -> Identities:
     team_id(emu, "platform-approvers", ("alice", "bob"))
@@ -46,7 +58,7 @@ def identities(emu: GitHubEmulator, conn: GitHubConnection) -> Identities:
 def test_put_environment_writes_reviewers_timer_and_custom_policy(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:
-    result = GitHubWriter(conn).put_environment(FULL, _prod(), identities)
+    result = _put(GitHubWriter(conn), _prod(), identities)
 
     assert result.status == 200
     assert result.request_id
@@ -62,11 +74,11 @@ def test_put_environment_switches_to_protected_branches_only_and_back(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:
     writer = GitHubWriter(conn)
-    writer.put_environment(FULL, _prod(), identities)
+    _put(writer, _prod(), identities)
     emu.add_branch_policy(OWNER, REPO, "prod", "main")
     protected = _prod(branch_patterns=None, protected_branches=True)
 
-    writer.put_environment(FULL, protected, identities)
+    _put(writer, protected, identities)
 
     body = emu.environment_json(OWNER, REPO, "prod")
     assert body is not None
@@ -78,7 +90,7 @@ def test_put_environment_switches_to_protected_branches_only_and_back(
     assert observed is not None
     # GitHub drops the custom patterns with the switch.
     assert (observed.branch_policy, observed.branch_policies) == ("protected", ())
-    writer.put_environment(FULL, _prod(), identities)
+    _put(writer, _prod(), identities)
     observed = observe_repository(conn, OWNER, REPO).environment("prod")
     assert observed is not None and observed.branch_policy == "custom"
 
@@ -87,12 +99,12 @@ def test_put_environment_without_reviewers_clears_them_and_the_policy(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:
     writer = GitHubWriter(conn)
-    writer.put_environment(FULL, _prod(), identities)
+    _put(writer, _prod(), identities)
     plain = _prod(reviewers=(), prevent_self_review=False, wait_timer=0, branch_patterns=None)
     # GitHub keeps a setting a PUT leaves out: the writer must know what to clear.
     current = observe_repository(conn, OWNER, REPO).environment("prod")
 
-    writer.put_environment(FULL, plain, identities, current)
+    _put(writer, plain, identities, current)
 
     body = emu.environment_json(OWNER, REPO, "prod")
     assert body is not None
@@ -110,7 +122,7 @@ def test_an_unprotected_environment_names_no_protection_setting(
     seen: list[bytes] = []
     emu.on_request = lambda rec: seen.append(rec.body)
 
-    GitHubWriter(conn).put_environment(FULL, dev, Identities())
+    _put(GitHubWriter(conn), dev, Identities())
 
     assert [json.loads(b) for b in seen] == [{"deployment_branch_policy": None}]
 
@@ -119,15 +131,15 @@ def test_the_bypass_is_always_sent_where_managed_and_kept_where_not(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:
     writer = GitHubWriter(conn)
-    writer.put_environment(FULL, _prod(admins_bypass=False), identities)
+    _put(writer, _prod(admins_bypass=False), identities)
     assert emu.environment_json(OWNER, REPO, "prod")["can_admins_bypass"] is False  # type: ignore[index]
     # Not managed (required_approvals 0, not declared): the writer puts back what it read.
     dev = _prod(name="dev", required_approvals=0, reviewers=(), prevent_self_review=False)
-    writer.put_environment(FULL, dev, identities)
+    _put(writer, dev, identities)
     emu.set_admins_bypass(OWNER, REPO, "dev", False)
     current = observe_repository(conn, OWNER, REPO).environment("dev")
     assert current is not None and current.can_admins_bypass is False
-    writer.put_environment(FULL, replace(dev, wait_timer=9), identities, current)
+    _put(writer, replace(dev, wait_timer=9), identities, current)
     assert emu.environment_json(OWNER, REPO, "dev")["can_admins_bypass"] is False  # type: ignore[index]
 
 
@@ -143,7 +155,7 @@ def test_a_plan_without_the_rules_is_one_clear_line(
 ) -> None:
     emu.set_plan(OWNER, plan)
     with pytest.raises(GitHubError) as caught:
-        GitHubWriter(conn).put_environment(FULL, _prod(), identities)
+        _put(GitHubWriter(conn), _prod(), identities)
     text = str(caught.value)
     assert says in text and "environment prod of acme/web" in text
     assert "\n" not in text
@@ -155,7 +167,7 @@ def test_an_older_server_without_the_bypass_key_names_its_limit(
 ) -> None:
     emu.forget_environment_keys("can_admins_bypass")
     with pytest.raises(GitHubError) as caught:
-        GitHubWriter(conn).put_environment(FULL, _prod(admins_bypass=False), identities)
+        _put(GitHubWriter(conn), _prod(admins_bypass=False), identities)
     text = str(caught.value)
     assert "does not know the environment setting can_admins_bypass" in text
     assert "older GitHub Enterprise Server" in text
@@ -165,7 +177,7 @@ def test_an_older_server_without_the_bypass_key_names_its_limit(
 
 def test_put_environment_refuses_an_unresolved_reviewer(conn: GitHubConnection) -> None:
     with pytest.raises(GitHubError) as caught:
-        GitHubWriter(conn).put_environment(FULL, _prod(), Identities())
+        _put(GitHubWriter(conn), _prod(), Identities())
     assert "does not exist" in str(caught.value)
 
 
@@ -280,7 +292,7 @@ def test_branch_policies_create_duplicate_and_delete(
     emu: GitHubEmulator, conn: GitHubConnection, identities: Identities
 ) -> None:
     writer = GitHubWriter(conn)
-    writer.put_environment(FULL, _prod(), identities)
+    _put(writer, _prod(), identities)
 
     assert writer.create_branch_policy(FULL, "prod", BranchPattern("branch", "main")).status == 200
     assert writer.create_branch_policy(FULL, "prod", BranchPattern("tag", "v*")).status == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.model.desired import AwsSecretSource
 from reconciler.model.payloads import (
     BranchPolicyPayload,
     EnvironmentSettings,
@@ -46,7 +47,7 @@ def small_plan() -> Plan:
             Change.create(
                 Resource.REPOSITORY_SECRET, repository=REPO, environment=None,
                 name="PLATFORM_DISPATCH_TOKEN",
-                after=SecretSourcePayload("aws_secret:alphaswarm/token"),
+                after=SecretSourcePayload(AwsSecretSource("alphaswarm/token", None)),
             ),
             Change.delete(
                 Resource.BRANCH_POLICY, repository=REPO, environment="prod", name="branch:dev/*",
