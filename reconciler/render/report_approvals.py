@@ -41,7 +41,7 @@ _ICONS = {
 
 
 @dataclass(frozen=True)
-class AuditedDeployment:
+class ReportedDeployment:
     repository: str
     environment: str
     deployment_id: int
@@ -71,11 +71,11 @@ class AuditFinding:
 @dataclass(frozen=True)
 class ApprovalAudit:
     since: str
-    deployments: tuple[AuditedDeployment, ...]
+    deployments: tuple[ReportedDeployment, ...]
     findings: tuple[AuditFinding, ...] = ()
 
     @property
-    def violations(self) -> tuple[AuditedDeployment, ...]:
+    def violations(self) -> tuple[ReportedDeployment, ...]:
         return tuple(d for d in self.deployments if d.violation)
 
     @property
@@ -138,13 +138,13 @@ def _logins(doc: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _deployment(value: Any, index: int) -> AuditedDeployment:
+def _deployment(value: Any, index: int) -> ReportedDeployment:
     where = f"deployment {index + 1}"
     doc = _object(value, where)
     verdict = _text(doc, "verdict", where) or ""
     if verdict not in VERDICTS:
         raise ValueError(f"{where}: unknown verdict {verdict!r}")
-    return AuditedDeployment(
+    return ReportedDeployment(
         repository=_text(doc, "repository", where) or "",
         environment=_text(doc, "environment", where) or "",
         deployment_id=_number(doc, "deployment_id", where) or 0,
