@@ -35,9 +35,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy reconciler
 
-# Every test, slow ones included; worksteal keeps both workers busy to the end.
+# Every test, slow ones included; worksteal keeps the workers busy to the end.
+# Three workers on two cores: the tests wait on sockets and child processes
+# part of the time (pytest 259 s with -n 3, 328 s with -n 2, 277 s with -n 4 on
+# a clean clone, 2,483 tests; docs/testing.md).
 unit: $(STAMP)
-	$(BIN)/pytest -n 2 --dist worksteal -q
+	$(BIN)/pytest -n 3 --dist worksteal -q
 
 test: lint typecheck unit
 
