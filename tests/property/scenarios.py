@@ -107,7 +107,9 @@ class _Secrets:
 
     def source(self) -> dict[str, str]:
         var = f"PROP_SECRET_{len(self.environ)}"
-        self.environ[var] = self._draw(_text)
+        # Blank text (a lone space or U+00A0) is what a fork's run sees: reconcile
+        # refuses it as `secret.source_empty` (tests/integration/test_nothing_leaks.py); here a secret is set.
+        self.environ[var] = self._draw(_text.filter(str.strip))
         return {"env": var}
 
 
