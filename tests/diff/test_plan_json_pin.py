@@ -139,7 +139,7 @@ def test_a_wrong_field_is_named_by_its_type_in_a_change_and_in_its_payload_alike
     index = next(
         i for i, c in enumerate(doc["changes"]) if c["resource"] == "secret" and c["after"]
     )
-    leaked = "ghp_tampered_secret_text"
+    leaked = "tampered-secret-text"
     messages = []
     for where in ("change", "payload"):
         tampered = json.loads(json.dumps(doc))
