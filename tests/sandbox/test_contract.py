@@ -263,6 +263,61 @@ def test_validator_reports_a_response_that_breaks_the_schema() -> None:
     assert bad_request
 
 
+def _variable_answer(
+    port: int, stamp: str, *, etag: str = "1", value: bool = True
+) -> RequestRecord:
+    headers = dict.fromkeys(
+        (
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "x-ratelimit-used",
+            "x-ratelimit-resource",
+            "x-github-request-id",
+        ),
+        "1",
+    )
+    headers |= {"content-type": "application/json", "etag": etag}
+    body = {"name": "X", "created_at": stamp, "updated_at": stamp}
+    if value:
+        body["value"] = f"http://127.0.0.1:{port}/x"
+    return RequestRecord(
+        method="GET",
+        url=f"http://127.0.0.1:{port}/repos/o/r/actions/variables/X",
+        headers={},
+        body=b"",
+        status=200,
+        response_headers=headers,
+        response_body=json.dumps(body).encode(),
+    )
+
+
+def test_a_verdict_is_reused_only_for_an_exchange_that_checks_the_same() -> None:
+    """The session validator remembers what it found; the port, a valid
+    timestamp and the values of undeclared headers do not change a verdict,
+    while anything else the checks read is checked afresh, failures included."""
+    validator = ContractValidator()
+    validator.record(_variable_answer(1001, "2024-01-01T00:00:00Z"))
+    validator.record(_variable_answer(2002, "2025-06-30T12:34:56Z", etag="2"))
+    assert (validator.checked, validator.reused, validator.failures) == (2, 1, [])
+
+    validator.record(_variable_answer(1001, "2024-13-45T00:00:00Z"))
+    assert validator.reused == 1
+    assert len(validator.failures) == 1, "an invalid date-time is not a valid one"
+
+    broken = _variable_answer(1001, "2024-01-01T00:00:00Z", value=False)
+    validator.record(broken)
+    validator.record(broken)
+    assert validator.reused == 2
+    assert len(validator.failures) == 3, "a remembered failure is reported each time"
+
+    headerless = _variable_answer(1001, "2024-01-01T00:00:00Z")
+    del headerless.response_headers["etag"]
+    validator.record(headerless)
+    assert validator.reused == 2
+    assert "missing header etag" in str(validator.failures[-1])
+
+
 def test_the_undocumented_states_are_let_through_only_where_github_sends_them(
     emu: GitHubEmulator, api: Api
 ) -> None:
