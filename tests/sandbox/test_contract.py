@@ -8,7 +8,13 @@ from urllib.parse import urlsplit
 
 import jwt
 import pytest
-from contract_support import ContractValidator, canonical_path, load_spec, operations
+from contract_support import (
+    COMMON_HEADERS,
+    ContractValidator,
+    canonical_path,
+    load_spec,
+    operations,
+)
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -234,18 +240,7 @@ def _template_of(rec: RequestRecord) -> str:
 def test_validator_reports_a_response_that_breaks_the_schema() -> None:
     validator = ContractValidator()
     url = "http://127.0.0.1:1/repos/o/r/actions/variables/X"
-    headers = {
-        h: "1"
-        for h in (
-            "x-ratelimit-limit",
-            "x-ratelimit-remaining",
-            "x-ratelimit-reset",
-            "x-ratelimit-used",
-            "x-ratelimit-resource",
-            "x-github-request-id",
-            "etag",
-        )
-    }
+    headers = dict.fromkeys((*COMMON_HEADERS, "etag"), "1")
     headers["content-type"] = "application/json"
     good = b'{"name":"X","value":"v","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}'
     assert validator.response_errors("GET", url, {}, b"", 200, headers, good) == []
@@ -266,18 +261,10 @@ def test_validator_reports_a_response_that_breaks_the_schema() -> None:
 def _variable_answer(
     port: int, stamp: str, *, etag: str = "1", value: bool = True
 ) -> RequestRecord:
-    headers = dict.fromkeys(
-        (
-            "x-ratelimit-limit",
-            "x-ratelimit-remaining",
-            "x-ratelimit-reset",
-            "x-ratelimit-used",
-            "x-ratelimit-resource",
-            "x-github-request-id",
-        ),
-        "1",
-    )
-    headers |= {"content-type": "application/json", "etag": etag}
+    headers = dict.fromkeys(COMMON_HEADERS, "1") | {
+        "content-type": "application/json",
+        "etag": etag,
+    }
     body = {"name": "X", "created_at": stamp, "updated_at": stamp}
     if value:
         body["value"] = f"http://127.0.0.1:{port}/x"
