@@ -91,7 +91,6 @@ def make_sandbox(
     started: list[Sandbox] = []
 
     def make(config: Path = FIXTURE_CONFIG, *, latency: float = 0.0) -> Sandbox:
-        aws_server.reset()
         sandbox = Sandbox(load_desired(config), aws=aws_server, latency=latency)
         sandbox.github.on_request = contract_validator.record
         sandbox.start()

@@ -14,6 +14,7 @@ both. Tests share one server per pytest-xdist worker (a process each).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import urllib.request
@@ -34,6 +35,7 @@ from reconciler.aws.sessions import new_session
 from reconciler.aws.targets import collect
 from reconciler.aws.trust import AUDIENCE, GITHUB_OIDC_HOST, provider_arn
 from reconciler.model.desired import AwsSecretSource, DesiredState, SsmSecretSource
+from reconciler.sandbox.aws_changes import MOTO_STATE, ChangeWatch
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -92,7 +94,7 @@ class _QuietHandler(MotoRequestHandler):
 
 class _QuietMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(create_backend_app)
+        app = ChangeWatch(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=_QuietHandler
         )
@@ -126,6 +128,28 @@ class AwsSandbox:
             self._server = None
         with self._lock:
             self._clients.clear()
+
+    def prepare(
+        self, desired: DesiredState, secret_values: Mapping[tuple[str, str], str] | None = None
+    ) -> None:
+        """Make the accounts hold what `seed(desired)` makes, then these secret
+        values ((account, secret id): value).
+
+        A reset and a new seed cost more than most tests that use them. When
+        only reads reached moto since it was seeded for the same config, its
+        state is already that, and only the values are put again.
+        """
+        fingerprint = hashlib.sha256(repr(desired).encode("utf-8")).digest()
+        with MOTO_STATE.lock:
+            if not MOTO_STATE.as_seeded(fingerprint):
+                MOTO_STATE.seeded_for = None
+                self.reset()
+                if desired.aws is not None:
+                    self.seed(desired)
+            for (account, secret_id), value in (secret_values or {}).items():
+                self.put_secret_value(account, secret_id, value)
+            MOTO_STATE.seeded_for = fingerprint
+            MOTO_STATE.changed = False
 
     def reset(self) -> None:
         """Forget every account's state (and the credentials moto issued)."""

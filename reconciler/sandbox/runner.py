@@ -43,22 +43,24 @@ class Sandbox:
             self.aws.start()
         try:
             self._seed = seed_github(self.github, self.desired)
-            if self.desired.aws is not None:
-                self.aws.seed(self.desired)
-                self._store_dispatch_tokens(self._seed)
+            self.aws.prepare(self.desired, self._dispatch_token_values(self._seed))
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _store_dispatch_tokens(self, seed: GitHubSeed) -> None:
+    def _dispatch_token_values(self, seed: GitHubSeed) -> dict[tuple[str, str], str]:
         """Secrets checked for dispatch hold a token the emulator accepts."""
+        values: dict[tuple[str, str], str] = {}
+        if self.desired.aws is None:
+            return values
         for repo in self.desired.repositories:
             for name, secret in repo.secrets.items():
                 token = seed.dispatch_tokens.get(name)
                 if token and isinstance(secret.source, AwsSecretSource):
                     account = secret.source.account_id or self.aws.default_account
-                    self.aws.put_secret_value(account, secret.source.secret_id, token)
+                    values[(account, secret.source.secret_id)] = token
+        return values
 
     @property
     def token(self) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import boto3
+import pytest
 
 from reconciler.aws.trust import AUDIENCE, admits, parse_policy, provider_arn
 from reconciler.model.desired import DesiredState
 from reconciler.sandbox.aws import AwsSandbox
+from reconciler.sandbox.aws_changes import only_reads, operation
 
-from .conftest import ACCOUNTS, OWNER, SECRET_ID
+from .conftest import ACCOUNTS, OWNER, SECRET_ID, build_desired
 
 SUBJECTS = {
     f"repo:{OWNER}/{repo}:environment:prod" for repo in ("alphaswarm_platform", "alphaswarm_admin")
@@ -95,3 +98,80 @@ def test_a_second_sandbox_runs_on_its_own_port() -> None:
     with AwsSandbox() as other:
         assert other.endpoint_url.startswith("http://127.0.0.1:")
         assert other.client(other.default_account, "sts").get_caller_identity()["Account"]
+
+
+def _role_id(aws: AwsSandbox) -> str:
+    role: str = aws.client(ACCOUNTS["prod"], "iam").get_role(RoleName="aqp-gha-apply")["Role"][
+        "RoleId"
+    ]
+    return role
+
+
+def test_prepare_seeds_again_only_after_something_may_have_written(
+    aws: AwsSandbox, desired: DesiredState
+) -> None:
+    """A shared moto is reset and seeded again when a request that may write
+    reached it, or the config differs; after reads alone its state stands, and
+    only the given secret values are put (moto names each new role anew)."""
+    prod = ACCOUNTS["prod"]
+    aws.prepare(desired)
+    seeded = _role_id(aws)
+    aws.client(prod, "secretsmanager").get_secret_value(SecretId=SECRET_ID)
+    aws.client(prod, "sts").get_caller_identity()
+    aws.prepare(desired, {(prod, SECRET_ID): "token-1"})
+    assert _role_id(aws) == seeded
+    assert aws.secret_value(prod, SECRET_ID) == "token-1"
+
+    aws.put_parameter(prod, "/left-behind", "by a test")
+    aws.prepare(desired)
+    assert _role_id(aws) != seeded
+    names = {p["Name"] for p in aws.client(prod, "ssm").describe_parameters()["Parameters"]}
+    assert "/left-behind" not in names
+    assert aws.secret_value(prod, SECRET_ID) != "token-1"
+
+    reseeded = _role_id(aws)
+    aws.prepare(build_desired(read_role="another-read-role"))
+    aws.prepare(desired)
+    assert _role_id(aws) != reseeded
+
+
+def test_a_write_through_another_server_of_the_process_counts(
+    aws: AwsSandbox, desired: DesiredState
+) -> None:
+    """moto's accounts are one state per process: `reconcile demo` starting its
+    own server in a test process changes what the shared server serves."""
+    aws.prepare(desired)
+    seeded = _role_id(aws)
+    with AwsSandbox() as other:
+        other.put_parameter(other.default_account, "/from-the-other-server", "x")
+    aws.prepare(desired)
+    assert _role_id(aws) != seeded
+
+
+@pytest.mark.parametrize(
+    ("environ", "name", "reads"),
+    [
+        ({"HTTP_X_AMZ_TARGET": "AmazonSSM.GetParameter"}, "GetParameter", True),
+        ({"HTTP_X_AMZ_TARGET": "secretsmanager.PutSecretValue"}, "PutSecretValue", False),
+        ({"QUERY_STRING": "Action=ListRoles&Version=2010-05-08"}, "ListRoles", True),
+        ({"QUERY_STRING": "Action=AssumeRole"}, "AssumeRole", True),
+        ({"QUERY_STRING": "Action=UpdateAssumeRolePolicy"}, "UpdateAssumeRolePolicy", False),
+        ({"PATH_INFO": "/moto-api/reset"}, None, False),
+    ],
+)
+def test_the_watch_names_the_operation_and_whether_it_only_reads(
+    environ: dict[str, Any], name: str | None, reads: bool
+) -> None:
+    assert operation(environ) == name
+    assert only_reads(name) is reads
+
+
+def test_a_form_body_is_read_for_its_action_and_left_for_moto() -> None:
+    body = b"Action=DeleteRole&RoleName=x"
+    environ: dict[str, Any] = {
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    assert operation(environ) == "DeleteRole"
+    assert environ["wsgi.input"].read() == body
