@@ -26,7 +26,7 @@ from reconciler.aws.errors import (
 )
 from reconciler.aws.errors import finding_code as _finding_code
 from reconciler.aws.errors import summary as _summary
-from reconciler.aws.sessions import AwsSessions, ClientHook
+from reconciler.aws.sessions import AwsSessions
 from reconciler.aws.targets import AccountTargets, RoleTarget, Targets, Usage, collect
 from reconciler.aws.trust_check import judge_trust
 from reconciler.model.desired import AwsSecretSource, DesiredState, SsmParameterRef, SsmSecretSource
@@ -70,7 +70,7 @@ def observe_aws(
     *,
     environ: Mapping[str, str] | None = None,
     concurrency: int = 4,
-    on_client: ClientHook | None = None,
+    sessions: AwsSessions | None = None,
     subjects: SubjectLookup | None = None,
     track: Tracker = quiet,
 ) -> AwsFacts:
@@ -92,7 +92,8 @@ def observe_aws(
     _env_sources(targets, env, result)
     unavailable: str | None = None
     if targets.accounts:
-        sessions = AwsSessions(desired.aws, environ=env, on_client=on_client)
+        if sessions is None:
+            sessions = AwsSessions(desired.aws, environ=env)
         read = track("Reading AWS accounts", len(targets.accounts))
         try:
             _accounts(sessions, targets, result, concurrency=concurrency, read=read, lookup=lookup)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws.errors import FATAL, NOT_FOUND, AccountUnavailable, AwsError, error_code, fatal
-from reconciler.aws.sessions import AwsSessions, ClientHook
+from reconciler.aws.sessions import AwsSessions
 from reconciler.model.desired import (
     AwsAccess,
     AwsSecretSource,
@@ -49,14 +49,15 @@ def secret_reader(
     desired: DesiredState,
     *,
     environ: Mapping[str, str] | None = None,
-    on_client: ClientHook | None = None,
+    sessions: AwsSessions | None = None,
 ) -> Callable[[SecretSource], str]:
-    """A reader for one apply run: the read role is assumed once per account."""
+    """A reader for one run: the read role is assumed once per account (the
+    run's `sessions`, or new ones)."""
     env = os.environ if environ is None else environ
-    sessions = AwsSessions(desired.aws, environ=env, on_client=on_client)
+    shared = sessions if sessions is not None else AwsSessions(desired.aws, environ=env)
 
     def read(source: SecretSource) -> str:
-        return read_secret_value(source, environ=env, sessions=sessions)
+        return read_secret_value(source, environ=env, sessions=shared)
 
     return read
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -38,8 +38,21 @@ CLIENT_CONFIG = Config(
     read_timeout=20,
     user_agent_extra="reconcile",
 )
+# AWS's own documented variable: every attempt counted, the first included.
+MAX_ATTEMPTS_VARIABLE = "AWS_MAX_ATTEMPTS"
 
-ClientHook = Callable[[Any], None]
+
+def client_config(environ: Mapping[str, str]) -> Config:
+    """`CLIENT_CONFIG`, with as many attempts as AWS_MAX_ATTEMPTS says when it is set."""
+    text = environ.get(MAX_ATTEMPTS_VARIABLE)
+    if text is None:
+        return CLIENT_CONFIG
+    attempts = int(text) if text.strip().isdigit() else 0
+    if attempts < 1:
+        raise AwsError(
+            f"{MAX_ATTEMPTS_VARIABLE} must be a whole number of at least 1, not {text!r}"
+        )
+    return CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": attempts}))
 
 
 _loader_lock = threading.Lock()
@@ -66,19 +79,22 @@ def resolve_region(settings: AwsAccess | None, environ: Mapping[str, str]) -> st
 
 
 class AwsSessions:
-    """Clients for each account a run reads; `None` as account: the caller's own."""
+    """Clients for each account a run reads; `None` as account: the caller's own.
+
+    One per run: the plan's reads, the dispatch check and apply's secret reads
+    share it, so each read role is assumed and each client made once.
+    """
 
     def __init__(
         self,
         settings: AwsAccess | None,
         *,
         environ: Mapping[str, str] | None = None,
-        on_client: ClientHook | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         self.region = resolve_region(settings, env)
         self.read_role = settings.read_role if settings is not None else None
-        self._on_client = on_client
+        self._config = client_config(env)
         self._lock = threading.RLock()
         self._base: boto3.session.Session | None = None
         # account -> temporary credentials of the read role; None: the caller's own
@@ -96,12 +112,10 @@ class AwsSessions:
     def _make_client(self, service: str, credentials: dict[str, str] | None) -> Any:
         try:
             client = self._base_session().client(  # type: ignore[call-overload]
-                service, config=CLIENT_CONFIG, **(credentials or {})
+                service, config=self._config, **(credentials or {})
             )
         except BotoCoreError as exc:
             raise fatal(exc, f"{service} client") from None
-        if self._on_client is not None:
-            self._on_client(client)
         return client
 
     def caller_account(self) -> str:

@@ -29,6 +29,7 @@ from reconciler.run.interrupts import (
 )
 
 if TYPE_CHECKING:
+    from reconciler.aws import AwsSessions
     from reconciler.github import GitHubConnection
     from reconciler.model.desired import DesiredState
     from reconciler.model.progress import Tracker
@@ -82,6 +83,7 @@ def _run(
     *,
     color: bool,
 ) -> int:
+    from reconciler.aws import AwsSessions
     from reconciler.cli.plan_file import what_changed
     from reconciler.cli.progress import progress
     from reconciler.cli.session import connect
@@ -95,8 +97,17 @@ def _run(
 
     conn = connect(args, desired, actor_first=True)
     scope = Scope.of(args.repo, args.env)
+    # The plan's AWS clients read the secrets too: each read role assumed once.
+    aws = AwsSessions(desired.aws)
     with progress() as track:
-        result = make_plan(desired, conn, scope=scope, concurrency=args.concurrency, track=track)
+        result = make_plan(
+            desired,
+            conn,
+            scope=scope,
+            concurrency=args.concurrency,
+            track=track,
+            aws_sessions=aws,
+        )
     plan = result.plan
     if saved is not None:
         differing = _same_changes(saved, plan)
@@ -130,7 +141,9 @@ def _run(
 
     audit = AuditLog(authenticated_actor(conn), sink)
     with progress() as track:
-        report = _write(result, conn, audit, guard, concurrency=args.concurrency, track=track)
+        report = _write(
+            result, conn, audit, guard, concurrency=args.concurrency, track=track, aws=aws
+        )
         if report.stopped is None:
             try:
                 verify(
@@ -172,6 +185,7 @@ def _write(
     *,
     concurrency: int,
     track: Tracker,
+    aws: AwsSessions,
 ) -> ApplyReport:
     from reconciler.run.apply_and_verify import apply_plan
     from reconciler.run.interrupts import say
@@ -205,7 +219,13 @@ def _write(
 
     with guard.during_writes(on_stop, on_abort):
         report = apply_plan(
-            result, conn, audit=audit, concurrency=concurrency, stop=stop, track=track
+            result,
+            conn,
+            audit=audit,
+            concurrency=concurrency,
+            stop=stop,
+            track=track,
+            aws_sessions=aws,
         )
         guard.message = "interrupted by {signal} while verifying"
     # A signal just after the last write still means: stop here, do not verify.

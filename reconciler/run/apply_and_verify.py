@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from reconciler.aws import secret_reader
+from reconciler.aws import AwsSessions, secret_reader
 from reconciler.diff import diff
 from reconciler.errors import ReconcileError
 from reconciler.github import (
@@ -67,12 +67,14 @@ def apply_plan(
     concurrency: int = 8,
     stop: StopSwitch | None = None,
     track: Tracker = quiet,
+    aws_sessions: AwsSessions | None = None,
 ) -> ApplyReport:
-    """Carry out the plan's changes; `audit` without a file when not given."""
+    """Carry out the plan's changes; `audit` without a file when not given.
+    `aws_sessions`: the plan's, so the secret reads assume no role again."""
     applier = Applier(
         observed=result.observed,
         writer=GitHubWriter(conn),
-        read_secret=secret_reader(result.desired),
+        read_secret=secret_reader(result.desired, sessions=aws_sessions),
         audit=audit if audit is not None else AuditLog(authenticated_actor(conn)),
         concurrency=concurrency,
         stop=stop,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.aws import observe_aws, observe_env_sources, secret_reader
+from reconciler.aws import AwsSessions, observe_aws, observe_env_sources, secret_reader
 from reconciler.aws.targets import repositories_with_roles
 from reconciler.diff import (
     access_findings,
@@ -96,6 +96,7 @@ def observe(
     concurrency: int = 8,
     aws_scope: DesiredState | None = None,
     track: Tracker = quiet,
+    aws_sessions: AwsSessions | None = None,
 ) -> ObservedState:
     """GitHub and AWS are read at the same time: neither depends on the other."""
     aws_desired = aws_scope if aws_scope is not None else desired
@@ -111,7 +112,12 @@ def observe(
         )
         aws_future = pool.submit(
             lambda: (
-                observe_aws(aws_desired, subjects=subjects_future.result, track=track)
+                observe_aws(
+                    aws_desired,
+                    subjects=subjects_future.result,
+                    track=track,
+                    sessions=aws_sessions,
+                )
                 if with_aws
                 else observe_env_sources(aws_desired)
             )
@@ -145,7 +151,10 @@ def _checked_secrets(
 
 
 def dispatch_findings(
-    desired: DesiredState, conn: GitHubConnection, aws: AwsFacts | None = None
+    desired: DesiredState,
+    conn: GitHubConnection,
+    aws: AwsFacts | None = None,
+    aws_sessions: AwsSessions | None = None,
 ) -> list[Finding]:
     """The handoff token check: the secret's value, read from its source, asked of GitHub.
 
@@ -161,7 +170,7 @@ def dispatch_findings(
     ]
     if not checked:
         return findings
-    read_secret_value = secret_reader(desired)
+    read_secret_value = secret_reader(desired, sessions=aws_sessions)
     for repository, environment, name, secret in checked:
         check = secret.check
         if check is None:
@@ -198,12 +207,23 @@ def make_plan(
     scope: Scope = EVERYTHING,
     concurrency: int = 8,
     track: Tracker = quiet,
+    aws_sessions: AwsSessions | None = None,
 ) -> PlanResult:
+    """`aws_sessions`: the run's AWS clients, when apply will read secrets with them too."""
     # AWS trusts are judged against every managed repository, not just the
     # filtered ones: a role shared with a repository left out by --repo is fine.
     everything = desired
     desired = scope.narrow(desired)
-    observed = observe(desired, conn, concurrency=concurrency, aws_scope=everything, track=track)
+    if aws_sessions is None:
+        aws_sessions = AwsSessions(everything.aws)
+    observed = observe(
+        desired,
+        conn,
+        concurrency=concurrency,
+        aws_scope=everything,
+        track=track,
+        aws_sessions=aws_sessions,
+    )
     plan = diff(desired, observed)
     # GitHub's plan decides which environment rules a private repository may have.
     billed = billing_to_check(plan)
@@ -215,7 +235,7 @@ def make_plan(
     if checks:
         access = check_reviewer_access(conn, desired.owner, checks)
         plan = plan.with_findings(access_findings(access))
-    plan = plan.with_findings(dispatch_findings(desired, conn, observed.aws))
+    plan = plan.with_findings(dispatch_findings(desired, conn, observed.aws, aws_sessions))
     plan = scope.restrict(plan)
     _log.debug("plan", **plan.summary)
     return PlanResult(desired=desired, observed=observed, plan=plan)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from aws_proxy import AwsFaultProxy
 
 from reconciler.aws import observe_aws
 from reconciler.aws.trust import provider_arn
@@ -201,28 +201,24 @@ def test_without_read_role_the_callers_own_account_is_read(aws: AwsSandbox) -> N
     assert facts.parameter_values[f"ssm_parameter:{PARAM_PATH}@{aws.default_account}"]
 
 
-def _deny(operation: str, code: str = "AccessDenied") -> Callable[[Any], None]:
-    """A client hook answering `operation` with an AWS error instead of calling moto."""
+@pytest.fixture
+def proxy(aws: AwsSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFaultProxy]:
+    """A proxy in front of moto that records every call (and answers errors when told)."""
+    with AwsFaultProxy(aws.endpoint_url) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)
+        yield running
 
-    def hook(client: Any) -> None:
-        def respond(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-            status = 400 if code.startswith("Throttl") else 403
-            response = AWSResponse("http://test", status, {}, None)  # type: ignore[arg-type]
-            return response, {
-                "Error": {"Code": code, "Message": f"not allowed: {operation}"},
-                "ResponseMetadata": {"HTTPStatusCode": status},
-            }
 
-        service = client.meta.service_model.service_name
-        client.meta.events.register(f"before-call.{service}.{operation}", respond)
-
-    return hook
+def _deny(proxy: AwsFaultProxy, operation: str, code: str = "AccessDenied") -> None:
+    """Every call of `operation` answered with an AWS error instead of by moto."""
+    proxy.operation, proxy.code, proxy.remaining = operation, code, 10_000
 
 
 def test_access_denied_on_get_role_names_account_and_role(
-    seeded: AwsSandbox, desired: DesiredState
+    seeded: AwsSandbox, desired: DesiredState, proxy: AwsFaultProxy
 ) -> None:
-    facts = observe_aws(desired, on_client=_deny("GetRole"))
+    _deny(proxy, "GetRole")
+    facts = observe_aws(desired)
 
     denied = only(facts, "aws.access_denied")
     assert {(f.repository, f.environment) for f in denied} == {
@@ -234,9 +230,10 @@ def test_access_denied_on_get_role_names_account_and_role(
 
 
 def test_read_role_that_cannot_be_assumed_fails_that_accounts_checks(
-    seeded: AwsSandbox, desired: DesiredState
+    seeded: AwsSandbox, desired: DesiredState, proxy: AwsFaultProxy
 ) -> None:
-    facts = observe_aws(desired, on_client=_deny("AssumeRole"))
+    _deny(proxy, "AssumeRole")
+    facts = observe_aws(desired)
 
     assert {f.code for f in facts.findings} == {"aws.access_denied"}
     message = next(f.message for f in facts.findings if f.environment == "dev")
@@ -245,8 +242,13 @@ def test_read_role_that_cannot_be_assumed_fails_that_accounts_checks(
     assert facts.source_changed_at[f"env:{ENV_VAR}"] is None
 
 
-def test_throttling_after_retries_is_a_finding(seeded: AwsSandbox, desired: DesiredState) -> None:
-    facts = observe_aws(desired, on_client=_deny("DescribeSecret", "ThrottlingException"))
+def test_throttling_after_retries_is_a_finding(
+    seeded: AwsSandbox, desired: DesiredState, proxy: AwsFaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Attempts as AWS's own variable bounds them: one, so no jittered backoff.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    _deny(proxy, "DescribeSecret", "Throttling")
+    facts = observe_aws(desired)
 
     assert codes_at(facts) == {("aws.throttled", ADMIN, None, "error")}
     assert SECRET_ID in facts.findings[0].message
@@ -327,17 +329,10 @@ READ_ONLY_PREFIXES = ("Get", "List", "Describe", "AssumeRole")
 
 
 def test_plan_time_observation_makes_no_mutating_call(
-    seeded: AwsSandbox, desired: DesiredState
+    seeded: AwsSandbox, desired: DesiredState, proxy: AwsFaultProxy
 ) -> None:
-    calls: list[str] = []
-
-    def record(client: Any) -> None:
-        def before(model: Any, **_: Any) -> None:
-            calls.append(f"{client.meta.service_model.service_name}:{model.name}")
-
-        client.meta.events.register("before-call", before)
-
-    observe_aws(desired, on_client=record)
+    observe_aws(desired)
+    calls = proxy.calls
 
     operations = {c.split(":", 1)[1] for c in calls}
     assert operations  # the hook saw the calls
