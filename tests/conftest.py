@@ -22,6 +22,7 @@ if str(TESTS) not in sys.path:
     sys.path.append(str(TESTS))
 
 from contract_support import ContractValidator  # noqa: E402
+from forked import Forkserver  # noqa: E402
 from isolation import (  # noqa: E402
     FIXTURE_CONFIG,
     NetworkGuard,
@@ -68,6 +69,13 @@ def contract_validator() -> Iterator[ContractValidator]:
     validator = ContractValidator()
     yield validator
     validator.assert_clean()
+
+
+@pytest.fixture(scope="session")
+def forks() -> Iterator[Forkserver]:
+    """`reconcile` runs as processes forked from one that imported it (tests/forked.py)."""
+    with Forkserver() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

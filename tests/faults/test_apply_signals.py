@@ -1,7 +1,8 @@
 """SIGINT and SIGTERM during apply, sent to a real process (issue 11, item 1).
 
-The apply runs as `python -m reconciler apply --yes` against the emulator in
-this test process. The emulator's request hook sends the signal right after
+The apply runs as its own process, `reconcile apply --yes` (forked from one
+that has imported reconcile: tests/forked.py), against the emulator in this
+test process. The emulator's request hook sends the signal right after
 GitHub performed the apply's K-th write, and holds that write's answer until
 the process has taken the signal (its `interrupted` audit record is on disk):
 the K-th write is then exactly "in flight" when the signal lands. After that
@@ -15,13 +16,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from forked import Forkserver
 from integration.helpers import FIXTURE_CONFIG, CliRunner
 
 from reconciler.sandbox.runner import Sandbox
@@ -70,6 +70,7 @@ class _Signaller(AtKthWrite):
 def _run_interrupted(
     sandbox: Sandbox,
     tmp_path: Path,
+    forks: Forkserver,
     *,
     k: int,
     signum: int,
@@ -81,31 +82,14 @@ def _run_interrupted(
     signaller = _Signaller(recorder, k, signum, audit, twice=twice)
     recorder.after_write = signaller
     out, err = tmp_path / "apply.out", tmp_path / "apply.err"
-    command = [
-        sys.executable,
-        "-m",
-        "reconciler",
-        "apply",
-        "--yes",
-        "-c",
-        str(FIXTURE_CONFIG),
-        "--audit-log",
-        str(audit),
-        "--concurrency",
-        str(concurrency),
-    ]
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            command, env=dict(os.environ), cwd=tmp_path, stdout=stdout, stderr=stderr
-        )
-        signaller.started(process.pid)
-        try:
-            code = process.wait(timeout=120)
-        finally:
-            signaller.exited.set()
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+    command = ["apply", "--yes", "-c", str(FIXTURE_CONFIG), "--audit-log", str(audit)]
+    command += ["--concurrency", str(concurrency)]
+    process = forks.spawn(command, cwd=tmp_path, env=os.environ, output=out, errors=err)
+    signaller.started(process.pid)
+    try:
+        code = process.wait(timeout=120)
+    finally:
+        signaller.exited.set()
     recorder.after_write = None
     assert signaller.fired, f"apply ended before its write {k}: {err.read_text()}"
     return code, out.read_text(), err.read_text(), recorder, signaller
@@ -121,12 +105,18 @@ CASES = [
 
 @pytest.mark.parametrize(("signum", "k", "concurrency"), CASES)
 def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
-    signum: int, k: int, concurrency: int, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    signum: int,
+    k: int,
+    concurrency: int,
+    cli: CliRunner,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    forks: Forkserver,
 ) -> None:
     planned = fresh_planned_keys(cli)
     assert len(planned) == FRESH_APPLY_WRITES
     code, out, err, recorder, signaller = _run_interrupted(
-        sandbox, tmp_path, k=k, signum=signum, concurrency=concurrency
+        sandbox, tmp_path, forks, k=k, signum=signum, concurrency=concurrency
     )
 
     assert code == 128 + signum, out + err
@@ -168,12 +158,12 @@ def test_a_stop_signal_lets_writes_in_flight_finish_and_starts_no_new_one(
 
 
 def test_a_second_signal_exits_at_once_with_whole_audit_lines(
-    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path, forks: Forkserver
 ) -> None:
     planned = fresh_planned_keys(cli)
     k = 8
     code, _out, err, recorder, signaller = _run_interrupted(
-        sandbox, tmp_path, k=k, signum=signal.SIGINT, concurrency=1, twice=True
+        sandbox, tmp_path, forks, k=k, signum=signal.SIGINT, concurrency=1, twice=True
     )
 
     assert code == 130, err
@@ -195,7 +185,7 @@ def test_a_second_signal_exits_at_once_with_whole_audit_lines(
 
 
 def test_a_signal_before_any_write_writes_nothing(
-    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    cli: CliRunner, sandbox: Sandbox, tmp_path: Path, forks: Forkserver
 ) -> None:
     """SIGTERM while apply reads GitHub (held on its first read): exit 143, no write."""
     recorder = WriteRecorder(sandbox.github)
@@ -213,20 +203,21 @@ def test_a_signal_before_any_write_writes_nothing(
             os.kill(pid[0], signal.SIGTERM)
 
     sandbox.github.on_request = on_read
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(FIXTURE_CONFIG)],
-        env=dict(os.environ),
+    output, errors = tmp_path / "apply.out", tmp_path / "apply.err"
+    process = forks.spawn(
+        ["apply", "--yes", "-c", str(FIXTURE_CONFIG)],
         cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        env=os.environ,
+        output=output,
+        errors=errors,
     )
     pid.append(process.pid)
     started.set()
-    out, err = process.communicate(timeout=120)
+    code = process.wait(timeout=120)
+    out, err = output.read_text(), errors.read_text()
 
     assert sent.is_set()
-    assert process.returncode == 143, out + err
+    assert code == 143, out + err
     assert "error: interrupted by SIGTERM before any write; nothing was written" in err
     assert "Traceback" not in err
     assert recorder.writes == []

@@ -3,7 +3,8 @@
 Ten repositories, eight workers: while one write is held by the emulator, the
 other workers have long decided to write and wait for the write slot, or read
 a secret's public key first. The apply runs as a real process
-(`python -m reconciler apply --yes`); the emulator stamps every request on
+(`reconcile apply --yes`, forked from one that has imported reconcile:
+tests/forked.py; the closing terminal's, as `python -m reconciler`); the emulator stamps every request on
 arrival (`GitHubEmulator.arrivals`, the clock of this process), so "nothing
 arrived after the signal" is read from what GitHub saw, not from what the
 process says.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from forked import ForkedRun, Forkserver
 from integration.helpers import SandboxFactory
 
 from reconciler.sandbox.github import FaultRule
@@ -56,7 +58,7 @@ def ten(make_sandbox: SandboxFactory, tmp_path: Path) -> Run:
 
 @dataclass
 class Apply:
-    process: subprocess.Popen[bytes]
+    process: ForkedRun
     signalled: float = 0.0  # time.monotonic() just before the first signal
 
     def signal(self, signum: int) -> None:
@@ -66,24 +68,24 @@ class Apply:
 
 
 @pytest.fixture
-def start(ten: Run, tmp_path: Path) -> Iterator[type[Apply]]:
-    started: list[subprocess.Popen[bytes]] = []
+def start(ten: Run, tmp_path: Path, forks: Forkserver) -> Iterator[type[Apply]]:
+    started: list[ForkedRun] = []
 
     class Started(Apply):
         def __init__(self) -> None:
-            command = [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(ten.config)]
+            command = ["apply", "--yes", "-c", str(ten.config)]
             command += ["--audit-log", str(ten.audit), "--concurrency", "8"]
-            with ten.out.open("wb") as out, ten.err.open("wb") as err:
-                process = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=err)
+            process = forks.spawn(
+                command, cwd=tmp_path, env=os.environ, output=ten.out, errors=ten.err
+            )
             started.append(process)
             super().__init__(process)
 
     yield Started
     ten.sandbox.github.release_holds()
     for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        process.kill()
+        process.wait(timeout=30)
 
 
 def _late_writes(run: Run, since: float) -> list[str]:

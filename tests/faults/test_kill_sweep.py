@@ -1,8 +1,9 @@
 """`kill -9` of apply after its K-th write, for every K, then a re-run (issue 7).
 
-The apply runs as a real process (`python -m reconciler apply --yes`) against
-the emulator in this test process; the emulator's request hook SIGKILLs it
-right after GitHub performed its K-th write, before the answer leaves. Then
+The apply runs as a real process (`reconcile apply --yes`, forked from a
+process that has imported reconcile: tests/forked.py) against the emulator in
+this test process; the emulator's request hook SIGKILLs it right after GitHub
+performed its K-th write, before the answer leaves. Then
 an ordinary apply must finish the job: the plan ends empty, nothing was made
 twice, and items the config does not manage were not touched.
 """
@@ -11,12 +12,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from forked import Forkserver
 from integration.helpers import FIXTURE_CONFIG, CliRunner
 
 from reconciler.sandbox.runner import Sandbox
@@ -62,7 +62,7 @@ class _Killer(AtKthWrite):
 
 @pytest.mark.parametrize("k", range(1, FRESH_APPLY_WRITES + 1))
 def test_apply_killed_after_k_writes_recovers(
-    k: int, cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    k: int, cli: CliRunner, sandbox: Sandbox, tmp_path: Path, forks: Forkserver
 ) -> None:
     untouched = seed_unmanaged(sandbox)
     changes = fresh_plan_changes(cli)
@@ -74,16 +74,11 @@ def test_apply_killed_after_k_writes_recovers(
     killer = _Killer(recorder, k)
     recorder.after_write = killer
     log = tmp_path / "killed-apply.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "apply", "--yes", "-c", str(FIXTURE_CONFIG)],
-            env=dict(os.environ),
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        killer.started(process.pid)
-        code = process.wait(timeout=60)
+    process = forks.spawn(
+        ["apply", "--yes", "-c", str(FIXTURE_CONFIG)], cwd=tmp_path, env=os.environ, output=log
+    )
+    killer.started(process.pid)
+    code = process.wait(timeout=60)
     assert killer.fired, f"apply ended before its write {k}: {log.read_text()}"
     assert code == -signal.SIGKILL
     _wait_quiet(sandbox)
