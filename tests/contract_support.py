@@ -401,9 +401,12 @@ def _exchange_key(rec: RequestRecord) -> bytes:
     headers the description declares for that answer; `_header_errors` reads
     which headers are present. The request id, the date, the ETag and the rate
     counters differ on every answer, so their values would make every key new,
-    and so would the emulator's port in every URL and the clock in every
-    timestamp. A loopback URL that differs only in its port checks the same, and
-    so does one valid date-time for another (`_DATE_TIME` keeps invalid ones).
+    and so would the emulator's port in every URL, the clock in every
+    timestamp and the sandbox's random keys. A loopback URL that differs only in
+    its port checks the same, and so does one valid date-time for another
+    (`_DATE_TIME` keeps invalid ones). `key` and `key_id` are plain strings
+    wherever the description declares them, and `encrypted_value` any string
+    of its base64 pattern: one such value checks as any other.
     """
     declared = _declared_headers(rec.method, urlsplit(rec.url).path, rec.status)
     digest = hashlib.blake2b(digest_size=20)
@@ -416,6 +419,8 @@ def _exchange_key(rec: RequestRecord) -> bytes:
         digest.update(f"{name}: {shown}\n".encode())
     for body in (rec.body, rec.response_body):
         plain = _DATE_TIME.sub(_any_valid_date_time, _LOOPBACK_PORT.sub(b"\\1", body))
+        plain = _ANY_STRING.sub(b'"\\1": "<string>"', plain)
+        plain = _ENCRYPTED.sub(_any_valid_base64, plain)
         digest.update(len(plain).to_bytes(8, "big") + plain)
     return digest.digest()
 
@@ -434,6 +439,20 @@ def _any_valid_date_time(match: re.Match[bytes]) -> bytes:
     except ValueError:
         return match.group(0)
     return b'"<date-time>"'
+
+
+_ANY_STRING = re.compile(rb'"(key|key_id)": ?"(?:[^"\\]|\\.)*"')
+_ENCRYPTED = re.compile(rb'"encrypted_value": ?"([^"\\]*)"')
+# The description's own pattern for encrypted_value.
+_BASE64 = re.compile(
+    rb"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$"
+)
+
+
+def _any_valid_base64(match: re.Match[bytes]) -> bytes:
+    if _BASE64.match(match.group(1)):
+        return b'"encrypted_value": "<base64>"'
+    return match.group(0)
 
 
 def _portless(text: str) -> str:

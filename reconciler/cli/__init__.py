@@ -6,7 +6,9 @@ subclass) and leaves as one line on stderr with exit code 1.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -19,9 +21,15 @@ from reconciler.errors import ReconcileError
 from reconciler.run.interrupts import Interrupted
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """Built once per process: parsing leaves it as it was, and building it is most
+    of the cost of a `main()` that only parses (every in-process run of the tests)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     logs.configure(verbosity=args.verbose, fmt=args.log_format)
     command = importlib.import_module(f"reconciler.cli.{args.command}")
     try:

@@ -305,6 +305,31 @@ def test_a_verdict_is_reused_only_for_an_exchange_that_checks_the_same() -> None
     assert "missing header etag" in str(validator.failures[-1])
 
 
+def _secret_put(port: int, encrypted: str, key_id: str) -> RequestRecord:
+    headers = dict.fromkeys(COMMON_HEADERS, "1") | {"content-type": "application/json"}
+    return RequestRecord(
+        method="PUT",
+        url=f"http://127.0.0.1:{port}/repos/o/r/actions/secrets/TOKEN",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"encrypted_value": encrypted, "key_id": key_id}).encode(),
+        status=204,
+        response_headers=headers,
+        response_body=b"",
+    )
+
+
+def test_sealed_values_and_key_ids_check_as_any_other_valid_one() -> None:
+    """Each sandbox seals with its own random key: a valid base64 value and any
+    key id check the same, and an invalid value is still checked, and fails."""
+    validator = ContractValidator()
+    validator.record(_secret_put(1001, "c2VhbGVkLW9uZQ==", "1234567890"))
+    validator.record(_secret_put(2002, "YW5vdGhlci1zZWFsZWQtdmFsdWU=", "9876543210"))
+    assert (validator.checked, validator.reused, validator.failures) == (2, 1, [])
+    validator.record(_secret_put(1001, "not base64!", "1234567890"))
+    assert validator.reused == 1
+    assert len(validator.failures) == 1
+
+
 def test_the_undocumented_states_are_let_through_only_where_github_sends_them(
     emu: GitHubEmulator, api: Api
 ) -> None:
