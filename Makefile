@@ -39,8 +39,12 @@ typecheck: $(STAMP)
 # Three workers on two cores: the tests wait on sockets and child processes
 # part of the time (pytest 259 s with -n 3, 328 s with -n 2, 277 s with -n 4 on
 # a clean clone, 2,483 tests; docs/testing.md).
+# Python may cache the bytecode of what it imports (in .venv and __pycache__/),
+# whatever PYTHONDONTWRITEBYTECODE says: without it every worker and every CLI
+# process the tests start compiles the same modules again (a second or two
+# each; uv installs without compiling them, where pip would).
 unit: $(STAMP)
-	$(BIN)/pytest -n 3 --dist worksteal -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist worksteal -q
 
 test: lint typecheck unit
 
