@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 
 from plan_scale import SANDBOX_PRIMARY_LIMIT, sandbox_environment
+from request_log import log_of, logged
 from scale_config import ScaleShape, write_scale_config
 
 from reconciler import logs
 from reconciler.config import load_desired
-from reconciler.github import Pacer, PacerConfig, connection_from_env, ensure_budget
+from reconciler.github import PacerConfig, connection_from_env, ensure_budget
 from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.planning import estimate_requests, make_plan
 from reconciler.sandbox.runner import Sandbox
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         desired = load_desired(write_scale_config(Path(tmp), shape))
         with Sandbox(desired) as sandbox, sandbox_environment(sandbox):
             sandbox.github.set_primary_limit(SANDBOX_PRIMARY_LIMIT)
-            seeding = connection_from_env(dict(os.environ), desired, pacer=Pacer(SEEDING))
+            seeding = connection_from_env(dict(os.environ), desired, pacer=logged(SEEDING))
             try:
                 apply_and_verify(make_plan(desired, seeding, concurrency=8), seeding, concurrency=8)
             finally:
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.github.clear_requests()
 
             started = time.monotonic()
-            conn = connection_from_env(dict(os.environ), desired, pacer=Pacer(PACER))
+            conn = connection_from_env(dict(os.environ), desired, pacer=logged(PACER))
             ensure_budget(conn, estimate_requests(desired), wait=False)
             try:
                 result = make_plan(desired, conn, concurrency=8)
@@ -74,15 +75,15 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.monotonic() - started
             served = sandbox.github.requests
 
-    sent = sum(PACER.cost(event.method) for event in conn.counter.events)
+    sent = sum(PACER.cost(event.method) for event in log_of(conn).events)
     share = sent / (elapsed * SERVER_POINTS / WINDOW)
     refused = sum(1 for r in served if r.status == 403)
     print(
         f"{args.repositories} repositories: {len(result.plan.changes)} changes, {sent} points "
         f"in {elapsed:.1f} s, {share:.0%} of the allowed rate (target {args.target:.0%}); "
-        f"{refused} answered 403, {conn.counter.retries} retries"
+        f"{refused} answered 403, {log_of(conn).retries} retries"
     )
-    return 0 if refused == 0 and conn.counter.retries == 0 and share >= args.target else 1
+    return 0 if refused == 0 and log_of(conn).retries == 0 and share >= args.target else 1
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from measure import PhaseResult, max_rss_bytes, measuring, summarize
+from request_log import log_of, logged
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 from startup import measure_startup, startup_table
 
@@ -44,7 +45,6 @@ from reconciler import logs
 from reconciler.config import load_desired
 from reconciler.github import (
     GitHubConnection,
-    Pacer,
     PacerConfig,
     connection_from_env,
     ensure_budget,
@@ -67,7 +67,7 @@ UNPACED = PacerConfig.unpaced()
 def connect(environ: Mapping[str, str], desired: DesiredState, cache_dir: Path | None) -> Any:
     """As `reconciler.cli.session.connect`, with the benchmark's pacer."""
     cache = resolve_cache_dir(cache_dir, disabled=cache_dir is None, environ=environ)
-    conn = connection_from_env(environ, desired, cache_dir=cache, pacer=Pacer(UNPACED))
+    conn = connection_from_env(environ, desired, cache_dir=cache, pacer=logged(UNPACED))
     ensure_budget(conn, estimate_requests(desired), wait=False)
     return conn
 
@@ -132,7 +132,7 @@ def run_phase(
         if conn is not None:
             conn.close()
     assert conn is not None
-    summarize(conn.counter.events, result, cached=cache_dir is not None)
+    summarize(log_of(conn).events, result, cached=cache_dir is not None)
     return result
 
 

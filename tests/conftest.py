@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:
-    # Appended, not prepended: a tests/ folder must never shadow an installed package.
-    sys.path.append(str(TESTS))
+# Appended, not prepended: a tests/ folder must never shadow an installed package.
+# benchmarks/ too: the tests count requests with its RequestLog.
+for _folder in (TESTS, TESTS.parent / "benchmarks"):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
 
 from contract_support import ContractValidator  # noqa: E402
 from forked import Forkserver  # noqa: E402

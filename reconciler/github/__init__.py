@@ -16,7 +16,7 @@ from reconciler.github.identities import (
     check_reviewer_access,
     resolve_identities,
 )
-from reconciler.github.pacer import Pacer, PacerConfig, RequestCounter
+from reconciler.github.pacer import Pacer, PacerConfig, RequestEvent, RequestObserver
 from reconciler.github.reader import Rereads, observe_github, observe_repository, reread_repository
 from reconciler.github.settings import (
     RetryPolicy,
@@ -39,7 +39,8 @@ __all__ = [
     "Pacer",
     "PacerConfig",
     "RepositoryNotFound",
-    "RequestCounter",
+    "RequestEvent",
+    "RequestObserver",
     "Rereads",
     "RetryPolicy",
     "TokenCredentials",

@@ -115,7 +115,7 @@ class GitHubConnection:
 
     `transport` sets how requests are paced and retried (production's defaults
     when None); `retry` and `pacer`, when given, take the place of its parts
-    (a `Pacer` also brings its request counter).
+    (a `Pacer` also brings its observer, if any).
     """
 
     def __init__(
@@ -152,10 +152,6 @@ class GitHubConnection:
         self._auth: Auth.Auth | None = None
         self._app_slug: str | None = None
         self._cache: ConditionalCache | None = None
-
-    @property
-    def counter(self) -> Any:
-        return self.pacer.counter
 
     def client(self) -> Github:
         """This thread's PyGithub client, made on first use."""

@@ -19,8 +19,9 @@ Primary limit: the `x-ratelimit-remaining`/`x-ratelimit-reset` of responses.
 When the budget is spent we wait for the reset if it is near, else fail with
 one clear error rather than hang for an hour.
 
-The pacer also owns the request counter: every HTTP exchange (and every retry
-attempt) is recorded, which is what tests and benchmarks assert on.
+An observer given to the pacer is told of every HTTP exchange (and every retry
+attempt); production gives none and keeps no record, and tests and benchmarks
+count what they assert on with their own.
 
 During apply's writes a `WriteGate` sits in front of every write request
 (`gated`): asked before the request takes its write slot, and again inside it
@@ -33,7 +34,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -170,48 +171,9 @@ class RequestEvent:
     retry: bool = False
 
 
-class RequestCounter:
-    """Every exchange the pacer let through, by `METHOD /path`."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._events: list[RequestEvent] = []
-
-    def record(
-        self, method: str, path: str, status: int, *, retry: bool = False, at: float | None = None
-    ) -> None:
-        """`at` is when the request was let through; by default, now."""
-        stamp = self._clock() if at is None else at
-        event = RequestEvent(stamp, method.upper(), path, status, retry)
-        with self._lock:
-            self._events.append(event)
-
-    @property
-    def events(self) -> tuple[RequestEvent, ...]:
-        with self._lock:
-            return tuple(self._events)
-
-    @property
-    def total(self) -> int:
-        """Logical requests, not counting retry attempts."""
-        return sum(1 for e in self.events if not e.retry)
-
-    @property
-    def retries(self) -> int:
-        return sum(1 for e in self.events if e.retry)
-
-    def by_endpoint(self) -> Counter[str]:
-        return Counter(f"{e.method} {e.path}" for e in self.events if not e.retry)
-
-    def count(self, method: str | None = None, path_contains: str = "") -> int:
-        return sum(
-            1
-            for e in self.events
-            if not e.retry
-            and (method is None or e.method == method.upper())
-            and path_contains in e.path
-        )
+# Told of every exchange the pacer let through; production has none. Tests and
+# benchmarks count requests with one (their own RequestLog keeps them).
+RequestObserver = Callable[[RequestEvent], None]
 
 
 class Pacer:
@@ -224,9 +186,10 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        observer: RequestObserver | None = None,
     ) -> None:
         self.config = config or PacerConfig()
-        self.counter = RequestCounter(clock)
+        self.observer = observer
         self._clock = clock
         self._wall = wall_clock
         self._sleep = sleep
@@ -286,14 +249,23 @@ class Pacer:
             gate.admit()
         return start
 
+    def report(
+        self, method: str, path: str, status: int, *, retry: bool = False, at: float | None = None
+    ) -> None:
+        """Tell the observer, if any, of an exchange (`status` 0: no answer yet or
+        none); `at` is when the pacer let it start, by default now."""
+        if self.observer is not None:
+            stamp = self._clock() if at is None else at
+            self.observer(RequestEvent(stamp, method.upper(), path, status, retry))
+
     def for_another_token(self) -> Pacer:
         """A pacer for a connection of another token in the same run (the dispatch
         check's): its requests take their turn in this pacer's windows and
         concurrency, since GitHub may count them against the same secondary limit,
-        but its answers tell nothing of this run's primary budget, and it has its
-        own counter."""
+        but its answers tell nothing of this run's primary budget, and its
+        exchanges are not this connection's: no observer is told of them."""
         twin = copy.copy(self)
-        twin.counter = RequestCounter(self._clock)
+        twin.observer = None
         twin._learns_budget = False
         twin._remaining = twin._reset_at = twin._limit = None
         return twin

@@ -10,8 +10,8 @@ for, found on the `ReconcileRetry` PyGithub hands every connection it makes.
 call, the App's installation-token requests included) passes the shared
 pacer and is counted. With a
 `ConditionalCache`, a GET carries the kept ETag as `If-None-Match`, and a 304
-goes back up as the kept 200 body (PyGithub never sees a 304); the counter
-still records the 304, which is what shows how much of a run was free.
+goes back up as the kept 200 body (PyGithub never sees a 304); the pacer's
+observer is still told of the 304, which is what shows how much of a run was free.
 
 Retries stay in urllib3, driven by `ReconcileRetry` (a `GithubRetry`, which
 already tells a secondary-rate-limit 403 from a permission 403). What we add:
@@ -168,7 +168,7 @@ class ReconcileRetry(GithubRetry):
             wait_seconds=round(retry.planned_wait, 1),
         )
         if self.pacer is not None:
-            self.pacer.counter.record(method or "GET", urlsplit(url or "").path, 0, retry=True)
+            self.pacer.report(method or "GET", urlsplit(url or "").path, 0, retry=True)
         return retry
 
     def _required_wait(self, response: BaseHTTPResponse | None) -> float | None:
@@ -200,7 +200,7 @@ class ReconcileRetry(GithubRetry):
 
 
 class PacedAdapter(HTTPAdapter):
-    """Every request through the pacer (points, concurrency) and into its counter."""
+    """Every request through the pacer (points, concurrency), reported to its observer."""
 
     def __init__(
         self,
@@ -261,10 +261,10 @@ class PacedAdapter(HTTPAdapter):
                     proxies=proxies,
                 )
             except Exception:
-                self.pacer.counter.record(method, path, 0, at=started)
+                self.pacer.report(method, path, 0, at=started)
                 raise
         self.pacer.observe(response.headers)
-        self.pacer.counter.record(method, path, response.status_code, at=started)
+        self.pacer.report(method, path, response.status_code, at=started)
         self.outage.answered(method, response.status_code)
         # Before anything decodes it: PyGithub, our calls and the cache alike.
         read_bounded(response, method, path)

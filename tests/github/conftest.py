@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from gh_support import FAST_RETRY, FAST_TRANSPORT, OWNER, REPO, TOKEN, ConnFactory
+from request_log import logged
 
 from reconciler.github import GitHubConnection, Pacer, RetryPolicy, TokenCredentials
 from reconciler.sandbox.github import GitHubEmulator
@@ -39,7 +40,7 @@ def make_conn(emu: GitHubEmulator) -> Iterator[ConnFactory]:
             api_url=emu.url,
             transport=FAST_TRANSPORT,
             retry=retry,
-            pacer=pacer,
+            pacer=pacer if pacer is not None else logged(FAST_TRANSPORT.pacer),
             timeout=10,
         )
         made.append(conn)

@@ -19,6 +19,7 @@ import pytest
 import requests
 import structlog
 from gh_support import FAST_TRANSPORT, OWNER, REPO, TOKEN, app_key_pair, team_id, user_id
+from request_log import log_of, logged
 
 from reconciler.github import (
     GitHubConnection,
@@ -85,6 +86,7 @@ def cached_conn(emu: GitHubEmulator, tmp_path: Path) -> Iterator[_Factory]:
             TokenCredentials(token),
             api_url=emu.url,
             transport=FAST_TRANSPORT,
+            pacer=logged(FAST_TRANSPORT.pacer),
             timeout=10,
             cache_dir=cache_dir,
         )
@@ -143,11 +145,11 @@ def test_second_run_revalidates_every_get_and_most_answer_304(
     assert all(r.conditional for r in gets)
     assert sum(r.was_304 for r in gets) / len(gets) >= 0.95
     assert second == first
-    # The pacer's counter saw the same exchanges, with the 304s recorded as such.
-    events = [e for e in second_conn.counter.events if e.method == "GET"]
+    # The pacer's observer saw the same exchanges, with the 304s recorded as such.
+    events = [e for e in log_of(second_conn).events if e.method == "GET"]
     assert len(events) == len(gets)
     assert sum(e.status == 304 for e in events) == sum(r.was_304 for r in gets)
-    assert not any(e.status == 304 for e in first_conn.counter.events)
+    assert not any(e.status == 304 for e in log_of(first_conn).events)
     # GitHub does not count an authorized 304 against the primary limit.
     fresh = sum(1 for r in gets if not r.was_304)
     assert _primary_used(seeded) == spent_before + fresh

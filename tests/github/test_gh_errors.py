@@ -6,6 +6,7 @@ import socket
 
 import pytest
 from gh_support import FULL, OWNER, REPO, TOKEN, ConnFactory
+from request_log import log_of, logged
 
 from reconciler.errors import ReconcileError
 from reconciler.github import (
@@ -63,15 +64,19 @@ def test_unreachable_api_is_a_network_error() -> None:
         port = sock.getsockname()[1]
     retry = RetryPolicy(tries=2, backoff=0.0, jitter=0.0, max_wait=0.1)
     conn = GitHubConnection(
-        TokenCredentials(TOKEN), api_url=f"http://127.0.0.1:{port}", retry=retry, timeout=2
+        TokenCredentials(TOKEN),
+        api_url=f"http://127.0.0.1:{port}",
+        retry=retry,
+        pacer=logged(),
+        timeout=2,
     )
     with pytest.raises(GitHubError) as caught:
         observe_repository(conn, OWNER, REPO)
     # Nothing listens there: one attempt, no retry and so no wait.
-    assert [(e.path, e.status) for e in conn.counter.events] == [
+    assert [(e.path, e.status) for e in log_of(conn).events] == [
         (f"/repos/{OWNER}/{REPO}/environments", 0)
     ]
-    assert conn.counter.retries == 0
+    assert log_of(conn).retries == 0
     text = _one_line_without_token(caught.value)
     assert caught.value.kind == "network"
     assert text.startswith(f"cannot reach http://127.0.0.1:{port} while listing environments")
@@ -87,7 +92,7 @@ def test_primary_limit_far_from_reset_fails_with_a_clear_error(
         observe_repository(conn, OWNER, REPO)
     # Fails on the first answer instead of waiting an hour for the reset: one request, no retry.
     assert [(r.method, r.status) for r in emu.requests] == [("GET", 403)]
-    assert conn.counter.retries == 0
+    assert log_of(conn).retries == 0
     assert caught.value.kind == "rate_limit"
     _one_line_without_token(caught.value)
 

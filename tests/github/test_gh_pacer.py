@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 from gh_support import FULL, OWNER, ConnFactory
+from request_log import log_of, logged
 
 from reconciler.github import GitHubError, GitHubWriter, Pacer, PacerConfig, observe_github
 from reconciler.github.pacer import RequestEvent
@@ -225,7 +226,7 @@ def test_a_parallel_run_stays_within_a_scaled_down_secondary_limit(
         writes_per_minute=None,
         window_margin_seconds=0.0,
     )
-    conn = make_conn(pacer=Pacer(config))
+    conn = make_conn(pacer=logged(config))
     names = [f"svc{i}" for i in range(8)]
     for name in names:
         emu.add_repo(OWNER, name)
@@ -245,8 +246,8 @@ def test_a_parallel_run_stays_within_a_scaled_down_secondary_limit(
 
     assert len(emu.requests) == 8 * 5 + 4
     assert all(r.status < 400 for r in emu.requests)
-    assert conn.counter.retries == 0
-    assert _max_points_in_window(_points(conn.counter.events, config), 1.0) <= 40
+    assert log_of(conn).retries == 0
+    assert _max_points_in_window(_points(log_of(conn).events, config), 1.0) <= 40
 
 
 def test_a_pacer_for_another_token_shares_the_windows_not_the_budget() -> None:
@@ -264,4 +265,7 @@ def test_a_pacer_for_another_token_shares_the_windows_not_the_budget() -> None:
     assert fake.slept == []
     pacer.charge("GET")  # waits for the first to leave (and the margin)
     assert fake.slept == [pytest.approx(10.0 + config.window_margin_seconds)]
-    assert pacer.counter is not twin.counter
+    # The other token's exchanges are not this connection's: no observer hears of them.
+    observed = logged(config)
+    assert observed.for_another_token().observer is None
+    assert observed.observer is not None

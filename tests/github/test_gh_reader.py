@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from gh_support import FULL, OWNER, REPO, team_id, user_id
+from request_log import log_of
 
 from reconciler.github import (
     GitHubConnection,
@@ -121,7 +122,7 @@ def test_converged_repository_costs_exactly_3_plus_2e_plus_custom(
     environments, custom = 3, 1
     expected = 3 + 2 * environments + custom
     assert len(emu.requests) == expected
-    assert conn.counter.total == expected
+    assert log_of(conn).total == expected
     assert all(r.method == "GET" and r.status == 200 for r in emu.requests)
     paths = [r.path for r in emu.requests]
     assert f"/repos/{FULL}" not in paths  # no GET of the repository itself

@@ -9,13 +9,13 @@ from typing import Any, cast
 import pytest
 import structlog
 from gh_support import FAST_RETRY, FULL, OWNER, REPO, TOKEN, ConnFactory
+from request_log import log_of, logged
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from reconciler.github import (
     GitHubConnection,
     GitHubError,
     GitHubWriter,
-    Pacer,
     PacerConfig,
     RetryPolicy,
     TokenCredentials,
@@ -41,8 +41,8 @@ def test_a_burst_of_502_is_retried(emu: GitHubEmulator, conn: GitHubConnection) 
 
     assert list(observed.environments) == ["dev"]
     assert _attempts(emu, "GET", "/environments") == [502, 502, 502, 200]
-    assert conn.counter.retries == 3
-    assert conn.counter.by_endpoint()["GET /repos/acme/web/environments"] == 1
+    assert log_of(conn).retries == 3
+    assert log_of(conn).by_endpoint()["GET /repos/acme/web/environments"] == 1
 
 
 def test_persistent_5xx_fails_after_the_bounded_tries(
@@ -81,7 +81,7 @@ def test_rate_limit_answers_wait_retry_after_then_succeed(
     assert len(_attempts(emu, "GET", "/environments")) == 2
     assert _attempts(emu, "GET", "/environments")[0] in (403, 429)
     assert _planned_waits(logs) == [0.0]  # honoured Retry-After: 0
-    assert conn.counter.retries == 1
+    assert log_of(conn).retries == 1
 
 
 def test_retry_after_longer_than_the_bound_fails_at_once(
@@ -96,7 +96,7 @@ def test_retry_after_longer_than_the_bound_fails_at_once(
     # At once: one attempt, no wait planned, no retry.
     assert _attempts(emu, "GET", "/environments") == [403]
     assert _planned_waits(logs) == []
-    assert conn.counter.retries == 0
+    assert log_of(conn).retries == 0
     assert caught.value.kind == "rate_limit"
     assert "600" in str(caught.value)
 
@@ -121,7 +121,7 @@ def test_a_dropped_connection_is_retried(emu: GitHubEmulator, conn: GitHubConnec
     observed = observe_repository(conn, OWNER, REPO)
 
     assert list(observed.environments) == ["dev"]
-    assert conn.counter.retries == 2
+    assert log_of(conn).retries == 2
 
 
 def test_a_lost_response_to_a_variable_post_is_met_by_409_and_read_back(
@@ -168,7 +168,7 @@ def test_a_refused_connection_fails_without_retries(closed_port: int) -> None:
         TokenCredentials(TOKEN),
         api_url=f"http://127.0.0.1:{closed_port}",
         retry=FAST_RETRY,
-        pacer=Pacer(PacerConfig()),
+        pacer=logged(PacerConfig()),
         timeout=10,
     )
     try:
@@ -179,7 +179,7 @@ def test_a_refused_connection_fails_without_retries(closed_port: int) -> None:
 
     assert caught.value.kind == "network"
     assert "Connection refused" in str(caught.value)
-    assert conn.counter.retries == 0
+    assert log_of(conn).retries == 0
 
 
 def _resolution_error(code: int) -> NameResolutionError:

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 import requests
 from gh_support import FAST_TRANSPORT, OWNER, REPO, app_key_pair
+from request_log import log_of, logged
 
 from reconciler.github import (
     AppCredentials,
@@ -45,7 +46,7 @@ def test_every_request_pygithub_sends_is_paced_and_counted(
     observe_repository(conn, OWNER, REPO)
 
     seen = [(r.method, r.path) for r in emu.requests]
-    counted = [(e.method, e.path) for e in conn.counter.events]
+    counted = [(e.method, e.path) for e in log_of(conn).events]
     assert seen, "the read sent nothing"
     assert counted == seen, BYPASSED
 
@@ -72,7 +73,10 @@ def app_conn(emu: GitHubEmulator) -> GitHubConnection:
     private, public = app_key_pair()
     emu.add_app(7, public, {OWNER: 70}, slug="paced-bot")
     return GitHubConnection(
-        AppCredentials(7, private, installation_id=70), api_url=emu.url, transport=FAST_TRANSPORT
+        AppCredentials(7, private, installation_id=70),
+        api_url=emu.url,
+        transport=FAST_TRANSPORT,
+        pacer=logged(FAST_TRANSPORT.pacer),
     )
 
 
@@ -83,7 +87,7 @@ def test_an_apps_installation_token_request_is_paced_too(
 
     token_requests = [r for r in emu.requests if r.path.endswith("/access_tokens")]
     assert len(token_requests) == 1
-    assert app_conn.counter.count("POST", "/access_tokens") == 1, BYPASSED
+    assert log_of(app_conn).count("POST", "/access_tokens") == 1, BYPASSED
 
 
 def test_the_production_settings_pace_and_back_off_for_real() -> None:

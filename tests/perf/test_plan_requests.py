@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from integration.helpers import SandboxFactory
+from request_log import log_of, logged
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
 from perf.support import by_endpoint, connect, seed_converged
 from reconciler.config import load_desired
-from reconciler.github import Pacer, PacerConfig
+from reconciler.github import PacerConfig
 from reconciler.run.apply_and_verify import apply_and_verify
 from reconciler.run.planning import make_plan
 
@@ -30,14 +31,14 @@ def test_a_converged_plan_of_10_repositories_makes_exactly_the_budgeted_requests
     config = write_scale_config(tmp_path, SHAPE)
     desired = load_desired(config)
     sandbox = make_sandbox(config)
-    with connect(desired, pacer=Pacer(UNPACED)) as conn:
+    with connect(desired, pacer=logged(UNPACED)) as conn:
         report = apply_and_verify(make_plan(desired, conn), conn)
     assert report.ok
     sandbox.github.clear_requests()
 
-    with connect(desired) as conn:
+    with connect(desired, pacer=logged(UNPACED)) as conn:
         result = make_plan(desired, conn, concurrency=8)
-    events = conn.counter.events
+    events = log_of(conn).events
 
     assert result.plan.changes == ()
     n, e = SHAPE.repositories, SHAPE.environments
@@ -69,13 +70,13 @@ def test_a_second_converged_plan_with_the_cache_is_answered_304(
     sandbox = make_sandbox(config)
     seed_converged(sandbox.github, desired)
 
-    with connect(desired, cache=True) as conn:
+    with connect(desired, cache=True, pacer=logged(UNPACED)) as conn:
         first = make_plan(desired, conn)
     assert not any(r.was_304 for r in sandbox.github.requests)
     sandbox.github.clear_requests()
-    with connect(desired, cache=True) as conn:
+    with connect(desired, cache=True, pacer=logged(UNPACED)) as conn:
         second = make_plan(desired, conn)
-    events = conn.counter.events
+    events = log_of(conn).events
     gets = [r for r in sandbox.github.requests if r.method == "GET"]
 
     assert first.plan.changes == second.plan.changes == ()

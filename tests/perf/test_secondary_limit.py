@@ -26,11 +26,12 @@ from pathlib import Path
 
 import pytest
 from integration.helpers import SandboxFactory
+from request_log import log_of, logged
 from scale_config import ScaleShape, converged_plan_requests, write_scale_config
 
 from perf.support import connect, points, seed_converged
 from reconciler.config import load_desired
-from reconciler.github import Pacer, PacerConfig
+from reconciler.github import PacerConfig
 from reconciler.run.planning import make_plan
 
 # Real pacing, in real time (scaled down).
@@ -61,19 +62,19 @@ def test_a_100_repository_plan_keeps_under_the_secondary_limit(
     sandbox.github.enable_secondary_limit(points_per_window=SERVER_POINTS, window_seconds=WINDOW)
     sandbox.github.clear_requests()
 
-    conn = connect(desired, pacer=Pacer(PACER))
+    conn = connect(desired, pacer=logged(PACER))
     result = make_plan(desired, conn, concurrency=8)
     conn.close()
 
     assert result.plan.changes == ()
     served = sandbox.github.requests
     assert [r for r in served if r.status == 403] == []
-    assert conn.counter.retries == 0
+    assert log_of(conn).retries == 0
     assert len(served) == converged_plan_requests(shape) + 1  # and GET /rate_limit
-    sent = points(conn.counter.events, PACER)
+    sent = points(log_of(conn).events, PACER)
     assert sent == len(served)  # all GETs: one point each
     # The pacer's own schedule (each request stamped with the start it was given):
     # no window-long span holds more than its points (all GETs: a start is a point).
-    starts = sorted(event.at for event in conn.counter.events)
+    starts = sorted(event.at for event in log_of(conn).events)
     fullest = max(bisect_left(starts, at + WINDOW) - index for index, at in enumerate(starts))
     assert fullest <= PACER.points_per_window
