@@ -92,11 +92,17 @@ def build_desired(
 
 
 @pytest.fixture
-def aws(
+def aws(aws_reachable: AwsSandbox) -> AwsSandbox:
+    """A clean moto with the sandbox credentials in the environment."""
+    aws_reachable.reset()
+    return aws_reachable
+
+
+@pytest.fixture
+def aws_reachable(
     aws_server: AwsSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[AwsSandbox]:
-    """A clean moto with the sandbox credentials in the environment."""
-    aws_server.reset()
+    """The worker's moto as it is, with the sandbox credentials in the environment."""
     for key, value in aws_server.env().items():
         monkeypatch.setenv(key, value)
     # No shared config or instance metadata: a lookup there would be slow and not ours.
@@ -113,6 +119,7 @@ def desired() -> DesiredState:
 
 
 @pytest.fixture
-def seeded(aws: AwsSandbox, desired: DesiredState) -> AwsSandbox:
-    aws.seed(desired)
-    return aws
+def seeded(aws_reachable: AwsSandbox, desired: DesiredState) -> AwsSandbox:
+    """moto holding what `seed(desired)` makes (seeded again only if something wrote)."""
+    aws_reachable.prepare(desired)
+    return aws_reachable

@@ -202,9 +202,9 @@ def test_without_read_role_the_callers_own_account_is_read(aws: AwsSandbox) -> N
 
 
 @pytest.fixture
-def proxy(aws: AwsSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFaultProxy]:
+def proxy(aws_reachable: AwsSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsFaultProxy]:
     """A proxy in front of moto that records every call (and answers errors when told)."""
-    with AwsFaultProxy(aws.endpoint_url) as running:
+    with AwsFaultProxy(aws_reachable.endpoint_url) as running:
         monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)
         yield running
 
