@@ -37,8 +37,8 @@ typecheck: $(STAMP)
 
 # Every test, slow ones included; worksteal keeps the workers busy to the end.
 # Three workers on two cores: the tests wait on sockets and child processes
-# part of the time (pytest 259 s with -n 3, 328 s with -n 2, 277 s with -n 4 on
-# a clean clone, 2,483 tests; docs/testing.md).
+# part of the time (pytest 187 s with -n 3 against 216 s with -n 2, 2,505
+# tests; docs/testing.md, "What keeps the suite fast").
 # Python may cache the bytecode of what it imports (in .venv and __pycache__/),
 # whatever PYTHONDONTWRITEBYTECODE says: without it every worker and every CLI
 # process the tests start compiles the same modules again (a second or two
