@@ -94,7 +94,7 @@ class AwsSessions:
         env = os.environ if environ is None else environ
         self.region = resolve_region(settings, env)
         self.read_role = settings.read_role if settings is not None else None
-        self._config = client_config(env)
+        self._environ = env
         self._lock = threading.RLock()
         self._base: boto3.session.Session | None = None
         # account -> temporary credentials of the read role; None: the caller's own
@@ -112,7 +112,7 @@ class AwsSessions:
     def _make_client(self, service: str, credentials: dict[str, str] | None) -> Any:
         try:
             client = self._base_session().client(  # type: ignore[call-overload]
-                service, config=self._config, **(credentials or {})
+                service, config=client_config(self._environ), **(credentials or {})
             )
         except BotoCoreError as exc:
             raise fatal(exc, f"{service} client") from None

@@ -47,3 +47,14 @@ def test_apply_assumes_each_read_role_once_for_the_whole_run(
     assert any(call == "secretsmanager:GetSecretValue" for call in proxy.calls)
     accounts = {a for a in (sandbox.desired.aws.accounts.values() if sandbox.desired.aws else ())}
     assert proxy.calls.count("sts:AssumeRole") == len(accounts)
+
+
+def test_an_unusable_aws_max_attempts_makes_aws_unreadable_not_the_run(
+    cli: CliRunner, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked when a client is first made: the GitHub side is still planned."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "two")
+    result = cli("plan")
+    assert "Traceback" not in result.err
+    assert "AWS_MAX_ATTEMPTS must be a whole number of at least 1, not 'two'" in result.out
+    assert "aws.unavailable" in result.out
