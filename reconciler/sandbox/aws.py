@@ -35,7 +35,7 @@ from reconciler.aws.sessions import new_session
 from reconciler.aws.targets import collect
 from reconciler.aws.trust import AUDIENCE, GITHUB_OIDC_HOST, provider_arn
 from reconciler.model.desired import AwsSecretSource, DesiredState, SsmSecretSource
-from reconciler.sandbox.aws_changes import MOTO_STATE, ChangeWatch
+from reconciler.sandbox.aws_changes import MOTO_STATE, RESET_PATH, ChangeWatch
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -111,6 +111,7 @@ class AwsSandbox:
         self._lock = threading.RLock()
         self._session: boto3.session.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
+        self._resets_seen = MOTO_STATE.resets
 
     # lifecycle -----------------------------------------------------------
 
@@ -140,6 +141,9 @@ class AwsSandbox:
         state is already that, and only the values are put again.
         """
         fingerprint = hashlib.sha256(repr(desired).encode("utf-8")).digest()
+        # This server may not be the one that seeded (moto's state is the process's):
+        # its clients must reach the region the seed wrote to.
+        self._use_region(desired)
         with MOTO_STATE.lock:
             if not MOTO_STATE.as_seeded(fingerprint):
                 MOTO_STATE.seeded_for = None
@@ -151,9 +155,18 @@ class AwsSandbox:
             MOTO_STATE.seeded_for = fingerprint
             MOTO_STATE.changed = False
 
+    def _use_region(self, desired: DesiredState) -> None:
+        """The config's region, where its secrets and parameters live."""
+        region = desired.aws.region if desired.aws is not None else None
+        if region and region != self.region:
+            with self._lock:
+                self.region = region
+                self._session = None
+                self._clients.clear()
+
     def reset(self) -> None:
         """Forget every account's state (and the credentials moto issued)."""
-        url = f"{self.endpoint_url}/moto-api/reset"  # always http://127.0.0.1:<port>
+        url = f"{self.endpoint_url}{RESET_PATH}"  # always http://127.0.0.1:<port>
         request = urllib.request.Request(url, method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310
             pass
@@ -191,6 +204,11 @@ class AwsSandbox:
     def client(self, account: str, service: str) -> Any:
         """A client acting in `account` (the default account uses the plain keys)."""
         with self._lock:
+            if self._resets_seen != MOTO_STATE.resets:
+                # moto was reset (by this sandbox or another server of the process):
+                # the credentials our clients for other accounts hold are gone.
+                self._clients.clear()
+                self._resets_seen = MOTO_STATE.resets
             key = (account, service)
             if key not in self._clients:
                 config = Config(retries={"mode": "standard", "max_attempts": 2})
@@ -223,12 +241,7 @@ class AwsSandbox:
     def seed(self, desired: DesiredState) -> None:
         """What a correctly prepared set of accounts holds for this config."""
         settings = desired.aws
-        region = settings.region if settings is not None else None
-        if region and region != self.region:
-            with self._lock:
-                self.region = region
-                self._session = None
-                self._clients.clear()
+        self._use_region(desired)
         targets = collect(desired)
         accounts = set(settings.accounts.values()) if settings is not None else set()
         accounts.update(a for a in targets.accounts if a is not None)

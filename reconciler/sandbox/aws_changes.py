@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 _READ_PREFIXES = ("Get", "List", "Describe", "BatchGet")
 _READS = frozenset({"AssumeRole"})
 _FORM = "application/x-www-form-urlencoded"
+RESET_PATH = "/moto-api/reset"
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -61,12 +62,21 @@ def only_reads(name: str | None) -> bool:
 
 class MotoState:
     """What is known of this process's moto state: seeded for which config
-    (a fingerprint), and whether a request that may write came since."""
+    (a fingerprint), whether a request that may write came since, and how many
+    times it was reset (a reset forgets the credentials `sts:AssumeRole` issued,
+    so clients holding them must be made again)."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.seeded_for: bytes | None = None
         self.changed = True
+        self.resets = 0
+        # Not `lock`: a seeding holds that while its reset request is served.
+        self._resets_lock = threading.Lock()
+
+    def count_reset(self) -> None:
+        with self._resets_lock:
+            self.resets += 1
 
     def as_seeded(self, fingerprint: bytes) -> bool:
         return not self.changed and self.seeded_for == fingerprint
@@ -85,4 +95,6 @@ class ChangeWatch:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not only_reads(operation(environ)):
             MOTO_STATE.changed = True
+        if environ.get("PATH_INFO") == RESET_PATH:
+            MOTO_STATE.count_reset()
         return self._app(environ, start_response)

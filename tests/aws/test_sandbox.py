@@ -175,3 +175,18 @@ def test_a_form_body_is_read_for_its_action_and_left_for_moto() -> None:
     }
     assert operation(environ) == "DeleteRole"
     assert environ["wsgi.input"].read() == body
+
+
+def test_a_reset_by_another_server_renews_this_sandboxs_clients(
+    aws: AwsSandbox, desired: DesiredState
+) -> None:
+    """A reset forgets the credentials AssumeRole issued, whichever server took it:
+    values put afterwards must still land in their account, not moto's default one."""
+    prod = ACCOUNTS["prod"]
+    aws.prepare(desired)
+    aws.secret_value(prod, SECRET_ID)  # a client holding assumed-role credentials
+    with AwsSandbox() as other:
+        other.reset()
+        other.prepare(desired)  # after a reset: seeds it again, and it is as seeded
+        aws.prepare(desired, {(prod, SECRET_ID): "after-the-other-reset"})
+        assert other.secret_value(prod, SECRET_ID) == "after-the-other-reset"
