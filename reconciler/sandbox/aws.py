@@ -140,7 +140,10 @@ class AwsSandbox:
         only reads reached moto since it was seeded for the same config, its
         state is already that, and only the values are put again.
         """
-        fingerprint = hashlib.sha256(repr(desired).encode("utf-8")).digest()
+        values = dict(secret_values or {})
+        # The secrets given values are part of what the state is: a later prepare
+        # that puts the same ones overwrites them all, any other must seed afresh.
+        fingerprint = hashlib.sha256(repr((desired, sorted(values))).encode("utf-8")).digest()
         # This server may not be the one that seeded (moto's state is the process's):
         # its clients must reach the region the seed wrote to.
         self._use_region(desired)
@@ -150,7 +153,7 @@ class AwsSandbox:
                 self.reset()
                 if desired.aws is not None:
                     self.seed(desired)
-            for (account, secret_id), value in (secret_values or {}).items():
+            for (account, secret_id), value in values.items():
                 self.put_secret_value(account, secret_id, value)
             MOTO_STATE.seeded_for = fingerprint
             MOTO_STATE.changed = False

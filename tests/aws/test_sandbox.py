@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.aws.trust import AUDIENCE, admits, parse_policy, provider_arn
 from reconciler.model.desired import DesiredState
-from reconciler.sandbox.aws import AwsSandbox
+from reconciler.sandbox.aws import AwsSandbox, sample_value
 from reconciler.sandbox.aws_changes import only_reads, operation
 
 from .conftest import ACCOUNTS, OWNER, SECRET_ID, build_desired
@@ -114,13 +114,18 @@ def test_prepare_seeds_again_only_after_something_may_have_written(
     reached it, or the config differs; after reads alone its state stands, and
     only the given secret values are put (moto names each new role anew)."""
     prod = ACCOUNTS["prod"]
-    aws.prepare(desired)
+    aws.prepare(desired, {(prod, SECRET_ID): "token-0"})
     seeded = _role_id(aws)
     aws.client(prod, "secretsmanager").get_secret_value(SecretId=SECRET_ID)
     aws.client(prod, "sts").get_caller_identity()
     aws.prepare(desired, {(prod, SECRET_ID): "token-1"})
     assert _role_id(aws) == seeded
     assert aws.secret_value(prod, SECRET_ID) == "token-1"
+
+    # Without the value given, the seed's own value is what the state must hold.
+    aws.prepare(desired)
+    assert aws.secret_value(prod, SECRET_ID) == sample_value(SECRET_ID)
+    seeded = _role_id(aws)
 
     aws.put_parameter(prod, "/left-behind", "by a test")
     aws.prepare(desired)
