@@ -42,10 +42,10 @@ typecheck: $(STAMP)
 # Three workers on two cores: the tests wait on sockets and child processes
 # part of the time (pytest 187 s with -n 3 against 216 s with -n 2, 2,505
 # tests; docs/testing.md, "What keeps the suite fast").
-# Python may cache the bytecode of what it imports (in .venv and __pycache__/),
-# whatever PYTHONDONTWRITEBYTECODE says: without it every worker and every CLI
-# process the tests start compiles the same modules again (a second or two
-# each; uv installs without compiling them, where pip would).
+# Python may cache the bytecode of the repository's own modules (in
+# __pycache__/, ignored by git), whatever PYTHONDONTWRITEBYTECODE says: without
+# it every worker and every CLI process the tests start compiles them again.
+# The installed packages were compiled by the install (--compile-bytecode).
 unit: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist worksteal -q
 
