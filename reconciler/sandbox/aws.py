@@ -168,13 +168,12 @@ class AwsSandbox:
                 self._clients.clear()
 
     def reset(self) -> None:
-        """Forget every account's state (and the credentials moto issued)."""
+        """Forget every account's state (and the credentials moto issued: `client()`
+        makes its clients again after any reset, this one included)."""
         url = f"{self.endpoint_url}{RESET_PATH}"  # always http://127.0.0.1:<port>
         request = urllib.request.Request(url, method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310
             pass
-        with self._lock:
-            self._clients.clear()
 
     def __enter__(self) -> AwsSandbox:
         return self.start()
