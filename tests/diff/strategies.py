@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
+from words import DIGITS, LOWER, UPPER, chars, word
 
 from reconciler.model.desired import (
     AwsSecretSource,
@@ -20,10 +21,10 @@ from reconciler.model.desired import (
 )
 
 ACCOUNT = "123456789012"
-_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True).filter(
+_names = word(UPPER + LOWER + "_", UPPER + LOWER + DIGITS + "_", max_rest=11).filter(
     lambda n: not n.upper().startswith("GITHUB_")
 )
-_slugs = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+_slugs = word(LOWER, LOWER + DIGITS + "-", max_rest=8)
 
 
 def _unique_folded(keys: st.SearchStrategy[str], max_size: int) -> st.SearchStrategy[list[str]]:
@@ -56,7 +57,7 @@ _reviewers = st.builds(Reviewer, st.sampled_from(["team", "user"]), _slugs)
 _patterns = st.builds(
     BranchPattern,
     st.sampled_from(["branch", "tag"]),
-    st.from_regex(r"[a-z*/.]{1,8}", fullmatch=True),
+    chars(LOWER + "*/.", min_size=1, max_size=8),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from hypothesis import strategies as st
+from words import DIGITS, LOWER, UPPER, chars, word
 
 from reconciler.model.observed import (
     BranchPolicyType,
@@ -22,12 +23,12 @@ _KINDS: list[Literal["team", "user"]] = ["team", "user"]
 _POLICY_TYPES: list[Literal["branch", "tag"]] = ["branch", "tag"]
 _BRANCH_POLICIES: list[BranchPolicyType] = ["all", "protected", "custom"]
 # GitHub stores variable and secret names upper case and reserves GITHUB_.
-_names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True).filter(
+_names = word(UPPER + "_", UPPER + DIGITS + "_", max_rest=10).filter(
     lambda n: not n.startswith("GITHUB_")
 )
-_env_names = st.from_regex(r"[A-Za-z0-9_.-]{1,10}", fullmatch=True)
-_repo_names = st.from_regex(r"[a-z][a-z0-9_.-]{0,10}", fullmatch=True)
-_slugs = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+_env_names = chars(UPPER + LOWER + DIGITS + "_.-", min_size=1, max_size=10)
+_repo_names = word(LOWER, LOWER + DIGITS + "_.-", max_rest=10)
+_slugs = word(LOWER, LOWER + DIGITS + "-", max_rest=8)
 # Any text GitHub could hold, braces and YAML look-alikes included.
 _values = st.one_of(
     st.text(max_size=30),
@@ -71,7 +72,7 @@ def environments(draw: st.DrawFn, name: str) -> ObservedEnvironment:
             st.lists(
                 st.tuples(
                     st.sampled_from(_POLICY_TYPES),
-                    st.from_regex(r"[a-z*/.]{1,8}", fullmatch=True),
+                    chars(LOWER + "*/.", min_size=1, max_size=8),
                 ),
                 max_size=4,
                 unique=True,
