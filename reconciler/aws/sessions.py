@@ -1,6 +1,6 @@
 """AWS sessions per account: the read role assumed once per run, or the caller's own.
 
-boto3 sessions are not thread-safe but its clients are, so one lock guards
+botocore sessions are not thread-safe but its clients are, so one lock guards
 every session and client creation and the clients are shared by the worker
 threads afterwards.
 """
@@ -12,7 +12,6 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
@@ -59,9 +58,14 @@ _loader_lock = threading.Lock()
 _loader: botocore.loaders.Loader | None = None
 
 
-def new_session(region: str | None) -> boto3.session.Session:
+def new_session() -> botocore.session.Session:
     """A session that resolves credentials afresh but shares the parsed service
     models: loading them is most of the cost of a client (~100 ms each).
+
+    botocore's, as boto3's `Session.client` wraps it: boto3's own session adds
+    resources we never use, and appends its data folder to the loader's search
+    path each time one is made, so a shared loader's path would grow by one
+    folder per run.
     """
     global _loader  # noqa: PLW0603 - read-only model data, safe to share
     with _loader_lock:
@@ -69,7 +73,7 @@ def new_session(region: str | None) -> boto3.session.Session:
             _loader = botocore.loaders.create_loader()
         core = botocore.session.get_session()
         core.register_component("data_loader", _loader)
-        return boto3.session.Session(botocore_session=core, region_name=region)
+        return core
 
 
 def resolve_region(settings: AwsAccess | None, environ: Mapping[str, str]) -> str | None:
@@ -96,23 +100,29 @@ class AwsSessions:
         self.read_role = settings.read_role if settings is not None else None
         self._environ = env
         self._lock = threading.RLock()
-        self._base: boto3.session.Session | None = None
+        self._base: botocore.session.Session | None = None
         # account -> temporary credentials of the read role; None: the caller's own
         self._credentials: dict[str, dict[str, str] | None] = {}
         self._failures: dict[str, AccountUnavailable] = {}
         self._clients: dict[tuple[str | None, str], Any] = {}
         self._caller: str | None = None
 
-    def _base_session(self) -> boto3.session.Session:
+    def _base_session(self) -> botocore.session.Session:
         with self._lock:
             if self._base is None:
-                self._base = new_session(self.region)
+                self._base = new_session()
             return self._base
 
     def _make_client(self, service: str, credentials: dict[str, str] | None) -> Any:
         try:
-            client = self._base_session().client(  # type: ignore[call-overload]
-                service, config=client_config(self._environ), **(credentials or {})
+            given = credentials or {}
+            client = self._base_session().create_client(
+                service,
+                region_name=self.region,
+                config=client_config(self._environ),
+                aws_access_key_id=given.get("aws_access_key_id"),
+                aws_secret_access_key=given.get("aws_secret_access_key"),
+                aws_session_token=given.get("aws_session_token"),
             )
         except BotoCoreError as exc:
             raise fatal(exc, f"{service} client") from None

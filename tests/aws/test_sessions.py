@@ -8,7 +8,7 @@ from botocore.config import Config
 from integration.helpers import CliRunner
 
 from reconciler.aws.errors import AwsError
-from reconciler.aws.sessions import CLIENT_CONFIG, client_config
+from reconciler.aws.sessions import CLIENT_CONFIG, client_config, new_session
 from reconciler.sandbox.runner import Sandbox
 
 
@@ -58,3 +58,18 @@ def test_an_unusable_aws_max_attempts_makes_aws_unreadable_not_the_run(
     assert "Traceback" not in result.err
     assert "AWS_MAX_ATTEMPTS must be a whole number of at least 1, not 'two'" in result.out
     assert "aws.unavailable" in result.out
+
+
+def test_runs_in_one_process_share_the_service_models_without_growing_anything(
+    cli: CliRunner, sandbox: Sandbox
+) -> None:
+    """Each run makes its own session (its credentials resolved afresh) over one
+    shared loader; boto3's session appended a folder to that loader's search
+    path each time, so a process running reconcile many times grew it per run."""
+    assert cli("plan").code in (0, 2)
+    loader = new_session().get_component("data_loader")
+    paths = list(loader.search_paths)
+    for _ in range(3):
+        assert cli("plan").code in (0, 2)
+    assert new_session().get_component("data_loader") is loader
+    assert loader.search_paths == paths
