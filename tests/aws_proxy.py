@@ -7,13 +7,14 @@ the JSON protocol (Secrets Manager, SSM: `X-Amz-Target`, a JSON error).
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
+
+from relay import relay
 
 # What AWS answers for each error code this proxy plays: its HTTP status, and
 # the code's spelling in the query protocol (IAM, STS) and the JSON one.
@@ -116,24 +117,9 @@ class AwsFaultProxy:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
-                upstream = http.client.HTTPConnection(
-                    proxy._upstream.hostname or "127.0.0.1", proxy._upstream.port, timeout=30
-                )
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                    headers["Host"] = proxy._upstream.netloc
-                    upstream.request(self.command, self.path, body=body, headers=headers)
-                    answer = upstream.getresponse()
-                    data = answer.read()
-                    self.send_response(answer.status)
-                    for key, value in answer.getheaders():
-                        if key.lower() not in {"content-length", "transfer-encoding", "connection"}:
-                            self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    upstream.close()
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                headers["Host"] = proxy._upstream.netloc
+                relay(self, proxy._upstream.netloc, self.path, body, headers)
 
             do_GET = do_POST = do_PUT = do_DELETE = _relay
 

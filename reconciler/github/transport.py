@@ -277,6 +277,32 @@ class PacedAdapter(HTTPAdapter):
         return response
 
 
+class _ClientHttpSession(requests.Session):
+    """A requests session that reads the environment once per host.
+
+    requests looks up the proxy and CA-bundle variables for every request, a
+    scan of the whole environment (about 0.2 ms, as long as the rest of a
+    request to a local server). The environment does not change under a run,
+    so one client's answer for a host holds for all its requests there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment_settings: dict[tuple[object, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        parts = urlsplit(url.decode() if isinstance(url, bytes) else str(url or ""))
+        key = (parts.scheme, parts.netloc, repr(proxies), stream, repr(verify), repr(cert))
+        kept = self._environment_settings.get(key)
+        if kept is None:
+            kept = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            self._environment_settings[key] = kept
+        # Copies: requests may change what it is given.
+        return {**kept, "proxies": dict(kept["proxies"])}
+
+
 def paced_client_session(
     pacer: Pacer,
     policy: RetryPolicy,
@@ -287,7 +313,7 @@ def paced_client_session(
 ) -> tuple[requests.Session, ReconcileRetry]:
     """One PyGithub client's session (paced, counted, retried) and the retry to give
     `Github(retry=...)`, through which PyGithub's connections find that session."""
-    session = requests.Session()
+    session = _ClientHttpSession()
     # As PyGithub does: an auth of our own keeps requests from reading ~/.netrc.
     session.auth = Requester.noopAuth
     retry = ReconcileRetry(policy=policy, pacer=pacer, session=session, outage=outage)

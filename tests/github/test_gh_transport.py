@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-from gh_support import FAST_TRANSPORT, OWNER, REPO, app_key_pair
+from gh_support import FAST_TRANSPORT, OWNER, REPO, ConnFactory, app_key_pair
+from integration.proxy import forwarding
 from request_log import log_of, logged
 
 from reconciler.github import (
@@ -106,3 +107,22 @@ def test_points_off_is_unpaced_and_backoff_changes_only_the_first_wait() -> None
     # What GitHub asks for is judged as in production.
     assert settings.retry.max_wait == RetryPolicy().max_wait
     assert transport_settings(300).pacer == replace(PacerConfig(), points_per_window=300)
+
+
+@pytest.mark.parametrize("bypass", [False, True], ids=["through the proxy", "NO_PROXY"])
+def test_the_proxy_variables_hold_for_every_request(
+    emu: GitHubEmulator, make_conn: ConnFactory, monkeypatch: pytest.MonkeyPatch, bypass: bool
+) -> None:
+    """A client reads the environment once per host (transport.py), not once per
+    request; what it read, HTTP_PROXY and NO_PROXY included, holds for each one."""
+    emu.put_environment(OWNER, REPO, "dev")
+    emu.set_variable(OWNER, REPO, "dev", "A", "1")
+    with forwarding() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1" if bypass else "")
+        emu.clear_requests()
+        observe_repository(make_conn(), OWNER, REPO)
+    sent = [f"{r.method} {emu.url}{r.path}" for r in emu.requests]
+    relayed = [line.partition("?")[0] for line in proxy.seen]
+    assert len(sent) > 1
+    assert sorted(relayed) == ([] if bypass else sorted(sent))

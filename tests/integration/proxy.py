@@ -1,5 +1,6 @@
-"""A loopback HTTP server playing a broken proxy in front of GitHub: every GET is
-answered 200 with a fixed body, whatever the endpoint returns."""
+"""Loopback HTTP proxies: a broken one in front of GitHub, answering every GET
+200 with a fixed body whatever the endpoint returns (`serving`), and a working
+one that relays each request and records it (`forwarding`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
+
+from relay import relay
 
 
 class _Proxy(BaseHTTPRequestHandler):
@@ -33,6 +37,45 @@ def serving(body: bytes) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class Forwarding:
+    """What a forwarding proxy saw: `METHOD absolute-URL` per request."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.seen: list[str] = []
+
+
+class _Forwarder(BaseHTTPRequestHandler):
+    record: Forwarding
+
+    def do_GET(self) -> None:
+        self.record.seen.append(f"{self.command} {self.path}")
+        target = urlsplit(self.path)  # a proxy is sent the absolute URL
+        path = target.path + (f"?{target.query}" if target.query else "")
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        relay(self, target.netloc, path, None, headers)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@contextmanager
+def forwarding() -> Iterator[Forwarding]:
+    """A loopback forwarding proxy for plain-HTTP GETs, recording each one it relays."""
+    record = Forwarding()
+    handler = type("Handler", (_Forwarder,), {"record": record})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    record.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield record
     finally:
         server.shutdown()
         server.server_close()
