@@ -35,7 +35,7 @@ from isolation import (  # noqa: E402
 from reconciler.cli import main  # noqa: E402
 from reconciler.config import load_desired  # noqa: E402
 from reconciler.sandbox.aws import AwsSandbox  # noqa: E402
-from reconciler.sandbox.runner import Sandbox  # noqa: E402
+from reconciler.sandbox.runner import Sandbox, SandboxSnapshot  # noqa: E402
 
 _GUARD = NetworkGuard()
 
@@ -100,8 +100,15 @@ def make_sandbox(
     """Start a sandbox seeded from a config; its exports are set in os.environ."""
     started: list[Sandbox] = []
 
-    def make(config: Path = FIXTURE_CONFIG, *, latency: float = 0.0) -> Sandbox:
-        sandbox = Sandbox(load_desired(config), aws=aws_server, latency=latency)
+    def make(
+        config: Path = FIXTURE_CONFIG,
+        *,
+        latency: float = 0.0,
+        start_from: SandboxSnapshot | None = None,
+    ) -> Sandbox:
+        sandbox = Sandbox(
+            load_desired(config), aws=aws_server, latency=latency, start_from=start_from
+        )
         sandbox.github.on_request = contract_validator.record
         sandbox.start()
         started.append(sandbox)
@@ -117,6 +124,28 @@ def make_sandbox(
 @pytest.fixture
 def sandbox(make_sandbox: SandboxFactory) -> Sandbox:
     return make_sandbox()
+
+
+# What `reconcile apply --yes` of the fixture config left in GitHub, once per worker.
+_CONVERGED: list[SandboxSnapshot] = []
+
+
+@pytest.fixture
+def converged(make_sandbox: SandboxFactory, cli: CliRunner) -> Sandbox:
+    """A sandbox as `reconcile apply --yes` of the fixture config leaves it.
+
+    The first test of a worker to ask runs that apply; the others start from a
+    snapshot of what it left in the emulator (AWS is only ever read). Tests that
+    look at the apply itself, or at what it leaves beside GitHub (its ETag
+    cache, audit log or lock), run it themselves on `sandbox`.
+    """
+    if _CONVERGED:
+        return make_sandbox(start_from=_CONVERGED[0])
+    sandbox = make_sandbox()
+    result = cli("apply", "--yes")
+    assert result.code == 0, result.out + result.err
+    _CONVERGED.append(sandbox.snapshot())
+    return sandbox
 
 
 @pytest.fixture

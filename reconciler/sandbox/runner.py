@@ -10,6 +10,7 @@ import errno
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -17,8 +18,17 @@ from reconciler.errors import ReconcileError
 from reconciler.model.desired import AwsSecretSource, DesiredState
 from reconciler.sandbox.aws import AwsSandbox
 from reconciler.sandbox.github import GitHubEmulator
+from reconciler.sandbox.github.state import World
 from reconciler.sandbox.history import seed_job_history
 from reconciler.sandbox.seed import GitHubSeed, seed_github
+
+
+@dataclass(frozen=True)
+class SandboxSnapshot:
+    """What a sandbox's GitHub held, and the tokens it was seeded with."""
+
+    github: World
+    seed: GitHubSeed
 
 
 class Sandbox:
@@ -29,12 +39,18 @@ class Sandbox:
         port: int = 0,
         latency: float = 0.0,
         aws: AwsSandbox | None = None,
+        start_from: SandboxSnapshot | None = None,
     ) -> None:
-        """`aws`: an already started AWS sandbox to reuse (tests share one per process)."""
+        """`aws`: an already started AWS sandbox to reuse (tests share one per process).
+
+        `start_from`: GitHub starts as a snapshot of a sandbox of the same config
+        left it (`snapshot()`), instead of as a fresh organization.
+        """
         self.desired = desired
         self.github = GitHubEmulator(latency=latency, port=port)
         self._owns_aws = aws is None
         self.aws = aws if aws is not None else AwsSandbox()
+        self._start_from = start_from
         self._seed: GitHubSeed | None = None
 
     def start(self) -> Sandbox:
@@ -42,12 +58,25 @@ class Sandbox:
         if self._owns_aws:
             self.aws.start()
         try:
-            self._seed = seed_github(self.github, self.desired)
+            if self._start_from is None:
+                self._seed = seed_github(self.github, self.desired)
+            else:
+                self._seed = self._start_from.seed
             self.aws.prepare(self.desired, self._dispatch_token_values(self._seed))
+            if self._start_from is not None:
+                # prepare() has just written the secrets' sources again; the
+                # snapshot's secrets were written after their sources, and still are.
+                self.github.restore(self._start_from.github, secrets_written_now=True)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def snapshot(self) -> SandboxSnapshot:
+        """GitHub as it is now, to start another sandbox of the same config from."""
+        if self._seed is None:
+            raise RuntimeError("start() the sandbox first")
+        return SandboxSnapshot(self.github.snapshot(), self._seed)
 
     def _dispatch_token_values(self, seed: GitHubSeed) -> dict[tuple[str, str], str]:
         """Secrets checked for dispatch hold a token the emulator accepts."""

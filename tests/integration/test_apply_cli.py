@@ -118,12 +118,11 @@ def test_second_apply_writes_nothing(cli: CliRunner, sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("drift", SINGLE_DRIFTS, ids=list(SINGLE_DRIFTS))
-def test_apply_repairs_each_drift(drift: str, cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
-    SINGLE_DRIFTS[drift][0](sandbox)
+def test_apply_repairs_each_drift(drift: str, cli: CliRunner, converged: Sandbox) -> None:
+    SINGLE_DRIFTS[drift][0](converged)
     result = cli("apply", "--yes")
     assert result.code == 0, result.out + result.err
-    assert plan(cli, sandbox)[0] == 0
+    assert plan(cli, converged)[0] == 0
 
 
 def _unmanaged_items(sandbox: Sandbox) -> None:
@@ -138,18 +137,17 @@ def _prune_config(tmp_path: Path) -> Path:
     return path
 
 
-def test_unmanaged_items_survive_without_prune(cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
-    _unmanaged_items(sandbox)
-    code, doc = plan(cli, sandbox)
+def test_unmanaged_items_survive_without_prune(cli: CliRunner, converged: Sandbox) -> None:
+    _unmanaged_items(converged)
+    code, doc = plan(cli, converged)
     assert code == 0
     assert {(u["resource"], u["name"]) for u in doc["unmanaged"]} == {
         ("environment", "qa"),
         ("variable", "HAND_MADE"),
     }
     assert cli("apply", "--yes").code == 0
-    assert "qa" in sandbox.github.environment_names(OWNER, PLATFORM)
-    assert "HAND_MADE" in sandbox.github.variables(OWNER, PLATFORM, "dev")
+    assert "qa" in converged.github.environment_names(OWNER, PLATFORM)
+    assert "HAND_MADE" in converged.github.variables(OWNER, PLATFORM, "dev")
 
 
 def test_prune_deletes_unmanaged_items(

@@ -67,13 +67,6 @@ def _plan(cli: CliRunner, sandbox: Sandbox) -> tuple[int, dict[str, object], str
     return result.code, plan_json(result.out), result.err
 
 
-@pytest.fixture
-def converged(cli: CliRunner, sandbox: Sandbox) -> Sandbox:
-    result = cli("apply", "--yes")
-    assert result.code == 0, result.out + result.err
-    return sandbox
-
-
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
 def test_a_wrong_body_is_dropped_and_fetched_again_with_one_warning(
     kind: str, cli: CliRunner, converged: Sandbox, tmp_path: Path

@@ -28,14 +28,13 @@ def _trusted_subjects(sandbox: Sandbox, env: str, role: str) -> list[str]:
 
 
 def test_plan_role_trusting_pull_requests_as_declared_has_no_finding(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
     """The runbook's plan role: prod (4-eyes) jobs, and pull-request checks."""
-    converge(cli)
     assert f"repo:{OWNER}/{PLATFORM}:pull_request" in _trusted_subjects(
-        sandbox, "prod", "aqp-gha-plan"
+        converged, "prod", "aqp-gha-plan"
     )
-    code, doc = plan(cli, sandbox)
+    code, doc = plan(cli, converged)
     assert (code, doc["findings"]) == (0, [])
 
 
@@ -76,17 +75,16 @@ def _ids_subjects(sandbox: Sandbox, env: str, role: str) -> list[str]:
 
 
 def test_trust_is_judged_against_a_custom_subject_template(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
     """`repository_owner_id, repository_id, context`: GitHub issues
     repository_owner_id:<id>:repository_id:<id>:environment:prod, not repo:OWNER/REPO:..."""
-    converge(cli)
     for repo in (PLATFORM, ADMIN):
-        sandbox.github.set_oidc_subject(
+        converged.github.set_oidc_subject(
             OWNER, repo, use_default=False, include_claim_keys=IDS_TEMPLATE
         )
 
-    code, doc = plan(cli, sandbox)
+    code, doc = plan(cli, converged)
     mismatched = {(f["code"], f["environment"]) for f in doc["findings"]}
     assert mismatched == {("aws.trust_mismatch", env) for env in ACCOUNTS}
     assert code == 2
@@ -94,19 +92,18 @@ def test_trust_is_judged_against_a_custom_subject_template(
 
     for env, account in ACCOUNTS.items():
         for role in ("aqp-gha-apply", "aqp-gha-plan"):
-            subjects = _ids_subjects(sandbox, env, role)
-            sandbox.aws.set_trust_policy(account, role, github_trust_policy(account, subjects))
-    code, doc = plan(cli, sandbox)
+            subjects = _ids_subjects(converged, env, role)
+            converged.aws.set_trust_policy(account, role, github_trust_policy(account, subjects))
+    code, doc = plan(cli, converged)
     assert (code, doc["findings"]) == (0, [])
 
 
 def test_a_template_from_the_organization_applies_where_a_repository_opts_in(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    sandbox.github.set_org_oidc_subject(OWNER, IDS_TEMPLATE)
-    sandbox.github.set_oidc_subject(OWNER, PLATFORM, use_default=False)  # opts in
-    code, doc = plan(cli, sandbox)
+    converged.github.set_org_oidc_subject(OWNER, IDS_TEMPLATE)
+    converged.github.set_oidc_subject(OWNER, PLATFORM, use_default=False)  # opts in
+    code, doc = plan(cli, converged)
     assert code == 2
     assert {f["repository"] for f in doc["findings"]} == {f"{OWNER}/{PLATFORM}"}
     assert {f["code"] for f in doc["findings"]} == {"aws.trust_mismatch"}

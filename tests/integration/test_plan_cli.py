@@ -40,9 +40,8 @@ def test_fresh_github_is_all_creates(cli: CliRunner, sandbox: Sandbox) -> None:
     assert doc["summary"]["errors"] == 0
 
 
-def test_converged_state_has_no_drift(cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
-    code, doc = plan(cli, sandbox)
+def test_converged_state_has_no_drift(cli: CliRunner, converged: Sandbox) -> None:
+    code, doc = plan(cli, converged)
     assert (code, doc["changes"], doc["summary"]["errors"]) == (0, [], 0)
     text = cli("plan")
     assert "No changes" in text.out
@@ -177,22 +176,20 @@ SINGLE_DRIFTS: dict[str, tuple[Callable[[Sandbox], None], str]] = {
 
 @pytest.mark.parametrize("drift", SINGLE_DRIFTS, ids=list(SINGLE_DRIFTS))
 def test_each_single_drift_is_exactly_one_change(
-    drift: str, cli: CliRunner, sandbox: Sandbox
+    drift: str, cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
     make_drift, expected = SINGLE_DRIFTS[drift]
-    make_drift(sandbox)
-    code, doc = plan(cli, sandbox)
+    make_drift(converged)
+    code, doc = plan(cli, converged)
     assert code == 2
     assert change_ids(doc) == [expected]
 
 
 def test_deleted_environment_is_one_environment_create_with_its_contents(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    sandbox.github.delete_environment(OWNER, PLATFORM, "staging")
-    code, doc = plan(cli, sandbox)
+    converged.github.delete_environment(OWNER, PLATFORM, "staging")
+    code, doc = plan(cli, converged)
     assert code == 2
     assert change_ids(doc) == [
         "alpha-swarm-ai/alphaswarm_platform/staging/environment/staging/create",
@@ -201,15 +198,14 @@ def test_deleted_environment_is_one_environment_create_with_its_contents(
     ]
 
 
-def test_case_only_differences_are_not_drift(cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
-    arn = sandbox.github.variables(OWNER, ADMIN, "dev")["AWS_DEPLOYER_ROLE_ARN"]
-    plan_arn = sandbox.github.variables(OWNER, ADMIN, "dev")["AWS_PLAN_ROLE_ARN"]
-    sandbox.github.delete_environment(OWNER, ADMIN, "dev")
-    sandbox.github.put_environment(OWNER, ADMIN, "DEV")
-    sandbox.github.set_variable(OWNER, ADMIN, "DEV", "aws_deployer_role_arn", arn)
-    sandbox.github.set_variable(OWNER, ADMIN, "DEV", "Aws_Plan_Role_Arn", plan_arn)
-    code, doc = plan(cli, sandbox)
+def test_case_only_differences_are_not_drift(cli: CliRunner, converged: Sandbox) -> None:
+    arn = converged.github.variables(OWNER, ADMIN, "dev")["AWS_DEPLOYER_ROLE_ARN"]
+    plan_arn = converged.github.variables(OWNER, ADMIN, "dev")["AWS_PLAN_ROLE_ARN"]
+    converged.github.delete_environment(OWNER, ADMIN, "dev")
+    converged.github.put_environment(OWNER, ADMIN, "DEV")
+    converged.github.set_variable(OWNER, ADMIN, "DEV", "aws_deployer_role_arn", arn)
+    converged.github.set_variable(OWNER, ADMIN, "DEV", "Aws_Plan_Role_Arn", plan_arn)
+    code, doc = plan(cli, converged)
     assert (code, doc["changes"], doc["unmanaged"]) == (0, [], [])
 
 

@@ -74,11 +74,10 @@ CASES: dict[str, tuple[Callable[[Sandbox], None], set[tuple[str, str, str | None
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_aws_findings(case: str, cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
+def test_aws_findings(case: str, cli: CliRunner, converged: Sandbox) -> None:
     make, expected = CASES[case]
-    make(sandbox)
-    code, doc = plan(cli, sandbox)
+    make(converged)
+    code, doc = plan(cli, converged)
     seen = {(f["severity"], f["code"], f["environment"]) for f in doc["findings"]}
     assert expected <= seen, doc["findings"]
     assert {f["code"] for f in doc["findings"]} == {c for _, c, _ in expected}
@@ -89,12 +88,11 @@ def test_aws_findings(case: str, cli: CliRunner, sandbox: Sandbox) -> None:
 
 
 def test_trust_for_the_wrong_repository_only_is_a_mismatch(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
     doc = github_trust_policy(STAGING, _subjects("staging", "some_other_repo"))
-    sandbox.aws.set_trust_policy(STAGING, "aqp-gha-apply", doc)
-    code, plan_doc = plan(cli, sandbox)
+    converged.aws.set_trust_policy(STAGING, "aqp-gha-apply", doc)
+    code, plan_doc = plan(cli, converged)
     assert code == 2
     assert "aws.trust_mismatch" in finding_codes(plan_doc)
 
@@ -173,8 +171,7 @@ def test_plan_json_out_file_matches_stdout(
 
 
 def test_repo_filter_does_not_make_shared_roles_look_too_broad(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    code, doc = plan(cli, sandbox, "--repo", PLATFORM)
+    code, doc = plan(cli, converged, "--repo", PLATFORM)
     assert (code, doc["changes"], doc["findings"]) == (0, [], [])

@@ -57,11 +57,10 @@ def test_a_fresh_apply_turns_the_bypass_off_where_reviewers_are(
 
 
 def test_switching_the_bypass_on_by_hand_is_one_environment_update(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    sandbox.github.set_admins_bypass(OWNER, ADMIN, "prod", True)
-    code, doc = plan(cli, sandbox)
+    converged.github.set_admins_bypass(OWNER, ADMIN, "prod", True)
+    code, doc = plan(cli, converged)
     assert code == 2
     assert change_ids(doc) == ["alpha-swarm-ai/alphaswarm_admin/prod/environment/prod/update"]
     (change,) = doc["changes"]
@@ -122,17 +121,16 @@ def test_no_other_environment_update_turns_the_bypass_back_on(
 
 
 def test_a_reviewer_repaired_by_apply_keeps_the_bypass_off(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    doc = sandbox.github.environment_json(OWNER, PLATFORM, "staging")
+    doc = converged.github.environment_json(OWNER, PLATFORM, "staging")
     assert doc is not None
     # Removed in the UI, which does not touch the bypass setting.
-    sandbox.github.put_environment(OWNER, PLATFORM, "staging", can_admins_bypass=False)
+    converged.github.put_environment(OWNER, PLATFORM, "staging", can_admins_bypass=False)
     result = cli("apply", "--yes")
     assert result.code == 0, result.out + result.err
-    assert _bypass(sandbox, PLATFORM, "staging") is False
-    assert plan(cli, sandbox)[0] == 0
+    assert _bypass(converged, PLATFORM, "staging") is False
+    assert plan(cli, converged)[0] == 0
 
 
 def test_an_older_server_without_the_setting_gets_a_finding_and_one_clear_error(
@@ -152,11 +150,10 @@ def test_an_older_server_without_the_setting_gets_a_finding_and_one_clear_error(
 
 
 def test_where_github_does_not_report_the_bypass_plan_says_unknown(
-    cli: CliRunner, sandbox: Sandbox
+    cli: CliRunner, converged: Sandbox
 ) -> None:
-    converge(cli)
-    sandbox.github.forget_environment_keys("can_admins_bypass")
-    code, doc = plan(cli, sandbox)
+    converged.github.forget_environment_keys("can_admins_bypass")
+    code, doc = plan(cli, converged)
     assert (code, doc["changes"]) == (0, [])  # unknown is a warning, never a guessed change
     unknown = [f for f in doc["findings"] if f["code"] == "github.admins_bypass_unknown"]
     assert sorted((f["repository"], f["environment"]) for f in unknown) == [
@@ -240,11 +237,10 @@ def test_where_the_plan_is_hidden_the_refusal_is_one_clear_line_per_environment(
         assert sandbox.github.environment_names(OWNER, repo) == ["dev"]
 
 
-def test_converged_plans_do_not_ask_about_the_plan(cli: CliRunner, sandbox: Sandbox) -> None:
-    converge(cli)
-    before = len(sandbox.github.requests)
-    assert plan(cli, sandbox)[0] == 0
-    paths = [r.path for r in sandbox.github.requests[before:]]
+def test_converged_plans_do_not_ask_about_the_plan(cli: CliRunner, converged: Sandbox) -> None:
+    before = len(converged.github.requests)
+    assert plan(cli, converged)[0] == 0
+    paths = [r.path for r in converged.github.requests[before:]]
     assert f"/orgs/{OWNER}" not in paths
     assert f"/repos/{OWNER}/{ADMIN}" not in paths
 

@@ -38,20 +38,19 @@ def _read_only(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_read_only_plan_of_a_converged_state_exits_0(
-    cli: CliRunner, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    cli: CliRunner, converged: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    converge(cli)
-    _read_only(sandbox, monkeypatch)
-    before = len(sandbox.github.requests)
+    _read_only(converged, monkeypatch)
+    before = len(converged.github.requests)
 
     result = cli("plan", "--detailed-exitcode", "--format", "json")
 
     assert result.code == 0, result.err
     assert plan_json(result.out)["findings"] == []
-    assert writes(sandbox, before) == []
+    assert writes(converged, before) == []
     # Every read but the handoff token check (which uses the token it checks).
     handoff_check = f"/repos/{OWNER}/{PLATFORM}"
-    readers = {r.identity for r in sandbox.github.requests[before:] if r.path != handoff_check}
+    readers = {r.identity for r in converged.github.requests[before:] if r.path != handoff_check}
     assert readers == {"sandbox-reader"}
 
 
@@ -96,12 +95,13 @@ def test_read_only_plan_warns_when_it_cannot_verify_a_user_reviewer(
 
 
 def test_a_child_team_with_inherited_access_is_accepted_as_a_reviewer(
-    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    cli: CliRunner, converged: Sandbox, tmp_path: Path
 ) -> None:
     """platform-oncall has no access of its own: it inherits platform-approvers'.
     GitHub keeps such a team as a reviewer, so plan accepts it and apply converges."""
-    converge(cli)
-    sandbox.github.add_team(OWNER, "platform-oncall", ["oncall-carol"], parent="platform-approvers")
+    converged.github.add_team(
+        OWNER, "platform-oncall", ["oncall-carol"], parent="platform-approvers"
+    )
     config = _config(tmp_path, "reviewers: [team:platform-oncall]")
 
     result = cli("plan", "-c", config, "--format", "json")
@@ -112,17 +112,16 @@ def test_a_child_team_with_inherited_access_is_accepted_as_a_reviewer(
     applied = cli("apply", "--yes", "-c", config)
     assert applied.code == 0, applied.out + applied.err
     for repo in (PLATFORM, ADMIN):
-        env = sandbox.github.environment_json(OWNER, repo, "staging")
+        env = converged.github.environment_json(OWNER, repo, "staging")
         assert env is not None
         rule = next(r for r in env["protection_rules"] if r["type"] == "required_reviewers")
         assert [r["reviewer"]["slug"] for r in rule["reviewers"]] == ["platform-oncall"]
 
 
 def test_a_team_without_any_access_is_still_an_error(
-    cli: CliRunner, sandbox: Sandbox, tmp_path: Path
+    cli: CliRunner, converged: Sandbox, tmp_path: Path
 ) -> None:
-    converge(cli)
-    sandbox.github.add_team(OWNER, "strangers", ["stranger-dan"])
+    converged.github.add_team(OWNER, "strangers", ["stranger-dan"])
     config = _config(tmp_path, "reviewers: [team:strangers]")
     result = cli("plan", "-c", config, "--format", "json", "--detailed-exitcode")
     assert result.code == 2

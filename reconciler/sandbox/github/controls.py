@@ -12,10 +12,28 @@ from reconciler.sandbox.github.app import EmulatorApp
 from reconciler.sandbox.github.faults import Hold
 from reconciler.sandbox.github.ratelimit import SecondaryLimit
 from reconciler.sandbox.github.records import Arrival, FaultRule, LoggedRequest, RequestRecord
+from reconciler.sandbox.github.state import World
 
 
 class EmulatorControls:
     _app: EmulatorApp
+    _world: World
+
+    def snapshot(self) -> World:
+        """A copy of everything this GitHub holds, for `restore` here or in another emulator."""
+        return self._world.copy()
+
+    def restore(self, snapshot: World, *, secrets_written_now: bool = False) -> None:
+        """Hold what `snapshot` held (copied again: one snapshot restores many times).
+
+        The request log, faults and limits are this emulator's own and stay.
+        `secrets_written_now`: every secret's updated_at becomes now, as if the
+        writes that made the snapshot had just happened (a plan compares it with
+        when a secret's source last changed).
+        """
+        self._world.become(snapshot)
+        if secrets_written_now:
+            self._world.restamp_secrets()
 
     @property
     def requests(self) -> list[LoggedRequest]:

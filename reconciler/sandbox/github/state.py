@@ -6,8 +6,9 @@ both go through it, so the emulator is safe to hit from many threads.
 
 from __future__ import annotations
 
+import copy
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -198,6 +199,27 @@ class World:
     def now(self) -> datetime:
         return (datetime.now(UTC) + self.clock_offset).replace(microsecond=0)
 
+    def copy(self) -> World:
+        """Everything this world holds, copied (with a lock of its own)."""
+        with self.lock:
+            held = {f.name: copy.deepcopy(getattr(self, f.name)) for f in _STATE_FIELDS}
+        return World(**held)
+
+    def restamp_secrets(self) -> None:
+        with self.lock:
+            now = self.now()
+            for repo in self.repos.values():
+                holders = [repo.secrets, *(env.secrets for env in repo.environments.values())]
+                for secret in (s for held in holders for s in held.values()):
+                    secret.updated_at = now
+
+    def become(self, other: World) -> None:
+        """Hold a copy of what `other` holds; the HTTP app keeps this same object."""
+        held = other.copy()
+        with self.lock:
+            for f in _STATE_FIELDS:
+                setattr(self, f.name, getattr(held, f.name))
+
     def new_id(self) -> int:
         with self.lock:
             self.next_id += 1
@@ -328,3 +350,6 @@ class World:
         # role of their own it acts as an admin token (the sandbox's operator).
         perm = self.user_permission(repo, token.login) or "admin"
         return perm if token.write else "pull"
+
+
+_STATE_FIELDS = tuple(f for f in fields(World) if f.name != "lock")
