@@ -13,13 +13,17 @@ UV_VERSION := 0.13.9
 
 .PHONY: demo test lint typecheck unit bench clean lock
 
+# The venv is made without pip and the machine's pip puts uv in it (`pip
+# --python`, pip 22.3 and newer): making a venv with pip costs 4 s, this 2.5 s.
+# uv then adds pip (0.3 s), so `.venv/bin/pip` is there for whoever wants it.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
 
 $(BIN)/uv: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet 'uv==$(UV_VERSION)'
 
 $(STAMP): pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python pip
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
@@ -49,7 +53,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist worksteal -q
 
-test: lint typecheck unit
+# Lint and typecheck side by side (each on one core; their output kept apart),
+# then the tests, which use both cores.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck
+	$(MAKE) --no-print-directory unit
 
 # About 5 minutes: the scale benchmark at N = 1, 10, 100 (N = 1000 takes another
 # 5: `$(BIN)/python benchmarks/plan_scale.py --sizes 1000`), the everyday cases
