@@ -1,4 +1,4 @@
-"""The AWS adapter: the only production code that imports boto3.
+"""The AWS adapter: the only production code that imports boto3 or botocore.
 
 Read-only at plan time (`observe_aws`); secret values are read only at apply
 time (`read_secret_value` / `secret_reader`).
