@@ -92,6 +92,15 @@ class _QuietHandler(MotoRequestHandler):
         pass
 
 
+def _seeded_from(desired: DesiredState) -> tuple[object, ...] | None:
+    """All of a config that `AwsSandbox.seed` reads, or None when it reads nothing
+    from AWS: two configs that differ only elsewhere seed the same accounts."""
+    targets = collect(desired)
+    if desired.aws is None and not targets.accounts:
+        return None
+    return (desired.aws, targets.accounts)
+
+
 class _Dispatcher(DomainDispatcherApplication):
     """moto's dispatcher, remembering which backend serves a host.
 
@@ -160,9 +169,12 @@ class AwsSandbox:
         state is already that, and only the values are put again.
         """
         values = dict(secret_values or {})
+        needs = _seeded_from(desired)
+        if needs is None and not values:
+            return  # the config reads nothing from AWS: whatever moto holds will do
         # The secrets given values are part of what the state is: a later prepare
         # that puts the same ones overwrites them all, any other must seed afresh.
-        fingerprint = hashlib.sha256(repr((desired, sorted(values))).encode("utf-8")).digest()
+        fingerprint = hashlib.sha256(repr((needs, sorted(values))).encode("utf-8")).digest()
         # This server may not be the one that seeded (moto's state is the process's):
         # its clients must reach the region the seed wrote to.
         self._use_region(desired)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -138,6 +139,32 @@ def test_prepare_seeds_again_only_after_something_may_have_written(
     aws.prepare(build_desired(read_role="another-read-role"))
     aws.prepare(desired)
     assert _role_id(aws) != reseeded
+
+
+def test_prepare_keeps_the_seed_for_configs_that_seed_the_same(
+    aws: AwsSandbox, desired: DesiredState
+) -> None:
+    """Only what seed() reads of a config decides whether moto is seeded again:
+    a config that differs elsewhere, or that reads nothing from AWS, keeps it."""
+    aws.prepare(desired)
+    seeded = _role_id(aws)
+    first, *others = desired.repositories[0].environments
+    waiting = (replace(first, wait_timer=30), *others)
+    elsewhere = replace(
+        desired,
+        repositories=(
+            replace(desired.repositories[0], environments=waiting),
+            *desired.repositories[1:],
+        ),
+        prune=not desired.prune,
+    )
+    nothing_from_aws = DesiredState(owner=OWNER, repositories=())
+    for other in (elsewhere, nothing_from_aws, desired):
+        aws.prepare(other)
+        assert _role_id(aws) == seeded, other
+    # One repository fewer: fewer subjects for the roles to trust, a new seed.
+    aws.prepare(replace(desired, repositories=desired.repositories[1:]))
+    assert _role_id(aws) != seeded
 
 
 def test_a_write_through_another_server_of_the_process_counts(
