@@ -44,8 +44,9 @@ typecheck: $(STAMP)
 
 # Every test, slow ones included; worksteal keeps the workers busy to the end.
 # Three workers on two cores: the tests wait on sockets and child processes
-# part of the time (pytest 187 s with -n 3 against 216 s with -n 2, 2,505
-# tests; docs/testing.md, "What keeps the suite fast").
+# part of the time (pytest 187 s with -n 3 against 216 s with -n 2; later
+# 140 s with -n 3 against 154 s with -n 4; docs/testing.md, "What keeps the
+# suite fast").
 # Python may cache the bytecode of the repository's own modules (in
 # __pycache__/, ignored by git), whatever PYTHONDONTWRITEBYTECODE says: without
 # it every worker and every CLI process the tests start compiles them again.
