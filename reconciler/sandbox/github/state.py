@@ -206,6 +206,7 @@ class World:
         return World(**held)
 
     def restamp_secrets(self) -> None:
+        """Every secret, of repositories and environments, updated now."""
         with self.lock:
             now = self.now()
             for repo in self.repos.values():
