@@ -17,6 +17,7 @@ from contract_support import (
 )
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from openapi_spec_validator import validate
 
 from reconciler.sandbox.github import GitHubEmulator, RequestRecord, seal
 
@@ -328,6 +329,72 @@ def test_sealed_values_and_key_ids_check_as_any_other_valid_one() -> None:
     validator.record(_secret_put(1001, "not base64!", "1234567890"))
     assert validator.reused == 1
     assert len(validator.failures) == 1
+
+
+def _listing(query: str, answer: dict[str, object]) -> RequestRecord:
+    return RequestRecord(
+        method="GET",
+        url=f"http://127.0.0.1:1001/repos/o/r/environments{query}",
+        headers={},
+        body=b"",
+        status=200,
+        response_headers=dict.fromkeys(COMMON_HEADERS, "1")
+        | {"content-type": "application/json", "etag": "1"},
+        response_body=json.dumps(answer).encode(),
+    )
+
+
+def test_a_request_is_checked_once_whatever_the_answers() -> None:
+    """The same request met by a new answer: only the answer is checked again,
+    and a request that fails its check fails with every answer."""
+    empty = {"total_count": 0, "environments": []}
+    wrong = {"total_count": "none", "environments": []}
+    validator = ContractValidator()
+    validator.record(_listing("?per_page=100", empty))
+    validator.record(_listing("?per_page=100", wrong))
+    assert (validator.reused, validator.requests_reused) == (0, 1)
+    assert [f.where for f in validator.failures] == ["response"]
+
+    validator.record(_listing("?per_page=many", empty))
+    validator.record(_listing("?per_page=many", wrong))
+    assert validator.requests_reused == 2
+    assert [f.where for f in validator.failures].count("request") == 2
+
+
+def test_the_vendored_description_is_valid_openapi() -> None:
+    """The validator trusts the description (checking it in every test process
+    cost a second of CPU each); this checks it, once."""
+    validate(load_spec())
+
+
+def _rate_limit_answer(remaining: object, reset: object, header: str = "4947") -> RequestRecord:
+    counters = {"limit": 5000, "remaining": remaining, "reset": reset, "used": 0}
+    search = {"limit": 30, "remaining": 30, "reset": 1796560074, "used": 0}
+    body = {"resources": {"core": counters, "search": search}, "rate": counters}
+    return RequestRecord(
+        method="GET",
+        url="http://127.0.0.1:1001/rate_limit",
+        headers={},
+        body=b"",
+        status=200,
+        response_headers=dict.fromkeys(COMMON_HEADERS, "1")
+        | {"content-type": "application/json", "etag": "1", "x-ratelimit-remaining": header},
+        response_body=json.dumps(body).encode(),
+    )
+
+
+def test_rate_limit_counters_check_as_any_other_integer() -> None:
+    """Every answer of /rate_limit has new counters, in its body and headers: any
+    integers check the same, and a counter that is not one is still checked, and fails."""
+    validator = ContractValidator()
+    validator.record(_rate_limit_answer(5000, 1796560074, header="5000"))
+    validator.record(_rate_limit_answer(4947, 1796560075, header="4947"))
+    assert (validator.checked, validator.reused, validator.failures) == (2, 1, [])
+    validator.record(_rate_limit_answer(4947, 1.5))
+    validator.record(_rate_limit_answer("4947", 1796560075))
+    validator.record(_rate_limit_answer(4947, 1796560075, header="many"))
+    assert validator.reused == 1
+    assert len(validator.failures) == 3
 
 
 def test_the_undocumented_states_are_let_through_only_where_github_sends_them(
