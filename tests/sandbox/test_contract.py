@@ -259,25 +259,29 @@ def test_validator_reports_a_response_that_breaks_the_schema() -> None:
     assert bad_request
 
 
-def _variable_answer(
-    port: int, stamp: str, *, etag: str = "1", value: bool = True
-) -> RequestRecord:
-    headers = dict.fromkeys(COMMON_HEADERS, "1") | {
-        "content-type": "application/json",
-        "etag": etag,
-    }
-    body = {"name": "X", "created_at": stamp, "updated_at": stamp}
-    if value:
-        body["value"] = f"http://127.0.0.1:{port}/x"
+def _answered_get(url: str, body: object, **headers: str) -> RequestRecord:
+    """A GET answered 200 with `body` as JSON and the headers GitHub always sends."""
     return RequestRecord(
         method="GET",
-        url=f"http://127.0.0.1:{port}/repos/o/r/actions/variables/X",
+        url=url,
         headers={},
         body=b"",
         status=200,
-        response_headers=headers,
+        response_headers=dict.fromkeys(COMMON_HEADERS, "1")
+        | {"content-type": "application/json", "etag": "1"}
+        | headers,
         response_body=json.dumps(body).encode(),
     )
+
+
+def _variable_answer(
+    port: int, stamp: str, *, etag: str = "1", value: bool = True
+) -> RequestRecord:
+    body = {"name": "X", "created_at": stamp, "updated_at": stamp}
+    if value:
+        body["value"] = f"http://127.0.0.1:{port}/x"
+    url = f"http://127.0.0.1:{port}/repos/o/r/actions/variables/X"
+    return _answered_get(url, body, etag=etag)
 
 
 def test_a_verdict_is_reused_only_for_an_exchange_that_checks_the_same() -> None:
@@ -332,16 +336,7 @@ def test_sealed_values_and_key_ids_check_as_any_other_valid_one() -> None:
 
 
 def _listing(query: str, answer: dict[str, object]) -> RequestRecord:
-    return RequestRecord(
-        method="GET",
-        url=f"http://127.0.0.1:1001/repos/o/r/environments{query}",
-        headers={},
-        body=b"",
-        status=200,
-        response_headers=dict.fromkeys(COMMON_HEADERS, "1")
-        | {"content-type": "application/json", "etag": "1"},
-        response_body=json.dumps(answer).encode(),
-    )
+    return _answered_get(f"http://127.0.0.1:1001/repos/o/r/environments{query}", answer)
 
 
 def test_a_request_is_checked_once_whatever_the_answers() -> None:
@@ -371,16 +366,8 @@ def _rate_limit_answer(remaining: object, reset: object, header: str = "4947") -
     counters = {"limit": 5000, "remaining": remaining, "reset": reset, "used": 0}
     search = {"limit": 30, "remaining": 30, "reset": 1796560074, "used": 0}
     body = {"resources": {"core": counters, "search": search}, "rate": counters}
-    return RequestRecord(
-        method="GET",
-        url="http://127.0.0.1:1001/rate_limit",
-        headers={},
-        body=b"",
-        status=200,
-        response_headers=dict.fromkeys(COMMON_HEADERS, "1")
-        | {"content-type": "application/json", "etag": "1", "x-ratelimit-remaining": header},
-        response_body=json.dumps(body).encode(),
-    )
+    url = "http://127.0.0.1:1001/rate_limit"
+    return _answered_get(url, body, **{"x-ratelimit-remaining": header})
 
 
 def test_rate_limit_counters_check_as_any_other_integer() -> None:
