@@ -28,3 +28,4 @@ _.readline  # input() reads a stand-in stdin through it
 _.content_type  # openapi-core reads it from a request and a response (its protocols)
 _.host_url  # openapi-core reads it from a request (its protocol)
 _.pytestmark  # pytest reads a module's markers from it
+_.pytest_collection_finish  # pytest calls this hook of a conftest by its name
