@@ -195,8 +195,7 @@ class AwsSandbox:
         if region and region != self.region:
             with self._lock:
                 self.region = region
-                self._session = None
-                self._clients.clear()
+                self._clients.clear()  # each client was made for the old region
 
     def reset(self) -> None:
         """Forget every account's state (and the credentials moto issued: `client()`

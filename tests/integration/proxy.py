@@ -29,9 +29,8 @@ class _Proxy(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(body: bytes) -> Iterator[str]:
-    """A loopback server that answers every GET with 200 and `body`."""
-    handler = type("Handler", (_Proxy,), {"body": body})
+def _served(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served on a loopback port, in a thread, until the block ends; its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -41,6 +40,13 @@ def serving(body: bytes) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def serving(body: bytes) -> Iterator[str]:
+    """A loopback server that answers every GET with 200 and `body`."""
+    with _served(type("Handler", (_Proxy,), {"body": body})) as url:
+        yield url
 
 
 class Forwarding:
@@ -69,14 +75,6 @@ class _Forwarder(BaseHTTPRequestHandler):
 def forwarding() -> Iterator[Forwarding]:
     """A loopback forwarding proxy for plain-HTTP GETs, recording each one it relays."""
     record = Forwarding()
-    handler = type("Handler", (_Forwarder,), {"record": record})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    record.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with _served(type("Handler", (_Forwarder,), {"record": record})) as url:
+        record.url = url
         yield record
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
